@@ -1,0 +1,84 @@
+"""One look for every figure in the book.
+
+Use :func:`figure` (or the ``style`` context) so that all chapters share fonts,
+colours and sizes; the helpers below draw the book's recurring plot types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["STYLE", "COLORS", "style", "figure", "loss_curves"]
+
+#: Colours for the things the book shows again and again.
+COLORS = {
+    "numpy": "#1f77b4",
+    "torch": "#d62728",
+    "target": "#222222",
+    "bound": "#7f7f7f",
+    "positive": "#1f77b4",
+    "negative": "#ff7f0e",
+}
+
+STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+}
+
+
+@contextmanager
+def style():
+    """Temporarily apply the book's matplotlib style."""
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None,
+           height: float | None = None, **kwargs):
+    """``plt.subplots`` in the book's style; returns ``(fig, axes)``."""
+    w = width if width is not None else 4.2 * ncols if ncols > 1 else STYLE["figure.figsize"][0]
+    h = height if height is not None else 3.4 * nrows
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(w, h), layout="constrained", **kwargs)
+    return fig, axes
+
+
+def loss_curves(histories: Mapping[str, Sequence[float]], ax=None, *, log: bool = True,
+                title: str | None = None, styles: Mapping[str, Mapping] | None = None):
+    """Plot training-loss histories (``History`` objects or lists) against epochs.
+
+    Non-finite values are refused (a diverged run is an error, not a curve).
+    """
+    if ax is None:
+        _, ax = figure()
+    for label, hist in histories.items():
+        values = np.asarray(getattr(hist, "loss", hist), dtype=float)
+        if not np.isfinite(values).all():
+            raise ValueError(f"histories[{label!r}] contains NaN or inf: refusing to plot a "
+                             "diverged run")
+        kw = dict(styles.get(label, {})) if styles else {}
+        kw.setdefault("color", COLORS.get(label.split()[0].lower()))
+        ax.plot(np.arange(1, len(values) + 1), values, label=label, **kw)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax

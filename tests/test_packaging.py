@@ -1,0 +1,102 @@
+"""The set-up files agree with each other, and notebooks are stored clean."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# conda-forge names that differ from the PyPI names in pyproject.toml
+CONDA_TO_PIP = {"pytorch-cpu": "torch"}
+CONDA_ONLY = {"python", "pip"}
+
+
+def _split(requirement: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement)
+    assert m, requirement
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def pyproject_requirements() -> dict[str, str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = data["project"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += extra
+    return dict(_split(r) for r in reqs)
+
+
+def conda_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    out = {}
+    for dep in env["dependencies"]:
+        assert isinstance(dep, str), f"environment.yml: unexpected entry {dep!r}"
+        name, spec = _split(dep)
+        if name in CONDA_ONLY:
+            continue
+        out[CONDA_TO_PIP.get(name, name)] = spec
+    return out
+
+
+def test_environment_yml_matches_pyproject():
+    pip, conda = pyproject_requirements(), conda_requirements()
+    assert sorted(pip) == sorted(conda), (
+        f"only in pyproject: {sorted(set(pip) - set(conda))}; "
+        f"only in environment.yml: {sorted(set(conda) - set(pip))}")
+    for name in pip:
+        assert pip[name] == conda[name], f"{name}: pyproject {pip[name]!r} vs conda {conda[name]!r}"
+
+
+def test_environment_yml_has_no_local_paths():
+    lines = [line.split("#")[0] for line in (ROOT / "environment.yml").read_text().splitlines()]
+    text = "\n".join(lines)
+    assert "file:" not in text and "/work" not in text and "-e " not in text and "./" not in text
+
+
+def test_required_packages_are_declared():
+    pip = pyproject_requirements()
+    for name in ["jupyter-book", "jupyterlab", "numpy", "torch", "ipywidgets", "matplotlib",
+                 "nbval", "sphinx-proof", "sphinx-exercise", "sphinxcontrib-bibtex"]:
+        assert name in pip, name
+    assert pip["jupyter-book"] == ">=1.0.4,<2"
+
+
+def test_book_config_executes_strictly():
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
+    assert config["only_build_toc_files"] is True
+    assert config["execute"]["execute_notebooks"] == "force"
+    assert config["execute"]["raise_on_error"] is True
+    exts = config["sphinx"]["extra_extensions"]
+    assert "sphinx_proof" in exts and "sphinx_exercise" in exts
+
+
+def test_notebooks_are_stored_without_outputs():
+    files = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    tracked_or_present = set(files) | {str(p.relative_to(ROOT)) for p in
+                                      (ROOT / "book").rglob("*.ipynb") if "_build" not in p.parts}
+    assert tracked_or_present, "no notebooks found"
+    dirty = []
+    for f in sorted(tracked_or_present):
+        nb = json.loads((ROOT / f).read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count")):
+                dirty.append(f)
+                break
+    assert not dirty, f"notebooks stored with outputs (clear them before committing): {dirty}"
+
+
+def test_every_book_notebook_is_in_the_toc():
+    toc = (ROOT / "book" / "_toc.yml").read_text()
+    for nb in (ROOT / "book").rglob("*.ipynb"):
+        if "_build" in nb.parts or ".ipynb_checkpoints" in nb.parts:
+            continue
+        rel = nb.relative_to(ROOT / "book").with_suffix("").as_posix()
+        assert f"file: {rel}" in toc, f"{rel} is not listed in book/_toc.yml"
