@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PIP    := $(BIN)/python -m pip --disable-pip-version-check --progress-bar off
+INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -q
 # A CPU build of torch, on purpose: an unpinned torch pulls multi-GB CUDA wheels.
 # The pinned CPU wheel is taken from a local wheel cache or PyPI-compatible index
 # when one provides it, otherwise from PyTorch's CPU index.
@@ -23,9 +23,9 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c "import torch" 2>/dev/null || \
-	  $(PIP) install -q "torch==$(TORCH_VERSION)+cpu" 2>/dev/null || \
-	  $(PIP) install -q "torch==$(TORCH_VERSION)+cpu" --index-url $(TORCH_CPU_INDEX)
-	$(PIP) install -q -e ".[book,test]"
+	  $(INSTALL) "torch==$(TORCH_VERSION)+cpu" 2>/dev/null || \
+	  $(INSTALL) "torch==$(TORCH_VERSION)+cpu" --index-url $(TORCH_CPU_INDEX)
+	$(INSTALL) -e ".[book,test]"
 	@touch $(STAMP)
 
 book: $(STAMP)
