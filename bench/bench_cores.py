@@ -173,7 +173,7 @@ def measure(part: str, steps: int, repeats: int) -> dict:
     variants, reference = (numpy_variants if part == "numpy" else torch_variants)(steps)
     times: dict[str, list[float]] = {name: [] for name in variants}
     losses: dict[str, float] = {}
-    for name, fn in variants.items():  # warm-up (first-call costs, allocator state)
+    for fn in variants.values():  # warm-up (first-call costs, allocator state)
         fn()
     for _ in range(repeats):  # interleaved: each repeat runs every variant once
         for name, fn in variants.items():
