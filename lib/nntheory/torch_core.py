@@ -250,21 +250,24 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     if progress:
         from tqdm.auto import tqdm
         epoch_iter = tqdm(epoch_iter, desc=f"fit ({optimizer})", unit="epoch")
+    full_batch = batch_size is None or batch_size >= n
+
+    def step(Xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        value = _loss(loss, model._forward(Xb), yb)
+        value.backward()
+        opt.step()
+        return value.detach()
+
     for epoch in epoch_iter:
-        total = None
-        for idx in common.minibatches(n, batch_size, rng):
-            if idx is None:
-                Xb, yb, weight = Xt, yt, 1.0
-            else:
+        if full_batch:
+            epoch_loss = step(Xt, yt).item()
+        else:  # batch-size-weighted mean, summed on the device: one sync per epoch
+            total = torch.zeros((), dtype=model.dtype, device=model.device)
+            for idx in common.minibatches(n, batch_size, rng):
                 it = torch.as_tensor(idx, device=model.device)
-                Xb, yb, weight = Xt[it], yt[it], len(idx) / n
-            opt.zero_grad(set_to_none=True)
-            value = _loss(loss, model._forward(Xb), yb)
-            value.backward()
-            opt.step()
-            part = value.detach() * weight
-            total = part if total is None else total + part
-        epoch_loss = float(total.item())  # one device sync per epoch
+                total += step(Xt[it], yt[it]) * (len(idx) / n)
+            epoch_loss = total.item()
         if not math.isfinite(epoch_loss):
             raise DivergenceError(common.divergence_message(epoch, epoch_loss, lr))
         history.loss.append(epoch_loss)
