@@ -6,14 +6,15 @@ colours and sizes; the helpers below draw the book's recurring plot types.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "COLORS", "style", "figure", "loss_curves"]
+__all__ = ["STYLE", "COLORS", "style", "figure", "loss_curves", "labelled_points", "hyperplane",
+           "decision_regions"]
 
 #: Colours for the things the book shows again and again.
 COLORS = {
@@ -81,4 +82,47 @@ def loss_curves(histories: Mapping[str, Sequence[float]], ax=None, *, log: bool 
     if title:
         ax.set_title(title)
     ax.legend()
+    return ax
+
+
+def labelled_points(ax, X, y, *, size: float = 30, **kwargs):
+    """Scatter 2-D points coloured by a +-1 (or 0/1) label."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).reshape(-1)
+    pos = y > 0
+    ax.scatter(X[pos, 0], X[pos, 1], s=size, c=COLORS["positive"], marker="o",
+               label="y = +1", edgecolors="white", linewidths=0.5, **kwargs)
+    ax.scatter(X[~pos, 0], X[~pos, 1], s=size, c=COLORS["negative"], marker="s",
+               label="y = -1" if np.any(y < 0) else "y = 0", edgecolors="white",
+               linewidths=0.5, **kwargs)
+    ax.set_aspect("equal")
+    return ax
+
+
+def hyperplane(ax, w, b: float = 0.0, *, xlim=None, **kwargs):
+    """Draw the line ``w_1 x_1 + w_2 x_2 + b = 0`` across the axes (nothing if ``w = 0``)."""
+    w = np.asarray(w, dtype=float)
+    if not np.any(w):
+        return None
+    x0, x1 = xlim if xlim is not None else ax.get_xlim()
+    kwargs.setdefault("color", "k")
+    if abs(w[1]) > 1e-12 * abs(w[0]):
+        xs = np.array([x0, x1])
+        line, = ax.plot(xs, -(w[0] * xs + b) / w[1], **kwargs)
+    else:
+        line = ax.axvline(-b / w[0], **kwargs)
+    return line
+
+
+def decision_regions(ax, score: Callable[[np.ndarray], np.ndarray], xlim, ylim, *,
+                     resolution: int = 200, threshold: float = 0.0, alpha: float = 0.18):
+    """Shade where ``score(points) > threshold`` (blue) and below (orange)."""
+    xs = np.linspace(*xlim, resolution)
+    ys = np.linspace(*ylim, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    s = np.asarray(score(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    ax.contourf(gx, gy, (s > threshold).astype(float), levels=[-0.5, 0.5, 1.5],
+                colors=[COLORS["negative"], COLORS["positive"]], alpha=alpha)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     return ax

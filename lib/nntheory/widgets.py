@@ -1,0 +1,83 @@
+"""One helper for interactive figures: live controls in Jupyter, a static figure in the book.
+
+``interactive_figure(draw, controls)`` calls ``draw(**values)`` (which returns a
+matplotlib figure). In a live Jupyter kernel with ``ipywidgets`` it shows sliders
+and redraws on every change; while the book is being built (``NNTHEORY_QUIET`` or
+``CI`` set, or no widget front end), it draws the figure once with the default
+values, so the static page never shows an empty widget area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+
+from . import settings
+
+__all__ = ["Slider", "interactive_figure", "live_widgets_available"]
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A numeric control: ``(min, max, step)`` and the default used on the static page."""
+
+    min: float
+    max: float
+    step: float
+    default: float
+    description: str = ""
+
+    def __post_init__(self):
+        if not self.min <= self.default <= self.max:
+            raise ValueError(f"default {self.default} must lie in [{self.min}, {self.max}]")
+        if self.step <= 0:
+            raise ValueError(f"step must be positive; got {self.step}")
+
+
+def live_widgets_available() -> bool:
+    """True in an interactive Jupyter kernel with ipywidgets (not in builds or CI)."""
+    if not settings.show_progress():  # the same switch: CI / NNTHEORY_QUIET
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def interactive_figure(draw: Callable[..., plt.Figure], controls: Mapping[str, Slider],
+                       *, force_static: bool = False):
+    """Show ``draw(**values)`` with sliders (live) or once with the defaults (static).
+
+    Returns the static figure, or the ``ipywidgets`` container when live.
+    """
+    defaults = {name: c.default for name, c in controls.items()}
+    if force_static or not live_widgets_available():
+        return draw(**defaults)
+    import ipywidgets as w
+    from IPython.display import display
+
+    out = w.Output()
+    sliders = {}
+    for name, c in controls.items():
+        is_int = all(float(v).is_integer() for v in (c.min, c.max, c.step, c.default))
+        cls = w.IntSlider if is_int else w.FloatSlider
+        sliders[name] = cls(min=c.min, max=c.max, step=c.step, value=c.default,
+                            description=c.description or name, continuous_update=False)
+
+    def redraw(_=None):
+        with out:
+            out.clear_output(wait=True)
+            fig = draw(**{k: s.value for k, s in sliders.items()})
+            display(fig)
+            plt.close(fig)
+
+    for s in sliders.values():
+        s.observe(redraw, names="value")
+    box = w.VBox([w.HBox(list(sliders.values())), out])
+    redraw()
+    return box
