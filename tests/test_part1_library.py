@@ -176,7 +176,7 @@ def test_checks_report_and_never_raise():
     ok, out = run_check(checks.check_array, [1, 2], [1, 2, 3])
     assert not ok and "shape" in out
     ok, out = run_check(checks.check_array, [[1, 2]], [[1, 2]])
-    assert ok
+    assert ok and repr(ok) == "CheckResult(passed=True)"
 
     def crashing(answer):
         raise RuntimeError("boom")
@@ -185,6 +185,33 @@ def test_checks_report_and_never_raise():
     assert not ok and "could not be checked (RuntimeError: boom)" in out
 
 # ----------------------------------------------------------------------------- plots, widgets
+
+
+def test_headless_detection(monkeypatch):
+    from nntheory import settings
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("NNTHEORY_QUIET", raising=False)
+    assert settings.headless()  # this test runs under pytest: a batch tool
+    monkeypatch.setattr(settings, "_parent_is_batch_tool", lambda: False)
+    assert not settings.headless() and settings.show_progress()
+    monkeypatch.setenv("NNTHEORY_QUIET", "1")
+    assert settings.headless()
+    monkeypatch.setenv("NNTHEORY_QUIET", "0")
+    monkeypatch.setenv("CI", "true")
+    assert settings.headless()
+
+
+def test_scale_setting(monkeypatch):
+    from nntheory import settings
+
+    monkeypatch.delenv("NNTHEORY_SCALE", raising=False)
+    assert settings.scale() == "quick" and not settings.is_full_scale()
+    monkeypatch.setenv("NNTHEORY_SCALE", "FULL")
+    assert settings.is_full_scale()
+    monkeypatch.setenv("NNTHEORY_SCALE", "huge")
+    with pytest.raises(ValueError, match="NNTHEORY_SCALE"):
+        settings.scale()
 
 
 def test_widget_helper_is_static_in_builds(monkeypatch):

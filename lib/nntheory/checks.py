@@ -14,26 +14,47 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["answer_check", "check_number", "check_array", "check_true", "UNSOLVED"]
+__all__ = ["answer_check", "check_number", "check_array", "check_true", "CheckResult",
+           "UNSOLVED"]
 
 UNSOLVED = (Ellipsis, None)
 
 
-def _report(ok: bool, name: str, message: str) -> bool:
+class CheckResult:
+    """Truthy when the answer is correct; shows nothing more in a notebook (the
+    message has already been printed)."""
+
+    def __init__(self, passed: bool, message: str):
+        self.passed = bool(passed)
+        self.message = message
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"CheckResult(passed={self.passed})"
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def _report(ok: bool, name: str, message: str) -> CheckResult:
     mark = "✅ Correct" if ok else "❌ Not yet"
-    print(f"{mark} [{name}]: {message}")
-    return ok
+    line = f"{mark} [{name}]: {message}"
+    print(line)
+    return CheckResult(ok, line)
 
 
 def answer_check(name: str):
     """Decorate ``fn(answer, ...) -> (ok, message)`` into a safe, printing check."""
 
-    def wrap(fn: Callable) -> Callable[..., bool]:
+    def wrap(fn: Callable) -> Callable[..., CheckResult]:
         @functools.wraps(fn)
-        def check(answer, *args, **kwargs) -> bool:
+        def check(answer, *args, **kwargs) -> CheckResult:
             if any(answer is u for u in UNSOLVED):
-                print(f"… Not yet solved [{name}]: replace the ... with your answer and run again.")
-                return False
+                line = f"… Not yet solved [{name}]: replace the ... with your answer and run again."
+                print(line)
+                return CheckResult(False, line)
             try:
                 ok, message = fn(answer, *args, **kwargs)
             except Exception as exc:  # the checker must never crash on a student's answer
@@ -47,7 +68,7 @@ def answer_check(name: str):
 
 
 def check_number(answer, expected: float, *, name: str = "answer", rtol: float = 1e-6,
-                 atol: float = 0.0) -> bool:
+                 atol: float = 0.0) -> CheckResult:
     """``answer`` is a real number within ``atol + rtol |expected|`` of ``expected``."""
 
     @answer_check(name)
@@ -65,7 +86,7 @@ def check_number(answer, expected: float, *, name: str = "answer", rtol: float =
 
 
 def check_array(answer, expected, *, name: str = "answer", rtol: float = 1e-6,
-                atol: float = 1e-12) -> bool:
+                atol: float = 1e-12) -> CheckResult:
     """``answer`` has ``expected``'s shape and matches it entrywise within tolerance."""
     expected = np.asarray(expected, dtype=float)
 
@@ -84,6 +105,6 @@ def check_array(answer, expected, *, name: str = "answer", rtol: float = 1e-6,
 
 
 def check_true(answer, predicate: Callable[[object], tuple[bool, str]], *,
-               name: str = "answer") -> bool:
+               name: str = "answer") -> CheckResult:
     """Run ``predicate(answer) -> (ok, message)`` safely (for answers with many right forms)."""
     return answer_check(name)(predicate)(answer)

@@ -2,16 +2,22 @@
 
 * ``NNTHEORY_SCALE``: ``quick`` (default: every notebook within ~30 s on two CPU
   cores) or ``full`` (the larger sweeps, on a GPU when one is present).
-* Progress bars are shown in interactive sessions and hidden in CI, in book
-  builds and in the test suite: ``CI`` or ``NNTHEORY_QUIET`` set to anything but
-  ``""``/``0`` hides them (the Makefile sets ``NNTHEORY_QUIET=1``).
+* Progress bars and live widgets appear in interactive sessions only. They are
+  hidden when the notebook is executed headless: in CI (``CI`` set), with
+  ``NNTHEORY_QUIET`` set (the Makefile sets it), or when the kernel was started
+  by a batch tool (``jupyter-book``/Sphinx, ``pytest``/nbval, ``nbconvert``,
+  ``papermill``), detected from its parent process. A static page cannot run
+  Python, so a widget there would be an empty box.
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["SCALES", "scale", "is_full_scale", "show_progress"]
+__all__ = ["SCALES", "scale", "is_full_scale", "headless", "show_progress"]
+
+_BATCH_TOOLS = ("jupyter-book", "jupyter_book", "sphinx", "pytest", "nbval", "nbconvert",
+                "papermill", "nbclient", "jcache")
 
 SCALES = ("quick", "full")
 
@@ -32,6 +38,22 @@ def is_full_scale() -> bool:
     return scale() == "full"
 
 
+def _parent_is_batch_tool() -> bool:
+    try:
+        import psutil
+
+        parent = psutil.Process().parent()
+        cmdline = " ".join(parent.cmdline()).lower() if parent is not None else ""
+    except Exception:  # no psutil, or no permission: assume interactive
+        return False
+    return any(tool in cmdline for tool in _BATCH_TOOLS)
+
+
+def headless() -> bool:
+    """True when nobody is watching: CI, ``NNTHEORY_QUIET``, or a batch-tool kernel."""
+    return _flag("CI") or _flag("NNTHEORY_QUIET") or _parent_is_batch_tool()
+
+
 def show_progress() -> bool:
-    """Whether long loops should show a ``tqdm.auto`` progress bar."""
-    return not (_flag("CI") or _flag("NNTHEORY_QUIET"))
+    """Whether long loops should show a ``tqdm.auto`` progress bar (not when headless)."""
+    return not headless()

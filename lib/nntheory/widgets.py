@@ -2,9 +2,9 @@
 
 ``interactive_figure(draw, controls)`` calls ``draw(**values)`` (which returns a
 matplotlib figure). In a live Jupyter kernel with ``ipywidgets`` it shows sliders
-and redraws on every change; while the book is being built (``NNTHEORY_QUIET`` or
-``CI`` set, or no widget front end), it draws the figure once with the default
-values, so the static page never shows an empty widget area.
+and redraws on every change; when the notebook runs headless (a book build, CI,
+nbval: see :func:`nntheory.settings.headless`), it draws the figure once with the
+default values, so the static page never shows an empty widget area.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Slider:
 
 def live_widgets_available() -> bool:
     """True in an interactive Jupyter kernel with ipywidgets (not in builds or CI)."""
-    if not settings.show_progress():  # the same switch: CI / NNTHEORY_QUIET
+    if settings.headless():  # book build, CI, nbval: draw a static figure instead
         return False
     try:
         import ipywidgets  # noqa: F401
