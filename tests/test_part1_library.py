@@ -264,3 +264,13 @@ def test_max_margin_is_locally_optimal():
     for _ in range(1000):
         v = u + 1e-3 * rng.normal(size=u.shape)
         assert perceptron.margin(v, X, y) <= g + 1e-9
+
+
+def test_separability_bad_input():
+    X, y = datasets.xor()
+    with pytest.raises(ValueError, match="labels -1 or \\+1"):
+        separability.separate(X, (y + 1) / 2)
+    with pytest.raises(ValueError, match="one label per row"):
+        separability.separate(X, y[:3])
+    with pytest.raises(ValueError, match="n must be"):
+        separability.count_threshold_functions(0)
