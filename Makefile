@@ -48,6 +48,9 @@ test-build: $(STAMP)
 test: lint test-lib test-notebooks test-build
 	@echo "make test: all steps passed"
 
+student: $(STAMP)
+	$(BIN)/python -m nntheory.student book/chapters/*.ipynb --out student
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_cores.py
 

@@ -46,6 +46,8 @@ __all__ = [
     "check_fit_arguments",
     "minibatches",
     "divergence_message",
+    "build_optimizer",
+    "epoch_range",
 ]
 
 #: Activation names understood by both cores (hidden layers; the output layer is linear).
@@ -316,6 +318,25 @@ def minibatches(n_samples: int, batch_size: int | None, rng: np.random.Generator
     perm = rng.permutation(n_samples)
     for start in range(0, n_samples, batch_size):
         yield perm[start:start + batch_size]
+
+
+def build_optimizer(classes: dict, name: str, params, lr: float, **options):
+    """Instantiate ``classes[name]`` (one core's optimiser classes) with torch.optim's
+    option names; an option the optimiser does not take is a ``TypeError`` naming it."""
+    cls = classes[check_optimizer(name)]
+    try:
+        return cls(params, lr=lr, **options)
+    except TypeError as exc:
+        raise TypeError(f"optimizer {name!r} got an unexpected option: {exc}") from None
+
+
+def epoch_range(epochs: int, progress: bool, optimizer: str):
+    """``range(epochs)``, wrapped in a ``tqdm.auto`` progress bar when ``progress``."""
+    if not progress:
+        return range(epochs)
+    from tqdm.auto import tqdm
+
+    return tqdm(range(epochs), desc=f"fit ({optimizer})", unit="epoch")
 
 
 def divergence_message(epoch: int, loss: float, lr: float) -> str:

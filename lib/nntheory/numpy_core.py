@@ -684,11 +684,7 @@ _OPTIMIZER_CLASSES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam"
 
 def make_optimizer(name: str, params, lr: float, **options) -> _Optimizer:
     """The optimiser called ``name`` over ``params`` (torch.optim's option names)."""
-    cls = _OPTIMIZER_CLASSES[common.check_optimizer(name)]
-    try:
-        return cls(params, lr=lr, **options)
-    except TypeError as exc:
-        raise TypeError(f"optimizer {name!r} got an unexpected option: {exc}") from None
+    return common.build_optimizer(_OPTIMIZER_CLASSES, name, params, lr, **options)
 
 
 # --------------------------------------------------------------------------- training
@@ -725,10 +721,7 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     grads = [np.empty_like(p) for p in model.parameters()]
     history = History(optimizer=optimizer.lower(), lr=float(lr), batch_size=batch_size)
     n = X.shape[0]
-    epoch_iter = range(epochs)
-    if progress:
-        from tqdm.auto import tqdm
-        epoch_iter = tqdm(epoch_iter, desc=f"fit ({optimizer})", unit="epoch")
+    epoch_iter = common.epoch_range(epochs, progress, optimizer)
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in epoch_iter:
             total = 0.0

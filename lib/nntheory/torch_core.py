@@ -221,11 +221,7 @@ _OPTIMIZER_CLASSES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam"
 
 def make_optimizer(name: str, params, lr: float, **options) -> torch.optim.Optimizer:
     """``torch.optim``'s optimiser called ``name`` over ``params``."""
-    cls = _OPTIMIZER_CLASSES[common.check_optimizer(name)]
-    try:
-        return cls(params, lr=lr, **options)
-    except TypeError as exc:
-        raise TypeError(f"optimizer {name!r} got an unexpected option: {exc}") from None
+    return common.build_optimizer(_OPTIMIZER_CLASSES, name, params, lr, **options)
 
 
 def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: float = 0.01,
@@ -246,10 +242,7 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     opt = make_optimizer(optimizer, model.parameters(), lr, **optimizer_options)
     rng = np.random.default_rng(seed)
     history = History(optimizer=optimizer.lower(), lr=float(lr), batch_size=batch_size)
-    epoch_iter = range(epochs)
-    if progress:
-        from tqdm.auto import tqdm
-        epoch_iter = tqdm(epoch_iter, desc=f"fit ({optimizer})", unit="epoch")
+    epoch_iter = common.epoch_range(epochs, progress, optimizer)
     full_batch = batch_size is None or batch_size >= n
 
     def step(Xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
