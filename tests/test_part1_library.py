@@ -258,6 +258,11 @@ def test_plot_helpers_refuse_nan_and_draw_lines():
     assert plotting.hyperplane(ax, [0.0, 0.0]) is None
     line = plotting.hyperplane(ax, [1.0, 2.0], 0.5)
     np.testing.assert_allclose(line.get_ydata(), [(1 - 0.5) / 2, (-1 - 0.5) / 2])
+    moved = plotting.hyperplane(ax, [1.0, 0.0], -0.25, line=line)
+    assert moved is line
+    np.testing.assert_allclose(line.get_xdata(), [0.25, 0.25])
+    plotting.hyperplane(ax, [0.0, 0.0], line=line)
+    assert len(line.get_xdata()) == 0
     plotting.decision_regions(ax, lambda P: P[:, 0], (-1, 1), (-1, 1), resolution=20)
     plt.close(fig)
 

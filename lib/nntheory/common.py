@@ -289,7 +289,7 @@ def check_parameter_list(params: object, sizes: Sequence[int]) -> list:
     return out
 
 
-def check_fit_arguments(lr: object, epochs: object, batch_size: object, n_samples: int) -> None:
+def check_fit_arguments(lr: object, epochs: object, batch_size: object) -> None:
     """Validate ``fit``'s scalar arguments, naming the one that is wrong."""
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
         raise ValueError(f"lr must be a finite non-negative number; got {lr!r}")
@@ -302,7 +302,6 @@ def check_fit_arguments(lr: object, epochs: object, batch_size: object, n_sample
     ):
         raise ValueError(f"batch_size must be None (full batch) or a positive integer; "
                          f"got {batch_size!r}")
-    del n_samples  # a batch larger than the data set is simply the full batch
 
 
 def minibatches(n_samples: int, batch_size: int | None, rng: np.random.Generator

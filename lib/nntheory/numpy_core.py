@@ -715,7 +715,7 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     common.check_optimizer(optimizer)
     X = common.check_inputs(X, model.sizes[0])
     y = common.check_targets(y, loss, X.shape[0], model.sizes[-1])
-    common.check_fit_arguments(lr, epochs, batch_size, X.shape[0])
+    common.check_fit_arguments(lr, epochs, batch_size)
     opt = make_optimizer(optimizer, model.parameters(), lr, **optimizer_options)
     rng = np.random.default_rng(seed)
     grads = [np.empty_like(p) for p in model.parameters()]

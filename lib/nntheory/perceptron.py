@@ -142,8 +142,11 @@ def margin(u, X, y, *, augmented: bool = True) -> float:
 
 def max_margin(X, y, *, augmented: bool = True) -> tuple[np.ndarray, float]:
     """The unit vector ``u*`` with the largest margin ``gamma*`` (the hard-margin SVM
-    through the origin of the augmented space), by solving the quadratic program
-    ``min ||w||^2 / 2  s.t.  y_i <w, x_i> >= 1`` (then ``u* = w/||w||``, ``gamma* = 1/||w||``).
+    through the origin of the augmented space). The primal is
+    ``min ||w||^2 / 2  s.t.  y_i <w, x_i> >= 1`` (then ``u* = w/||w||``, ``gamma* = 1/||w||``);
+    we solve its bound-constrained dual with L-BFGS-B, polish on the primal with
+    SLSQP, and keep whichever candidate (the LP's feasible point included) has the
+    largest measured margin.
 
     Returns ``(u*, gamma(u*))`` with the margin *measured* from ``u*``, so it is a
     valid margin for Novikoff's bound whatever the solver's accuracy.

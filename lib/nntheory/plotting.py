@@ -99,18 +99,30 @@ def labelled_points(ax, X, y, *, size: float = 30, **kwargs):
     return ax
 
 
-def hyperplane(ax, w, b: float = 0.0, *, xlim=None, **kwargs):
-    """Draw the line ``w_1 x_1 + w_2 x_2 + b = 0`` across the axes (nothing if ``w = 0``)."""
+def hyperplane(ax, w, b: float = 0.0, *, xlim=None, line=None, **kwargs):
+    """Draw the line ``w_1 x_1 + w_2 x_2 + b = 0`` across the axes.
+
+    With ``line`` (a ``Line2D`` from an earlier call or ``ax.plot([], [])``), move
+    that line instead of drawing a new one: this is how animations update it.
+    Returns the line, or ``None`` when ``w = 0`` and no line was given.
+    """
     w = np.asarray(w, dtype=float)
+    x0, x1 = xlim if xlim is not None else ax.get_xlim()
+    if not np.any(w):
+        xs = ys = np.array([])
+    elif abs(w[1]) > 1e-12 * abs(w[0]):
+        xs = np.array([x0, x1])
+        ys = -(w[0] * xs + b) / w[1]
+    else:
+        xs = np.full(2, -b / w[0])
+        ys = np.array(ax.get_ylim())
+    if line is not None:
+        line.set_data(xs, ys)
+        return line
     if not np.any(w):
         return None
-    x0, x1 = xlim if xlim is not None else ax.get_xlim()
     kwargs.setdefault("color", "k")
-    if abs(w[1]) > 1e-12 * abs(w[0]):
-        xs = np.array([x0, x1])
-        line, = ax.plot(xs, -(w[0] * xs + b) / w[1], **kwargs)
-    else:
-        line = ax.axvline(-b / w[0], **kwargs)
+    (line,) = ax.plot(xs, ys, **kwargs)
     return line
 
 

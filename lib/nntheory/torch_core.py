@@ -238,7 +238,7 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     common.check_optimizer(optimizer)
     Xt, yt = _prepare(model, X, y, loss)
     n = Xt.shape[0]
-    common.check_fit_arguments(lr, epochs, batch_size, n)
+    common.check_fit_arguments(lr, epochs, batch_size)
     opt = make_optimizer(optimizer, model.parameters(), lr, **optimizer_options)
     rng = np.random.default_rng(seed)
     history = History(optimizer=optimizer.lower(), lr=float(lr), batch_size=batch_size)
