@@ -13,41 +13,11 @@ import numpy as np
 import pytest
 from conftest import make_problem
 
-from nntheory import common
+from nntheory import common, gradcheck
 from nntheory import numpy_core as nc
 
 H = 1e-6
 RTOL = 1e-6
-
-
-def numerical_gradients(model, X, y, loss):
-    params = model.parameters()
-    grads = []
-    for p in params:
-        g = np.empty_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + H
-            up = nc.loss_value(model, X, y, loss)
-            p[idx] = old - H
-            down = nc.loss_value(model, X, y, loss)
-            p[idx] = old
-            g[idx] = (up - down) / (2 * H)
-        grads.append(g)
-    return grads
-
-
-def min_distance_to_kink(model, X):
-    """The smallest |pre-activation| over all hidden units."""
-    A = X
-    dist = np.inf
-    params = model.get_parameters()
-    for l in range(model.n_layers - 1):
-        Z = A @ params[2 * l] + params[2 * l + 1]
-        dist = min(dist, float(np.min(np.abs(Z))))
-        S = nc.activation(model.activation, Z)
-        A = A + S if model.skip[l] else S
-    return dist
 
 
 @pytest.mark.parametrize("activation", common.ACTIVATIONS)
@@ -57,9 +27,10 @@ def test_backprop_matches_finite_differences(activation, skip):
     X, y = make_problem("mse", sizes, n=6, seed=2)
     model = nc.MLP(sizes, activation, skip=skip, init="xavier", seed=3)
     if activation in ("relu", "leaky_relu", "elu"):
-        assert min_distance_to_kink(model, X) > 10 * H
+        assert gradcheck.distance_to_kinks(model, X) > 10 * H
     _, grads = nc.loss_and_gradients(model, X, y, "mse")
-    for g, fd in zip(grads, numerical_gradients(model, X, y, "mse"), strict=True):
+    fds = gradcheck.finite_difference_gradients(model, X, y, "mse", h=H)
+    for g, fd in zip(grads, fds, strict=True):
         scale = max(np.max(np.abs(fd)), 1e-8)
         assert np.max(np.abs(g - fd)) <= RTOL * scale
 
@@ -73,7 +44,8 @@ def test_loss_gradients_match_finite_differences(loss):
         margins = 1 - y * model.forward(X)
         assert np.min(np.abs(margins)) > 10 * H
     _, grads = nc.loss_and_gradients(model, X, y, loss)
-    for g, fd in zip(grads, numerical_gradients(model, X, y, loss), strict=True):
+    fds = gradcheck.finite_difference_gradients(model, X, y, loss, h=H)
+    for g, fd in zip(grads, fds, strict=True):
         scale = max(np.max(np.abs(fd)), 1e-8)
         assert np.max(np.abs(g - fd)) <= RTOL * scale
 
@@ -83,3 +55,43 @@ def test_activation_derivatives_match_finite_differences(activation):
     z = np.linspace(-4.05, 4.05, 82)  # avoids 0, where ReLU-type kinks sit
     fd = (nc.activation(activation, z + H) - nc.activation(activation, z - H)) / (2 * H)
     np.testing.assert_allclose(nc.activation_derivative(activation, z), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_finite_differences_restore_parameters_and_are_exact_on_quadratics():
+    # A linear model with MSE is quadratic in its parameters, so central differences are
+    # exact up to round-off (the truncation term involves the vanishing third derivative).
+    X = np.array([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]])
+    y = np.array([[1.0], [-2.0], [0.5]])
+    model = nc.MLP([2, 1], seed=0)
+    before = model.get_parameters()
+    fd = gradcheck.finite_difference_gradients(model, X, y, h=1e-3)
+    for p, q in zip(before, model.get_parameters(), strict=True):
+        assert np.array_equal(p, q)
+    W, b = before
+    r = X @ W + b - y
+    exact = [2 * X.T @ r / 3, 2 * r.sum(axis=0) / 3]
+    assert gradcheck.relative_error(fd, exact) < 1e-9
+
+
+def test_relative_error_and_kink_distance():
+    assert gradcheck.relative_error([np.zeros(3)], [np.zeros(3)]) == 0.0
+    assert gradcheck.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.5])) == 0.5 / 2.5
+    smooth = nc.MLP([1, 3, 1], "tanh", seed=0)
+    assert gradcheck.distance_to_kinks(smooth, np.ones((2, 1))) == np.inf
+    kinked = nc.MLP([1, 2, 1], "relu")
+    kinked.set_parameters([np.array([[1.0, -1.0]]), np.array([-0.25, 0.5]),
+                           np.ones((2, 1)), np.zeros(1)])
+    assert gradcheck.distance_to_kinks(kinked, np.array([[0.0], [1.0]])) == 0.25
+
+
+def test_gradcheck_bad_input():
+    model = nc.MLP([1, 2, 1], seed=0)
+    X, y = np.ones((2, 1)), np.ones((2, 1))
+    with pytest.raises(ValueError, match="h must be"):
+        gradcheck.finite_difference_gradients(model, X, y, h=0.0)
+    with pytest.raises(TypeError, match="model must be"):
+        gradcheck.finite_difference_gradients("net", X, y)
+    with pytest.raises(ValueError, match="X"):
+        gradcheck.finite_difference_gradients(model, np.ones((2, 3)), y)
+    with pytest.raises(ValueError, match="same shapes"):
+        gradcheck.relative_error([np.ones(2)], [np.ones(3)])
