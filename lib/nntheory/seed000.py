@@ -373,14 +373,20 @@ def _ramp_network(width: float) -> numpy_core.MLP:
 
 
 def _construct(claim: ApproximationClaim, units: int):
-    """Our construction with ``units`` hidden ReLU units (None when it needs more)."""
-    if claim.name == "linear":  # the affine output layer alone; extra units get weight 0
+    """Our construction with ``units`` hidden ReLU units (None when it needs more).
+
+    No hidden unit: the output layer alone, the least-squares line through ``f``
+    on the grid. The step: a steep two-unit ramp. Otherwise: the ReLU interpolant.
+    """
+    if units == 0:
+        x = np.linspace(-1.0, 1.0, 2001)
+        slope, intercept = np.polyfit(x, np.asarray(claim.f(x), dtype=np.float64), 1)
         model = numpy_core.MLP([1, 1], "relu")
-        model.set_parameters([np.ones((1, 1)), np.zeros(1)])
+        model.set_parameters([np.array([[slope]]), np.array([intercept])])
         return model
     if claim.name == "piecewise":
         return _ramp_network(1e-3) if units >= 2 else None
-    return constructions.relu_interpolant(claim.f, -1.0, 1.0, units + 1) if units >= 1 else None
+    return constructions.relu_interpolant(claim.f, -1.0, 1.0, units + 1)
 
 
 @dataclass(frozen=True)
