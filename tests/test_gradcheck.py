@@ -93,5 +93,85 @@ def test_gradcheck_bad_input():
         gradcheck.finite_difference_gradients("net", X, y)
     with pytest.raises(ValueError, match="X"):
         gradcheck.finite_difference_gradients(model, np.ones((2, 3)), y)
-    with pytest.raises(ValueError, match="same shapes"):
+    with pytest.raises(ValueError, match="same shape"):
         gradcheck.relative_error([np.ones(2)], [np.ones(3)])
+
+
+def test_relative_error_is_per_block():
+    # a wrong small block next to a large right one: the global max-norm would call this
+    # 1e-3 / 10 = 1e-4, per block it is 1e-3 / 1e-3 = 1
+    big, small = np.full(3, 10.0), np.array([1e-3])
+    errors = gradcheck.relative_errors([big, small], [big, np.zeros(1)])
+    assert errors == [0.0, 1.0]
+    assert gradcheck.relative_error([big, small], [big, np.zeros(1)]) == 1.0
+    errors = gradcheck.relative_errors([np.array([1.0, 2.0]), np.array([4.0])],
+                                       [np.array([1.0, 2.5]), np.array([4.0])])
+    assert errors == [0.5 / 2.5, 0.0]
+    assert gradcheck.relative_error(np.array([[3.0]]), np.array([[3.0]])) == 0.0
+    assert gradcheck.relative_errors([np.zeros((0, 2))], [np.zeros((0, 2))]) == [0.0]
+
+
+NON_FINITE = [np.nan, np.inf, -np.inf]
+
+
+@pytest.mark.parametrize("bad", NON_FINITE)
+@pytest.mark.parametrize("block", [0, 1])
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_relative_error_never_drops_a_nan_block(bad, block, side):
+    good = [np.array([1.0, 2.0]), np.array([0.5])]
+    broken = [g.copy() for g in good]
+    broken[block][0] = bad
+    a, b = (broken, good) if side == "a" else (good, broken)
+    with pytest.raises(ValueError, match=rf"{side}\[{block}\] contains NaN"):
+        gradcheck.relative_error(a, b)
+    with pytest.raises(ValueError, match=rf"{side}\[{block}\]"):
+        gradcheck.relative_errors(a, b)
+
+
+@pytest.mark.parametrize("a, b, exc, match", [
+    ([], [], ValueError, "at least one array"),
+    ([np.ones(2)], [np.ones(2), np.ones(1)], ValueError, "same number of arrays"),
+    ([np.ones(2), np.ones(2)], [np.ones(2), np.ones(3)], ValueError, r"a\[1\] and b\[1\]"),
+    (np.ones(2), np.ones(3), ValueError, "same shape"),
+    ("abc", np.ones(3), TypeError, "a must be an array"),
+    ([np.ones(2)], [None], TypeError, r"b\[0\]"),
+    (np.nan, 1.0, ValueError, "a contains NaN"),
+    ([np.ones(2)], [[1.0, [2.0]]], TypeError, r"b\[0\]"),
+])
+def test_relative_error_bad_input(a, b, exc, match):
+    with pytest.raises(exc, match=match):
+        gradcheck.relative_error(a, b)
+
+
+def test_distance_to_kinks_bad_input():
+    kinked = nc.MLP([2, 3, 1], "relu", seed=0)
+    for bad, exc, match in [
+        (np.ones((4, 3)), ValueError, "shape"),
+        (np.ones(4), ValueError, "shape"),
+        (np.array([[np.nan, 1.0]]), ValueError, "NaN"),
+        (np.array([[np.inf, 1.0]]), ValueError, "NaN"),
+        (np.zeros((0, 2)), ValueError, "at least one"),
+        ("abc", TypeError, "X"),
+        (None, TypeError, "X"),
+    ]:
+        with pytest.raises(exc, match=match):
+            gradcheck.distance_to_kinks(kinked, bad)
+    with pytest.raises(TypeError, match="model must be"):
+        gradcheck.distance_to_kinks(None, np.ones((1, 2)))
+    broken = nc.MLP([2, 3, 1], "relu", seed=0)
+    broken._params[0][0, 0] = np.nan   # set_parameters refuses NaN; force it as training might
+    with pytest.raises(ValueError, match="NaN"):
+        gradcheck.distance_to_kinks(broken, np.ones((1, 2)))
+    huge = nc.MLP([2, 3, 3, 1], "relu", seed=0)
+    huge.set_parameters([p * 1e200 for p in huge.get_parameters()])
+    with pytest.raises(ValueError, match="overflow"):
+        gradcheck.distance_to_kinks(huge, np.full((1, 2), 1e200))
+
+
+@pytest.mark.parametrize("h, exc", [(0.0, ValueError), (-1e-6, ValueError), (np.nan, ValueError),
+                                    (np.inf, ValueError), ("1e-6", TypeError),
+                                    (True, TypeError), (None, TypeError)])
+def test_finite_difference_step_is_validated(h, exc):
+    model = nc.MLP([1, 2, 1], seed=0)
+    with pytest.raises(exc, match="h must be"):
+        gradcheck.finite_difference_gradients(model, np.ones((2, 1)), np.ones((2, 1)), h=h)

@@ -8,14 +8,14 @@ mean squared error the seed texts use).
 
 from __future__ import annotations
 
+import importlib
 import math
-import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import numpy_core
+from . import validation
 from .settings import show_progress
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "KINK",
     "grid",
     "errors",
+    "CORES",
     "train_width",
     "width_sweep",
     "loglog_slope",
@@ -69,38 +70,72 @@ TARGETS: dict[str, Target] = {
 
 def grid(n: int = 4001) -> np.ndarray:
     """``n`` equally spaced points of ``[-1, 1]`` as a column ``(n, 1)``."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
-    return np.linspace(-1.0, 1.0, int(n))[:, None]
+    n = validation.check_int(n, "n", minimum=2)
+    return np.linspace(-1.0, 1.0, n)[:, None]
+
+
+def _values(values, argument: str, n: int) -> np.ndarray:
+    """``values`` (one number per grid point) as a finite 1-D array of length ``n``."""
+    arr = validation.check_array(values, argument, finite=False)
+    if arr.size != n:
+        raise ValueError(f"{argument} must give one value per grid point ({n}); "
+                         f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument} contains NaN or infinite values")
+    return arr.reshape(-1)
 
 
 def errors(model, f: Callable, n: int = 4001) -> tuple[float, float]:
-    """``(sup error, mean squared error)`` of ``model.predict`` against ``f`` on :func:`grid`."""
-    if not callable(f):
-        raise TypeError(f"f must be callable; got {type(f).__name__}")
+    """``(sup error, mean squared error)`` of ``model.predict`` against ``f`` on :func:`grid`.
+
+    NaN or infinite values of the model or of ``f`` raise a ``ValueError`` (an
+    error of NaN would compare as "not large").
+    """
+    validation.check_callable(f, "f")
     if not hasattr(model, "predict"):
         raise TypeError(f"model must be a network with predict(); got {type(model).__name__}")
     x = grid(n)
-    diff = np.asarray(model.predict(x)).reshape(-1) - np.asarray(f(x), dtype=np.float64).reshape(-1)
+    pred = _values(model.predict(x), "model.predict(x)", x.shape[0])
+    target = _values(f(x), "f(x)", x.shape[0])
+    diff = pred - target
     return float(np.max(np.abs(diff))), float(np.mean(diff * diff))
 
 
-def train_width(f: Callable, width: int, *, core=numpy_core, activation: str = "relu",
+#: Core names :func:`train_width` accepts (as well as the modules themselves).
+CORES = ("numpy", "torch")
+
+
+def _core(core):
+    """The core module from its name (``"numpy"``, ``"torch"``) or the module itself."""
+    if isinstance(core, str):
+        name = validation.check_choice(core.removesuffix("_core"), CORES, "core")
+        return importlib.import_module(f"nntheory.{name}_core")
+    if not (hasattr(core, "MLP") and hasattr(core, "fit")):
+        raise TypeError("core must be 'numpy', 'torch' or one of the modules "
+                        f"nntheory.numpy_core / nntheory.torch_core; got {core!r}")
+    return core
+
+
+def train_width(f: Callable, width: int, *, core="numpy", activation: str = "relu",
                 seed: int = 0, epochs: int = 3000, lr: float = 1e-2, n_train: int = 256,
                 init: str = "he", optimizer: str = "adam"):
     """Train a ``[1, width, 1]`` network on ``n_train`` equally spaced points; return it.
 
     Full-batch steps (``optimizer``, ``lr``, ``epochs``) on the mean squared error,
-    from the seeded initialisation ``init``. Works with either core.
+    from the seeded initialisation ``init``. ``core`` is ``"numpy"`` (default),
+    ``"torch"``, or the module :mod:`nntheory.numpy_core` / :mod:`nntheory.torch_core`.
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable; got {type(f).__name__}")
-    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
-        raise ValueError(f"width must be a positive integer; got {width!r}")
+    validation.check_callable(f, "f")
+    width = validation.check_int(width, "width", minimum=1)
+    seed = validation.check_seed(seed, allow_none=False)
+    n_train = validation.check_int(n_train, "n_train", minimum=2)
+    epochs = validation.check_int(epochs, "epochs", minimum=0)
+    lr = validation.check_positive(lr, "lr")
+    module = _core(core)
     X = grid(n_train)
-    y = np.asarray(f(X), dtype=np.float64).reshape(-1, 1)
-    model = core.MLP([1, int(width), 1], activation, init=init, seed=seed)
-    core.fit(model, X, y, optimizer=optimizer, lr=lr, epochs=epochs)
+    y = _values(f(X), "f(x)", n_train).reshape(-1, 1)
+    model = module.MLP([1, width, 1], activation, init=init, seed=seed)
+    module.fit(model, X, y, optimizer=optimizer, lr=lr, epochs=epochs)
     return model
 
 
@@ -110,10 +145,18 @@ def width_sweep(f: Callable, widths: Sequence[int], seeds: Sequence[int] = (0, 1
 
     ``train_options`` go to :func:`train_width` (``core``, ``epochs``, ``lr``, ...).
     """
-    widths, seeds = list(widths), list(seeds)
-    if not widths or not seeds:
-        raise ValueError("widths and seeds must be non-empty")
-    show = show_progress() if progress is None else progress
+    validation.check_callable(f, "f")
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
+        raise TypeError(f"widths must be a sequence of positive integers; got {widths!r}")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    widths = [validation.check_int(w, "widths entry", minimum=1) for w in widths]
+    seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
+    if not widths:
+        raise ValueError("widths must be non-empty")
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    show = show_progress() if progress is None else validation.check_flag(progress, "progress")
     jobs = [(i, j) for i in range(len(widths)) for j in range(len(seeds))]
     if show:
         from tqdm.auto import tqdm
@@ -127,11 +170,24 @@ def width_sweep(f: Callable, widths: Sequence[int], seeds: Sequence[int] = (0, 1
 
 
 def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
-    """The least-squares slope of ``log y`` against ``log x`` (the empirical rate)."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
-        raise ValueError("x and y must be 1-D arrays of the same length >= 2")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be positive for a log-log slope")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+    """The least-squares slope of ``log y`` against ``log x`` (the empirical rate).
+
+    ``x`` and ``y`` are 1-D, of the same length ``>= 2``, finite and positive;
+    ``x`` must hold at least two distinct values (otherwise no slope is defined).
+    Anything else raises a ``ValueError`` naming the argument.
+    """
+    x = validation.check_array(x, "x", ndim=1, min_size=2)
+    y = validation.check_array(y, "y", ndim=1, min_size=2)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length; got {x.size} and {y.size}")
+    if np.any(x <= 0):
+        raise ValueError("x must be positive for a log-log slope")
+    if np.any(y <= 0):
+        raise ValueError("y must be positive for a log-log slope")
+    logx = np.log(x)
+    if np.ptp(logx) == 0.0:
+        raise ValueError("x must hold at least two distinct values for a slope")
+    slope = float(np.polyfit(logx, np.log(y), 1)[0])
+    if not math.isfinite(slope):  # pragma: no cover - finite positive inputs give a slope
+        raise ValueError("the log-log slope of x and y is not finite")
+    return slope

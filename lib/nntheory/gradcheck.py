@@ -11,13 +11,13 @@ check point is safely away from them.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from . import numpy_core
+from . import common, numpy_core, validation
 
-__all__ = ["finite_difference_gradients", "relative_error", "distance_to_kinks"]
+__all__ = ["finite_difference_gradients", "relative_error", "relative_errors",
+           "distance_to_kinks"]
 
 #: Activations with a kink at 0 (where the derivative jumps).
 KINKED = ("relu", "leaky_relu", "elu")
@@ -32,9 +32,7 @@ def finite_difference_gradients(model: numpy_core.MLP, X, y, loss: str = "mse",
     """
     if not isinstance(model, numpy_core.MLP):
         raise TypeError(f"model must be a nntheory.numpy_core.MLP; got {type(model).__name__}")
-    if (isinstance(h, bool) or not isinstance(h, numbers.Real) or not math.isfinite(h)
-            or h <= 0):
-        raise ValueError(f"h must be a positive finite step; got {h!r}")
+    h = validation.check_positive(h, "h")
     numpy_core.loss_value(model, X, y, loss)  # validates X, y and loss once, with clear errors
     grads = []
     for p in model.parameters():
@@ -51,18 +49,48 @@ def finite_difference_gradients(model: numpy_core.MLP, X, y, loss: str = "mse",
     return grads
 
 
+def _blocks(value, argument: str) -> list[np.ndarray]:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError(f"{argument} must hold at least one array; got an empty list")
+    # each block finite: a NaN must never be dropped by a max or hidden in a sum
+    return [validation.check_array(x, f"{argument}[{k}]" if isinstance(value, list)
+                                   else argument, min_size=0)
+            for k, x in enumerate(items)]
+
+
+def relative_errors(a, b) -> list[float]:
+    r"""Per block ``k``: ``max|a_k - b_k| / max(max|a_k|, max|b_k|)`` (0 when both are 0).
+
+    ``a`` and ``b`` are arrays, or lists of arrays of matching shapes (one per
+    parameter block, e.g. ``[W1, b1, W2, b2]``). Each block is measured against
+    its own scale, so a wrong small block (a bias gradient of size 1e-3 next to a
+    weight gradient of size 10) is not hidden by the large one. A NaN or
+    infinite entry anywhere raises a ``ValueError`` naming the block (a NaN is
+    never dropped or read as agreement).
+    """
+    a_list, b_list = _blocks(a, "a"), _blocks(b, "b")
+    if len(a_list) != len(b_list):
+        raise ValueError(f"a and b must have the same number of arrays; got {len(a_list)} "
+                         f"and {len(b_list)}")
+    errors = []
+    for k, (x, z) in enumerate(zip(a_list, b_list, strict=True)):
+        if x.shape != z.shape:
+            raise ValueError(f"a[{k}] and b[{k}] must have the same shape; got {x.shape} "
+                             f"and {z.shape}")
+        diff = float(np.max(np.abs(x - z), initial=0.0))
+        scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(z), initial=0.0)))
+        errors.append(0.0 if scale == 0.0 else diff / scale)
+    return errors
+
+
 def relative_error(a, b) -> float:
-    r"""``max|a - b| / max(max|a|, max|b|)`` over lists of arrays (0 when both are 0)."""
-    a_list = [np.asarray(x, dtype=np.float64) for x in (a if isinstance(a, list) else [a])]
-    b_list = [np.asarray(x, dtype=np.float64) for x in (b if isinstance(b, list) else [b])]
-    if len(a_list) != len(b_list) or any(x.shape != z.shape for x, z in zip(a_list, b_list,
-                                                                              strict=True)):
-        raise ValueError("a and b must be arrays (or lists of arrays) of the same shapes")
-    diff = max(float(np.max(np.abs(x - z), initial=0.0)) for x, z in zip(a_list, b_list,
-                                                                          strict=True))
-    scale = max(max(float(np.max(np.abs(x), initial=0.0)) for x in a_list),
-                max(float(np.max(np.abs(z), initial=0.0)) for z in b_list))
-    return 0.0 if scale == 0.0 else diff / scale
+    r"""The largest per-block relative error, ``max_k relative_errors(a, b)[k]``.
+
+    See :func:`relative_errors` (one entry per block; NaN or infinite entries
+    raise a ``ValueError``). For one array it is ``max|a - b| / max(max|a|, max|b|)``.
+    """
+    return max(relative_errors(a, b))
 
 
 def distance_to_kinks(model: numpy_core.MLP, X) -> float:
@@ -70,17 +98,25 @@ def distance_to_kinks(model: numpy_core.MLP, X) -> float:
 
     A finite-difference step ``h`` is trustworthy for kinked activations only
     when this distance exceeds ``h`` times the largest weight scale; checks use
-    a margin of ``10 h``.
+    a margin of ``10 h``. ``X`` must have shape ``(n_samples, input_dim)`` and be
+    finite; parameters with NaN or infinite entries raise a ``ValueError`` (never
+    a distance of ``inf``, which would read as "safe").
     """
     if not isinstance(model, numpy_core.MLP):
         raise TypeError(f"model must be a nntheory.numpy_core.MLP; got {type(model).__name__}")
+    A = common.check_inputs(X, model.sizes[0], "X")
+    params = model.get_parameters()
+    for k, p in enumerate(params):
+        if not np.all(np.isfinite(p)):
+            raise ValueError(f"model parameter {k} contains NaN or infinite values")
     if model.activation not in KINKED:
         return math.inf
-    A = np.asarray(X, dtype=np.float64)
-    params = model.get_parameters()
     dist = math.inf
     for l in range(model.n_layers - 1):
-        Z = A @ params[2 * l] + params[2 * l + 1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = A @ params[2 * l] + params[2 * l + 1]
+        if not np.all(np.isfinite(Z)):
+            raise ValueError(f"the pre-activations of layer {l + 1} overflow (NaN or inf)")
         dist = min(dist, float(np.min(np.abs(Z))))
         S = numpy_core.activation(model.activation, Z)
         A = A + S if model.skip[l] else S

@@ -1,6 +1,7 @@
-r"""Seed 000's classes, corrected, and its numeric claims in a form that can be re-measured.
+r"""The classes of the expressiveness article this book started from, corrected, and its
+numeric claims in a form that can be re-measured.
 
-The source article (``../shared/seeds/000_*``) sketches an approximator, a
+That article sketches an approximator, a
 depth-versus-width study and an "expressiveness boundary" in NumPy. Its
 sketches have bugs that this module fixes (each is named in the docstring of
 the class that fixes it):
@@ -24,20 +25,18 @@ tested against finite differences and torch autograd.
 from __future__ import annotations
 
 import math
-import numbers
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import common, constructions, numpy_core
+from . import common, constructions, numpy_core, validation
 
 __all__ = [
     "SEED_DEPTH_WIDTH_TABLE",
     "SEED_APPROXIMATION_TABLE",
     "ApproximationClaim",
-    "seed_layer_shapes",
     "layer_sizes",
     "count_parameters",
     "seed_initial_parameters",
@@ -63,20 +62,21 @@ SEED_DEPTH_WIDTH_TABLE: dict[tuple[int, int], tuple[int, float, str]] = {
 
 
 def _positive_int(value: object, argument: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
+    return validation.check_int(value, argument, minimum=minimum)
 
 
-def seed_layer_shapes(input_dim: int, hidden_dim: int, output_dim: int,
-                      depth: int) -> list[tuple[int, int]]:
+def _seed_layer_shapes(input_dim: int, hidden_dim: int, output_dim: int,
+                       depth: int) -> list[tuple[int, int]]:
     """The ``(in, out)`` shapes of the linear layers that seed 000's ``_build_model`` creates.
 
     Its loop makes layer 0 ``input -> hidden``, the last layer (only when
     ``depth > 1``) ``hidden -> output`` and the rest ``hidden -> hidden``: so
     ``depth`` linear layers, ``depth - 1`` hidden layers, and for ``depth = 1`` no
-    output layer at all. Kept to document the bug, not to be used.
+    output layer at all. Kept (private) to document the bug, not to be used.
     """
+    input_dim = _positive_int(input_dim, "input_dim")
+    hidden_dim = _positive_int(hidden_dim, "hidden_dim")
+    output_dim = _positive_int(output_dim, "output_dim")
     d = _positive_int(depth, "depth")
     shapes = []
     for i in range(d):
@@ -111,10 +111,8 @@ def count_parameters(model) -> int:
 def seed_initial_parameters(sizes: Sequence[int], scale: float, seed: int) -> list[np.ndarray]:
     """``W ~ scale * N(0, 1)``, ``b = 0``: seed 000's initialisations (``scale`` 1 and 0.01)."""
     sizes = common.check_sizes(sizes)
-    if (isinstance(scale, bool) or not isinstance(scale, numbers.Real)
-            or not math.isfinite(scale) or scale <= 0):
-        raise ValueError(f"scale must be a positive finite number; got {scale!r}")
-    rng = np.random.default_rng(_positive_int(seed, "seed", 0))
+    scale = validation.check_positive(scale, "scale")
+    rng = np.random.default_rng(validation.check_seed(seed, allow_none=False))
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         params += [scale * rng.standard_normal((n_in, n_out)), np.zeros(n_out)]
@@ -159,10 +157,10 @@ class FunctionApproximator:
                             f"{type(target_function).__name__}")
         self.target_function = target_function
         self.hidden_dim = _positive_int(hidden_dim, "hidden_dim")
-        self.seed = _positive_int(seed, "seed", 0)
+        self.seed = validation.check_seed(seed, allow_none=False)
         self.init = init
-        self.learning_rate = learning_rate
-        self.epochs = epochs
+        self.learning_rate = validation.check_positive(learning_rate, "learning_rate")
+        self.epochs = validation.check_int(epochs, "epochs", minimum=0)
 
     def generate_data(self, n_samples: int = 1000) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.seed)
@@ -245,9 +243,11 @@ class DepthWidthAnalysis:
 
     def __init__(self, *, seed: int = 0, n_samples: int = 256, epochs: int = 1000,
                  lr: float = 0.01, optimizer: str = "sgd", init: str = "he"):
-        self.seed = _positive_int(seed, "seed", 0)
+        self.seed = validation.check_seed(seed, allow_none=False)
         self.n_samples = _positive_int(n_samples, "n_samples")
-        self.epochs, self.lr, self.optimizer, self.init = epochs, lr, optimizer, init
+        self.epochs = validation.check_int(epochs, "epochs", minimum=0)
+        self.lr = validation.check_positive(lr, "lr")
+        self.optimizer, self.init = optimizer, init
 
     def build_model(self, depth: int, width: int) -> numpy_core.MLP:
         return numpy_core.MLP(layer_sizes(depth, width), "relu", init=self.init, seed=self.seed)
@@ -294,9 +294,16 @@ class ExpressivenessBoundary:
     @staticmethod
     def check_approximation_error(model, target_fn: Callable, X) -> float:
         """Mean squared error of ``model.predict`` against ``target_fn`` on ``X``."""
-        X = np.asarray(X, dtype=np.float64)
-        pred = np.asarray(model.predict(X)).reshape(-1)
-        return float(np.mean((pred - np.asarray(target_fn(X), dtype=np.float64).reshape(-1)) ** 2))
+        validation.check_callable(target_fn, "target_fn")
+        if not hasattr(model, "predict"):
+            raise TypeError(f"model must have a predict() method; got {type(model).__name__}")
+        X = validation.check_array(X, "X", ndim=(1, 2))
+        pred = validation.check_array(model.predict(X), "model.predict(X)").reshape(-1)
+        target = validation.check_array(target_fn(X), "target_fn(X)").reshape(-1)
+        if pred.shape != target.shape:
+            raise ValueError(f"model.predict(X) and target_fn(X) must have the same number of "
+                             f"values; got {pred.size} and {target.size}")
+        return float(np.mean((pred - target) ** 2))
 
 
 @dataclass
@@ -321,7 +328,18 @@ class UniversalApproximationTheorem:
                hidden_dims: Sequence[int] = (10, 50, 100, 500), *, seed: int = 0,
                epochs: int = 1000, learning_rate: float = 0.01, init: str = "he"
                ) -> VerifyResult:
-        test_rng = np.random.default_rng(_positive_int(seed, "seed", 0) + 1)
+        """Train one network per width of ``hidden_dims`` (in order) until the test MSE
+        is below ``tolerance`` (a positive number); record every error measured."""
+        validation.check_callable(function, "function")
+        tolerance = validation.check_positive(tolerance, "tolerance")
+        if isinstance(hidden_dims, (str, bytes)) or not isinstance(hidden_dims, Iterable):
+            raise TypeError(f"hidden_dims must be a sequence of positive integers; "
+                            f"got {hidden_dims!r}")
+        hidden_dims = [_positive_int(h, "hidden_dims entry") for h in hidden_dims]
+        if not hidden_dims:
+            raise ValueError("hidden_dims must be non-empty")
+        seed = validation.check_seed(seed, allow_none=False)
+        test_rng = np.random.default_rng(seed + 1)
         X_test = test_rng.uniform(-1.0, 1.0, size=(100, 1))
         result = VerifyResult(found=False, hidden_dim=None)
         for hidden_dim in hidden_dims:
@@ -438,6 +456,19 @@ def remeasure_claim(claim: ApproximationClaim, ladder: Sequence[int] = (1, 2, 5,
     """
     from . import approximation
 
+    if not isinstance(claim, ApproximationClaim):
+        raise TypeError(f"claim must be an ApproximationClaim; got {type(claim).__name__}")
+    for argument, values in (("ladder", ladder), ("seeds", seeds)):
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(f"{argument} must be a sequence of integers; got {values!r}")
+    ladder = [_positive_int(w, "ladder entry") for w in ladder]
+    seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    epochs = validation.check_int(epochs, "epochs", minimum=0)
+    lr = validation.check_positive(lr, "lr")
+    n_test = _positive_int(n_test, "n_test", 2)
+    zero_tolerance = validation.check_positive(zero_tolerance, "zero_tolerance")
     tol = max(claim.mse, zero_tolerance)
     x = np.linspace(-1.0, 1.0, n_test)[:, None]
     y = claim.f(x).reshape(-1)

@@ -14,14 +14,18 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 
-from . import settings
+from . import settings, validation
 
 __all__ = ["Slider", "interactive_figure", "live_widgets_available"]
 
 
 @dataclass(frozen=True)
 class Slider:
-    """A numeric control: ``(min, max, step)`` and the default used on the static page."""
+    """A numeric control: ``(min, max, step)`` and the default used on the static page.
+
+    All four are finite real numbers with ``min < max``, ``0 < step <= max - min``
+    and ``min <= default <= max``; anything else is refused naming the argument.
+    """
 
     min: float
     max: float
@@ -30,10 +34,23 @@ class Slider:
     description: str = ""
 
     def __post_init__(self):
+        # every argument a finite real number; the range checked before the default,
+        # so that a reversed range is blamed on min/max, not on the default
+        # (values keep their type: an int default stays an int for draw())
+        for argument in ("min", "max", "step", "default"):
+            validation.check_real(getattr(self, argument), argument)
+        if not self.min < self.max:
+            raise ValueError(f"max must be greater than min; got min={self.min:g}, "
+                             f"max={self.max:g}")
+        validation.check_positive(self.step, "step")
+        if self.step > self.max - self.min:
+            raise ValueError(f"step must be at most max - min = {self.max - self.min:g}; "
+                             f"got {self.step:g}")
         if not self.min <= self.default <= self.max:
-            raise ValueError(f"default {self.default} must lie in [{self.min}, {self.max}]")
-        if self.step <= 0:
-            raise ValueError(f"step must be positive; got {self.step}")
+            raise ValueError(f"default must lie in [min, max] = [{self.min:g}, {self.max:g}]; "
+                             f"got {self.default:g}")
+        if not isinstance(self.description, str):
+            raise TypeError(f"description must be a string; got {self.description!r}")
 
 
 def live_widgets_available() -> bool:
@@ -55,9 +72,23 @@ def interactive_figure(draw: Callable[..., plt.Figure], controls: Mapping[str, S
 
     Returns the static figure, or the ``ipywidgets`` container when live.
     """
+    validation.check_callable(draw, "draw")
+    if not isinstance(controls, Mapping):
+        raise TypeError(f"controls must be a mapping {{name: Slider}}; got "
+                        f"{type(controls).__name__}")
+    for name, c in controls.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"controls keys must be argument names of draw; got {name!r}")
+        if not isinstance(c, Slider):
+            raise TypeError(f"controls[{name!r}] must be a Slider; got {type(c).__name__}")
+    force_static = validation.check_flag(force_static, "force_static")
     defaults = {name: c.default for name, c in controls.items()}
     if force_static or not live_widgets_available():
-        return draw(**defaults)
+        fig = draw(**defaults)
+        # Close it so that the inline backend does not show it a second time
+        # after the cell returns it; the returned figure still displays once.
+        plt.close(fig)
+        return fig
     import ipywidgets as w
     from IPython.display import display
 
