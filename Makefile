@@ -1,11 +1,15 @@
 # Executable Neural Network Theory: set-up, build and tests.
-#   make book   create .venv if missing, install everything, build the site
-#   make test   the same set-up, then the whole test suite (what CI runs)
+#   make book             create .venv if missing, install everything, build the site
+#   make book OFFLINE=1   the same, with MathJax bundled (the site's maths render offline)
+#   make test             the same set-up, then the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -q
+# pip's own output goes to a log; tools/progress.sh prints one line per step and a
+# heartbeat every 15 s (what pip is busy with), so the set-up is never silent.
+INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
+PROGRESS := sh tools/progress.sh
 # A CPU build of torch, on purpose: an unpinned torch pulls multi-GB CUDA wheels.
 # The pinned CPU wheel is taken from a local wheel cache or PyPI-compatible index
 # when one provides it, otherwise from PyTorch's CPU index.
@@ -14,30 +18,63 @@ export NNTHEORY_QUIET := 1
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: all install book test lint test-lib test-notebooks test-build bench student clean
+.PHONY: all install book test lint test-lib test-notebooks test-build test-site bench student \
+	chapters clean
 
 all: test
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -c "import torch" 2>/dev/null || \
-	  $(INSTALL) "torch==$(TORCH_VERSION)+cpu" 2>/dev/null || \
-	  $(INSTALL) "torch==$(TORCH_VERSION)+cpu" --index-url $(TORCH_CPU_INDEX)
-	$(INSTALL) -e ".[book,test]"
+	@echo "==> Set-up 1/3: the virtual environment $(VENV)"
+	@if test -x $(BIN)/python; then echo "    $(VENV) exists"; else \
+	  echo "    creating it: $(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV) || exit 1; fi
+	@echo "==> Set-up 2/3: PyTorch, CPU build $(TORCH_VERSION) (no CUDA packages)"
+	@if $(BIN)/python -c "import torch" 2>/dev/null; then echo "    torch is installed"; else \
+	  PROGRESS_QUIET_FAIL=1 $(PROGRESS) "from the local wheel cache or package index" \
+	    $(INSTALL) "torch==$(TORCH_VERSION)+cpu" || \
+	  $(PROGRESS) "not there: from PyTorch's CPU index $(TORCH_CPU_INDEX) (about 200 MB)" \
+	    $(INSTALL) "torch==$(TORCH_VERSION)+cpu" --index-url $(TORCH_CPU_INDEX) || exit 1; fi
+	@echo "==> Set-up 3/3: nntheory (editable) with the book and test dependencies"
+	@$(PROGRESS) "pip install -e '.[book,test]' (a few minutes on a first run)" \
+	  $(INSTALL) -e ".[book,test]"
+	@$(BIN)/python tools/jupyter_encryption.py
 	@touch $(STAMP)
+	@echo "==> Set-up done: $(VENV)"
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build book -W -n --keep-going
+# make book OFFLINE=1: MathJax 3 from the npm registry (npm pack), unpacked into
+# book/_build/mathjax (ignored by git); tools/nntheory_sphinx.py points the site at it.
+MATHJAX_VERSION ?= 3.2.2
+MATHJAX_DIR := book/_build/mathjax
+MATHJAX_JS  := $(MATHJAX_DIR)/mathjax/es5/tex-mml-chtml.js
+ifneq ($(filter-out 0,$(OFFLINE)),)
+BOOK_PREREQS := $(MATHJAX_JS)
+BOOK_ENV := NNTHEORY_MATHJAX_DIR=$(abspath $(MATHJAX_DIR))
+endif
+
+$(MATHJAX_JS):
+	@echo "==> MathJax $(MATHJAX_VERSION) for an offline site (npm pack mathjax@$(MATHJAX_VERSION))"
+	@command -v npm >/dev/null || { echo "    OFFLINE=1 needs npm (Node.js)"; exit 1; }
+	@rm -rf $(MATHJAX_DIR) && mkdir -p $(MATHJAX_DIR)/download
+	@cd $(MATHJAX_DIR)/download && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null
+	@tar -xzf $(MATHJAX_DIR)/download/mathjax-$(MATHJAX_VERSION).tgz -C $(MATHJAX_DIR)/download
+	@mkdir -p $(MATHJAX_DIR)/mathjax
+	@mv $(MATHJAX_DIR)/download/package/es5 $(MATHJAX_DIR)/mathjax/es5
+	@cp $(MATHJAX_DIR)/download/package/LICENSE $(MATHJAX_DIR)/mathjax/
+	@rm -rf $(MATHJAX_DIR)/download
+	@echo "    unpacked into $(MATHJAX_DIR)/mathjax"
+
+book: $(STAMP) $(BOOK_PREREQS)
+	@echo "==> Building the site: every notebook is run from top to bottom (a few minutes)"
+	$(BOOK_ENV) $(BIN)/jupyter-book build book -W -n --keep-going
 	@echo
 	@echo "The site is in book/_build/html: open book/_build/html/index.html in a browser."
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests bench book
+	$(BIN)/ruff check lib tests bench book tools
 
 test-lib: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider book --ignore=book/_build
@@ -45,8 +82,17 @@ test-notebooks: $(STAMP)
 test-build: $(STAMP)
 	$(BIN)/jupyter-book build book -W -n --keep-going
 
+# the built site: every captioned figure has its image, no image twice on a page
+test-site: $(STAMP)
+	$(BIN)/python -m pytest tests/test_site.py -q
+
 test: lint test-lib test-notebooks test-build
+	$(MAKE) --no-print-directory test-site
 	@echo "make test: all steps passed"
+
+# the chapters written so far, from book/_toc.yml (the one list)
+chapters:
+	@$(PYTHON) tools/chapters.py
 
 student: $(STAMP)
 	$(BIN)/python -m nntheory.student book/chapters/*.ipynb --out student

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,3 +103,70 @@ def test_every_book_notebook_is_in_the_toc():
             continue
         rel = nb.relative_to(ROOT / "book").with_suffix("").as_posix()
         assert f"file: {rel}" in toc, f"{rel} is not listed in book/_toc.yml"
+
+
+def test_jupyterlab_myst_is_declared_installed_and_enabled():
+    """JupyterLab renders the chapters' MyST (theorems, exercises, citations) only with
+    the jupyterlab-myst extension: declared for pip and conda, installed, enabled, and
+    compatible with the installed JupyterLab (``jupyter labextension list`` says OK)."""
+    assert "jupyterlab-myst" in pyproject_requirements()
+    assert "jupyterlab-myst" in conda_requirements()
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("JupyterLab is not installed (pip install -e '.[book]')")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("jupyterlab-myst")
+    except PackageNotFoundError:
+        pytest.fail("jupyterlab-myst is not installed: run `make install` (pyproject's [book] "
+                    "extra has it)")
+    jupyter = Path(sys.executable).with_name("jupyter")
+    cmd = [str(jupyter)] if jupyter.exists() else [sys.executable, "-m", "jupyter"]
+    out = subprocess.run([*cmd, "labextension", "list"], capture_output=True, text=True,
+                         timeout=120)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)   # drop colour codes
+    line = re.search(r"jupyterlab-myst v(\S+)\s+(enabled|disabled)\s+(OK|X)", text)
+    assert line, f"jupyter labextension list does not show jupyterlab-myst:\n{text}"
+    assert line.group(1) == installed
+    assert line.group(2) == "enabled", "jupyterlab-myst is disabled: " \
+        "jupyter labextension enable jupyterlab-myst"
+    assert line.group(3) == "OK", (
+        "jupyterlab-myst is installed but JupyterLab will not load it (incompatible); "
+        "reinstall with `make install` (pyproject pins a compatible JupyterLab):\n" + text)
+
+
+def test_chapter_list_comes_from_the_toc():
+    """`make chapters` (tools/chapters.py) lists exactly the chapter notebooks in the toc,
+    each with its title; the README points there instead of keeping its own list."""
+    spec = importlib.util.spec_from_file_location("chapters", ROOT / "tools" / "chapters.py")
+    chapters = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chapters)
+    rows = chapters.chapters()
+    toc = (ROOT / "book" / "_toc.yml").read_text()
+    listed = re.findall(r"^\s*-\s*file:\s*(chapters/\S+)", toc, re.M)
+    assert [file for _, file, _ in rows] == listed and rows
+    assert all(name and "missing" not in name for _, _, name in rows)
+    assert all(part.startswith("Part ") for part, _, _ in rows)
+    readme = (ROOT / "README.md").read_text()
+    assert "make chapters" in readme
+
+
+def test_jupyterlab_kernel_encryption_setting_merges(tmp_path, monkeypatch):
+    """tools/jupyter_encryption.py (run by `make install` and postBuild) adds the CurveZMQ
+    setting to the environment's jupyter_server_config.json and keeps what is there."""
+    spec = importlib.util.spec_from_file_location("jupyter_encryption",
+                                                  ROOT / "tools" / "jupyter_encryption.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not module.supported():
+        pytest.skip("no CurveZMQ in pyzmq, or no jupyter_server")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    path = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"ServerApp": {"open_browser": False}}))
+    assert module.main() == 0 and module.main() == 0
+    config = json.loads(path.read_text())
+    assert config == {"ServerApp": {"open_browser": False},
+                      "MappingKernelManager": {"transport_encryption": "auto"}}
+    assert "tools/jupyter_encryption.py" in (ROOT / "postBuild").read_text()
+    assert "tools/jupyter_encryption.py" in (ROOT / "Makefile").read_text()

@@ -1,48 +1,123 @@
-"""Animations as self-contained JavaScript/HTML (``FuncAnimation.to_jshtml``).
+"""Animations as self-contained JavaScript/HTML (matplotlib's ``HTMLWriter``).
 
 Frames are embedded as PNG images, so page size grows with the number of frames,
 the figure's pixel size and its dpi. :func:`animate` keeps pages light by
-capping the number of frames (evenly subsampling longer sequences) and using a
-small figure at a modest dpi; :func:`html_size_kb` reports the size.
+capping the number of frames (evenly subsampling longer sequences, see
+:func:`subsample`) and using a modest dpi; :func:`html_size_kb` reports the size.
+
+The first frame is drawn (``update(frames[0])``) before anything else and is
+also written into the page as the ``src`` of the player's image, so the initial
+state shows at once: in JupyterLab (where the player's script may run before its
+image exists, which left it blank until a button was clicked) and on the site.
+No global matplotlib state is changed (no ``rc_context``, see
+:mod:`nntheory.plotting`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import base64
+import io
+import re
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import matplotlib.pyplot as plt
 from matplotlib import animation as mpl_animation
+from matplotlib.figure import Figure
 
-__all__ = ["animate", "html_size_kb", "subsample"]
+from .validation import check_callable, check_int
 
+__all__ = ["MAX_FRAMES", "animate", "html_size_kb", "subsample", "count_frames"]
+
+#: Default cap on the number of frames of one animation.
 MAX_FRAMES = 40
+#: Largest page weight one animation may add (MB), as matplotlib's embed limit.
+EMBED_LIMIT_MB = 8.0
+
+_FRAME = re.compile(r'frames\[\d+\] = "data:image/png;base64,')
 
 
-def subsample(frames: Sequence, max_frames: int = MAX_FRAMES) -> list:
-    """At most ``max_frames`` items of ``frames``, evenly spread, first and last kept."""
+def _check_frames(frames, name: str = "frames"):
+    if isinstance(frames, (str, bytes)) or not (hasattr(frames, "__len__")
+                                                and hasattr(frames, "__getitem__")):
+        raise TypeError(f"{name} must be a sequence (list, range, array) of frames; got "
+                        f"{type(frames).__name__}")
+    return frames
+
+
+def subsample(frames, max_frames: int = MAX_FRAMES) -> list:
+    """At most ``max_frames`` items of ``frames``, evenly spread.
+
+    With ``max_frames >= 2`` the first and the last item are kept and exactly
+    ``max_frames`` items come back when there are more; with ``max_frames = 1``
+    the first item (the initial state) alone. ``max_frames`` below 1 is refused.
+    """
+    _check_frames(frames)
+    max_frames = check_int(max_frames, "max_frames", minimum=1)
     n = len(frames)
     if n <= max_frames:
-        return list(frames)
+        return [frames[i] for i in range(n)]
+    if max_frames == 1:
+        return [frames[0]]
     idx = sorted({round(i * (n - 1) / (max_frames - 1)) for i in range(max_frames)})
     return [frames[i] for i in idx]
 
 
-def animate(fig: plt.Figure, update: Callable[[object], None], frames: Sequence, *,
-            interval_ms: int = 400, max_frames: int = MAX_FRAMES, dpi: int = 60):
+def _png_data_uri(fig: Figure, dpi: int) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def animate(fig: Figure, update, frames, *, interval_ms: int = 400,
+            max_frames: int = MAX_FRAMES, dpi: int = 60):
     """Return an ``IPython.display.HTML`` animation of ``update(frame)`` over ``frames``.
 
-    The figure is closed afterwards, so the notebook does not also show it static.
+    ``frames`` is subsampled to at most ``max_frames`` frames (:func:`subsample`);
+    the page shows ``update(frames[0])`` before the player starts. The figure is
+    closed afterwards, so the notebook does not also show it static.
     """
     from IPython.display import HTML
 
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (from figure()); got "
+                        f"{type(fig).__name__}")
+    check_callable(update, "update")
+    _check_frames(frames)
+    if len(frames) == 0:
+        raise ValueError("frames must contain at least one frame")
+    interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
+    dpi = check_int(dpi, "dpi", minimum=10)
     frames = subsample(frames, max_frames)
-    anim = mpl_animation.FuncAnimation(fig, update, frames=frames, interval=interval_ms)
-    with plt.rc_context({"savefig.dpi": dpi, "animation.embed_limit": 8.0}):
-        html = anim.to_jshtml(default_mode="once")
-    plt.close(fig)
+
+    update(frames[0])                      # the initial state, drawn once before the player
+    first = _png_data_uri(fig, dpi)
+    anim = mpl_animation.FuncAnimation(fig, update, frames=frames, interval=interval_ms,
+                                       init_func=lambda: (), repeat=False)
+    try:
+        with TemporaryDirectory() as tmp:
+            path = Path(tmp, "animation.html")
+            writer = mpl_animation.HTMLWriter(fps=1000 / interval_ms, embed_frames=True,
+                                              default_mode="once")
+            anim.save(str(path), writer=writer, dpi=dpi)
+            html = path.read_text()
+    finally:
+        plt.close(fig)
+    if len(html) > EMBED_LIMIT_MB * 2**20:
+        raise ValueError(f"the animation is {len(html) / 2**20:.1f} MB (limit "
+                         f"{EMBED_LIMIT_MB} MB): lower max_frames or dpi")
+    html, n_src = re.subn(r'<img id="(_anim_img[0-9a-f]+)">',
+                          lambda m: f'<img id="{m.group(1)}" src="{first}">', html, count=1)
+    if n_src != 1:  # pragma: no cover - matplotlib changed its template
+        raise RuntimeError("could not find the player's image in matplotlib's HTML")
     return HTML(html)
+
+
+def count_frames(obj) -> int:
+    """Number of frames embedded in an animation from :func:`animate` (exact)."""
+    return len(_FRAME.findall(getattr(obj, "data", obj)))
 
 
 def html_size_kb(obj) -> float:
     """Size of an animation's HTML in kB (what it adds to the page)."""
-    return len(obj.data.encode()) / 1024
+    return len(getattr(obj, "data", obj).encode()) / 1024
