@@ -15,6 +15,19 @@ model) together with the quantities its error bound is made of.
   however steep the steps (the *windows of failure*).
 * :func:`bump_network_2d`: towers on ``[0, 1]^2`` built with two hidden sigmoid
   layers: steps in ``x`` and in ``y``, combined into one tower per grid cell.
+  It converges away from the grid lines (and so in ``L^p``) but **not**
+  uniformly: where two interior grid lines cross it is about 0 whatever ``n``.
+* :func:`relu_interpolant_2d`: the piecewise-linear interpolant of ``f`` on the
+  triangulation of ``[0, 1]^2`` into ``2 n^2`` right triangles, as a ReLU
+  network with two hidden layers. For ``f in C^2`` its sup error is at most
+  ``M h^2 / 4`` (``h = 1/n``, ``M`` the sup of the Hessian's spectral norm):
+  a construction that converges uniformly.
+* :func:`ramp` and :func:`ramp_as_relu`: ``relu(t) - relu(t - 1)`` is a
+  continuous sigmoidal function, so a one-hidden-layer network of ``N`` ramps
+  is a ReLU network of ``2N`` units.
+* :func:`compare_with_training`: the verdicts of a trained-versus-constructed
+  width sweep, computed from the measured errors (so prose generated from it is
+  true at every scale).
 
 :func:`best_polynomial_error` computes the best uniform error of degree-``k``
 polynomials on a grid by linear programming; networks with a polynomial
@@ -31,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from . import numpy_core
+from . import numpy_core, validation
 
 __all__ = [
     "relu_interpolant",
@@ -40,7 +53,13 @@ __all__ = [
     "sigmoid_staircase",
     "BumpNetwork",
     "bump_network_2d",
+    "relu_interpolant_2d",
+    "interpolation_bound_2d",
+    "ramp",
+    "ramp_as_relu",
     "forward_with",
+    "SweepVerdict",
+    "compare_with_training",
     "best_polynomial_error",
     "network_polynomial",
     "sup_error",
@@ -88,6 +107,16 @@ def _check_positive(value: object, argument: str) -> float:
             or not math.isfinite(value) or value <= 0):
         raise ValueError(f"{argument} must be a positive finite number; got {value!r}")
     return float(value)
+
+
+def _check_no_overflow(scale: float, points: np.ndarray, argument: str) -> None:
+    """Refuse a steepness whose products with the step points overflow to inf."""
+    with np.errstate(over="ignore"):
+        products = scale * np.asarray(points, dtype=np.float64)
+    if not np.all(np.isfinite(products)):
+        raise ValueError(f"{argument} is too large: {argument} * (step point) overflows "
+                         f"float64 (got {argument}={scale!r}); use a steepness below "
+                         f"{np.finfo(np.float64).max / max(1.0, np.max(np.abs(points))):.3g}")
 
 
 # --------------------------------------------------------------------------- ReLU interpolation
@@ -156,7 +185,7 @@ class Staircase:
 
     def ideal(self, x) -> np.ndarray:
         """The exact staircase ``S(x) = f(nearest node)`` (Heaviside steps at ``t_k``)."""
-        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        x = validation.check_array(x, "x").reshape(-1)
         on = (x[:, None] >= self.step_points[None, :]).astype(np.float64)
         return self.model.get_parameters()[3][0] + on @ self.jumps
 
@@ -166,7 +195,7 @@ class Staircase:
         Each logistic step differs from its Heaviside step by exactly
         ``sigma(-s |x - t_k|)``.
         """
-        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        x = validation.check_array(x, "x").reshape(-1)
         d = np.abs(x[:, None] - self.step_points[None, :])
         return special.expit(-self.steepness * d) @ np.abs(self.jumps)
 
@@ -205,6 +234,7 @@ def sigmoid_staircase(f: Callable, a: float, b: float, n_steps: int,
     v = _values(f, nodes[:, None])
     jumps = np.diff(v)
     t = (nodes[:-1] + nodes[1:]) / 2.0
+    _check_no_overflow(s, t, "steepness")
     model = numpy_core.MLP([1, n, 1], "sigmoid")
     model.set_parameters([np.full((1, n), s), -s * t, jumps[:, None], np.array([v[0]])])
     return Staircase(model=model, nodes=nodes, step_points=t, jumps=jumps, steepness=s)
@@ -221,6 +251,15 @@ class BumpNetwork:
     ``T_ij = sigma(s2 (B_i(x) + B_j(y) - 3/2))`` where ``B_i`` is the soft
     indicator of the ``i``-th column (a difference of two steps); the output
     weights are the values ``f(c_ij)`` at the cell centres.
+
+    What it achieves, exactly: at points at least ``delta`` from every interior
+    grid line it is within :meth:`tail` of the ideal piecewise-constant
+    function, so it converges to ``f`` there and, being bounded, in ``L^p`` for
+    ``p < infinity``. It does **not** converge uniformly: where an interior
+    vertical and horizontal line cross, every step through that point equals
+    ``1/2``, the four neighbouring towers have argument ``-1/2`` and the others
+    less, so the network is about ``sigma(-s2/2) sum |f(c_ij)|`` there, whatever
+    ``n`` and ``s``.
     """
 
     model: numpy_core.MLP
@@ -230,14 +269,18 @@ class BumpNetwork:
     values: np.ndarray  # f at the cell centres, shape (n, n), [i, j] = column i, row j
 
     def ideal(self, X) -> np.ndarray:
-        """The piecewise-constant function ``f(centre of the cell containing (x, y))``."""
-        X = np.asarray(X, dtype=np.float64)
+        """The piecewise-constant function ``f(centre of the cell containing (x, y))``.
+
+        ``X`` has shape ``(m, 2)``; points outside ``[0, 1]^2`` take the value of
+        the nearest cell.
+        """
+        X = validation.check_array(X, "X", shape=(None, 2))
         idx = np.clip(np.floor(X * self.n).astype(int), 0, self.n - 1)
         return self.values[idx[:, 0], idx[:, 1]]
 
     def distance_to_grid(self, X) -> np.ndarray:
         """Distance of each point to the nearest interior grid line (``x`` or ``y``)."""
-        X = np.asarray(X, dtype=np.float64)
+        X = validation.check_array(X, "X", shape=(None, 2))
         lines = np.arange(1, self.n) / self.n
         return np.abs(X.reshape(-1, 1, 2) - lines.reshape(1, -1, 1)).min(axis=(1, 2))
 
@@ -250,8 +293,7 @@ class BumpNetwork:
         ``tau = sigma(-s2 (1/2 - 4e))`` of 0 or 1, and the output within
         ``tau sum |f(c_ij)|`` of the ideal. Infinite when ``4e >= 1/2``.
         """
-        if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or delta < 0:
-            raise ValueError(f"delta must be a number >= 0; got {delta!r}")
+        delta = validation.check_real(delta, "delta", low=0.0, finite=False)
         e = float(special.expit(-self.steepness * delta))
         if 4 * e >= 0.5:
             return math.inf
@@ -270,6 +312,8 @@ def bump_network_2d(f: Callable, n: int, steepness: float,
     s = _check_positive(steepness, "steepness")
     s2 = _check_positive(steepness2, "steepness2")
     lines = np.arange(1, n) / n
+    _check_no_overflow(s, lines, "steepness")
+    _check_no_overflow(s2, np.array([3.5]), "steepness2")  # tower arguments reach 3.5 s2
     centres = (np.arange(n) + 0.5) / n
     cx, cy = np.meshgrid(centres, centres, indexing="ij")
     values = _values(f, np.column_stack([cx.ravel(), cy.ravel()])).reshape(n, n)
@@ -300,26 +344,294 @@ def bump_network_2d(f: Callable, n: int, steepness: float,
     return BumpNetwork(model=model, n=n, steepness=s, steepness2=s2, values=values)
 
 
+# --------------------------------------------------------------------------- 2-D interpolation
+
+def _grid_count(n: object) -> int:
+    n = validation.check_int(n, "n", minimum=1)
+    if n > 512:
+        raise ValueError(f"n must be at most 512 (the second hidden layer has (n+1)^2 units); "
+                         f"got {n}")
+    return n
+
+
+def relu_interpolant_2d(f: Callable, n: int) -> numpy_core.MLP:
+    r"""The ReLU network with two hidden layers equal to the P1 interpolant of ``f``.
+
+    The square ``[0, 1]^2`` is cut into ``n x n`` squares of side ``h = 1/n`` and
+    each square into two right triangles by its diagonal of slope ``+1`` (the
+    Courant triangulation). The continuous function that is linear on every
+    triangle and equals ``f`` at the ``(n+1)^2`` nodes ``(i h, j h)`` is
+    ``sum_{ij} f(i h, j h) phi_ij`` with the hat functions
+
+    .. math::
+
+        \phi_{ij}(x, y) = \mathrm{relu}\Bigl(1 - \tfrac12\bigl(|u| + |v| + |u - v|\bigr)\Bigr),
+        \qquad u = x/h - i,\ v = y/h - j,
+
+    because ``(|u| + |v| + |u - v|)/2 = max(|u|, |v|, |u - v|)`` is the
+    hexagonal norm whose unit ball is the union of the six triangles around a
+    node. Layer 1 computes ``|t| = relu(t) + relu(-t)`` for the ``n+1``
+    vertical, ``n+1`` horizontal and ``2n+1`` diagonal lines (``8n + 6`` units),
+    layer 2 one hat per node, the output the values: a
+    ``[2, 8n+6, (n+1)^2, 1]`` ReLU network, exact on ``[0, 1]^2``.
+
+    ``f`` takes an array of shape ``(m, 2)`` and returns ``m`` values.
+    """
+    f = _check_function(f)
+    n = _grid_count(n)
+    nodes = np.arange(n + 1)
+    I, J = np.meshgrid(nodes, nodes, indexing="ij")
+    values = _values(f, np.column_stack([I.ravel() / n, J.ravel() / n]))
+    n_lines = n + 1
+    n_diag = 2 * n + 1
+    width1 = 2 * (2 * n_lines + n_diag)
+    W1 = np.zeros((2, width1))
+    b1 = np.zeros(width1)
+    # pairs (relu(t), relu(-t)) for t = n x - i, n y - j, n (x - y) - k (k = -n..n)
+    for i in range(n_lines):
+        W1[0, 2 * i], b1[2 * i] = n, -i
+        W1[0, 2 * i + 1], b1[2 * i + 1] = -n, i
+    off_y = 2 * n_lines
+    for j in range(n_lines):
+        W1[1, off_y + 2 * j], b1[off_y + 2 * j] = n, -j
+        W1[1, off_y + 2 * j + 1], b1[off_y + 2 * j + 1] = -n, j
+    off_d = 4 * n_lines
+    for k in range(-n, n + 1):
+        c = off_d + 2 * (k + n)
+        W1[:, c], b1[c] = (n, -n), -k
+        W1[:, c + 1], b1[c + 1] = (-n, n), k
+    W2 = np.zeros((width1, n_lines * n_lines))
+    for node, (i, j) in enumerate(zip(I.ravel(), J.ravel(), strict=True)):
+        for c in (2 * i, off_y + 2 * j, off_d + 2 * (i - j + n)):
+            W2[c, node] = W2[c + 1, node] = -0.5
+    model = numpy_core.MLP([2, width1, n_lines * n_lines, 1], "relu")
+    model.set_parameters([W1, b1, W2, np.ones(n_lines * n_lines), values[:, None],
+                          np.zeros(1)])
+    return model
+
+
+def interpolation_bound_2d(n: int, hessian_sup: float) -> float:
+    r"""``M h^2 / 4``: the sup error of :func:`relu_interpolant_2d` for ``f in C^2``.
+
+    ``M`` is the supremum over ``[0, 1]^2`` of the spectral norm of the Hessian
+    of ``f``. On a triangle with vertices ``p_k`` and barycentric coordinates
+    ``lambda_k`` of ``x``, ``I f(x) - f(x) = sum_k lambda_k (f(p_k) - f(x) -
+    grad f(x) . (p_k - x))`` (the gradient terms cancel), each bracket is at most
+    ``M |p_k - x|^2 / 2``, and ``sum_k lambda_k |p_k - x|^2 = R^2 - |x - c|^2
+    <= R^2`` with ``c`` and ``R = h / sqrt(2)`` the circumcentre and radius.
+    Attained by ``f = |x|^2`` at the midpoints of the diagonals.
+    """
+    n = _grid_count(n)
+    m = validation.check_real(hessian_sup, "hessian_sup", low=0.0)
+    return m / (4.0 * n * n)
+
+
 # --------------------------------------------------------------------------- other activations
+
+def ramp(t) -> np.ndarray:
+    """``relu(t) - relu(t - 1)``: 0 for ``t <= 0``, ``t`` on ``[0, 1]``, 1 for ``t >= 1``.
+
+    Continuous and sigmoidal (limits 0 and 1), so Cybenko's theorem applies to
+    it; each ramp is two ReLU units (:func:`ramp_as_relu`).
+    """
+    t = validation.check_array(t, "t", min_size=0)
+    return np.maximum(t, 0.0) - np.maximum(t - 1.0, 0.0)
+
+
+def ramp_as_relu(params) -> numpy_core.MLP:
+    """The ``[n, 2N, m]`` ReLU network equal to a one-hidden-layer ramp network.
+
+    ``params = [W1, b1, W2, b2]`` (library layout, ``N`` hidden units) evaluated
+    with :func:`ramp` as the activation (:func:`forward_with`) equals the ReLU
+    network with hidden units ``relu(z)`` and ``relu(z - 1)`` and output
+    weights ``W2`` and ``-W2``.
+    """
+    W1, b1, W2, b2 = _check_params(params, one_hidden_layer=True)
+    model = numpy_core.MLP([W1.shape[0], 2 * W1.shape[1], W2.shape[1]], "relu")
+    model.set_parameters([np.hstack([W1, W1]), np.concatenate([b1, b1 - 1.0]),
+                          np.vstack([W2, -W2]), b2])
+    return model
+
+
+def _check_params(params, one_hidden_layer: bool = False) -> list[np.ndarray]:
+    """``[W1, b1, ..., WL, bL]`` as float arrays whose shapes fit together, finite."""
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__len__"):
+        raise TypeError(f"params must be a list [W1, b1, ..., WL, bL] of arrays; got "
+                        f"{type(params).__name__}")
+    params = list(params)
+    if len(params) < 2 or len(params) % 2:
+        raise ValueError("params must be a list [W1, b1, ..., WL, bL] of even length >= 2; "
+                         f"got length {len(params)}")
+    if one_hidden_layer and len(params) != 4:
+        raise ValueError("params must be [W1, b1, W2, b2] (one hidden layer); got "
+                         f"{len(params)} arrays")
+    out = []
+    for l in range(len(params) // 2):
+        W = validation.check_array(params[2 * l], f"params[{2 * l}]", ndim=2)
+        b = validation.check_array(params[2 * l + 1], f"params[{2 * l + 1}]", ndim=1,
+                                   shape=(W.shape[1],))
+        if out and W.shape[0] != out[-2].shape[1]:
+            raise ValueError(f"params[{2 * l}] must have {out[-2].shape[1]} rows (the width "
+                             f"of the layer before); got shape {W.shape}")
+        out += [W, b]
+    return out
+
 
 def forward_with(params, X, sigma: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Evaluate library-layout parameters ``[W1, b1, ..., WL, bL]`` with a custom activation.
 
     For activations the cores do not offer (say, a non-monotone sigmoidal one):
     ``A_l = sigma(A_{l-1} W_l + b_l)`` on hidden layers, a linear output layer.
+    Shapes that do not fit, NaN or infinite entries, an activation that changes
+    the shape or returns NaN, and an output that overflows are refused with a
+    ``ValueError`` naming the culprit.
     """
     sigma = _check_function(sigma, "sigma")
-    params = list(params)
-    if len(params) < 2 or len(params) % 2:
-        raise ValueError("params must be a list [W1, b1, ..., WL, bL] of even length >= 2")
-    A = np.asarray(X, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != np.shape(params[0])[0]:
-        raise ValueError(f"X must have shape (n, {np.shape(params[0])[0]}); got {A.shape}")
+    params = _check_params(params)
+    A = validation.check_array(X, "X", shape=(None, params[0].shape[0]))
     L = len(params) // 2
-    for l in range(L):
-        Z = A @ np.asarray(params[2 * l]) + np.asarray(params[2 * l + 1])
-        A = Z if l == L - 1 else np.asarray(sigma(Z), dtype=np.float64)
-    return A
+    with np.errstate(over="ignore", invalid="ignore"):
+        for l in range(L):
+            Z = A @ params[2 * l] + params[2 * l + 1]
+            if not np.all(np.isfinite(Z)):
+                raise ValueError(f"the pre-activations of layer {l + 1} overflow (NaN or inf): "
+                                 "params or X are too large")
+            if l == L - 1:
+                return Z
+            A = np.asarray(sigma(Z), dtype=np.float64)
+            if A.shape != Z.shape:
+                raise ValueError(f"sigma must return an array of the shape it is given; got "
+                                 f"{A.shape} for {Z.shape}")
+            if not np.all(np.isfinite(A)):
+                raise ValueError(f"sigma returned NaN or infinite values on layer {l + 1}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- trained vs built
+
+def _widths_text(widths) -> str:
+    widths = [str(w) for w in widths]
+    if len(widths) <= 2:
+        return " and ".join(widths)
+    return ", ".join(widths[:-1]) + " and " + widths[-1]
+
+
+@dataclass(frozen=True)
+class SweepVerdict:
+    """What a width sweep of trained networks against constructions showed.
+
+    Every field is computed from the measured errors, and :meth:`sentences`
+    turns them into prose, so the prose is true at every scale.
+    """
+
+    widths: tuple[int, ...]
+    smooth_tracking: tuple[int, ...]   # widths where trained <= factor * constructed
+    smooth_factor: float               # the factor used
+    smooth_worst_ratio: float          # max trained / constructed over widths[1:]
+    kink_beating: tuple[int, ...]      # widths where training beats the fixed grid
+    osc_failing: tuple[int, ...]       # widths where trained sup error >= fail_level
+    osc_constructed_ok: tuple[int, ...]  # widths where the construction is below good_level
+    osc_best: float                    # best trained sup error on the oscillating target
+    osc_best_width: int
+    osc_built_at_best: float
+    fail_level: float
+    good_level: float
+
+    @property
+    def existence_without_learning(self) -> tuple[int, ...]:
+        """Widths where the construction is good and training is no better than zero."""
+        return tuple(w for w in self.osc_failing if w in self.osc_constructed_ok)
+
+    def sentences(self) -> dict[str, str]:
+        """Prose for the smooth, kinked and oscillating targets (plain text, no math)."""
+        w = self.widths
+        rest = [x for x in w[1:] if x not in self.smooth_tracking]
+        if not rest:
+            where = (f"at width {w[1]}" if len(w) == 2
+                     else f"at every width from {w[1]} to {w[-1]}")
+            smooth = (f"training tracks the construction: {where} its sup error is within a "
+                      f"factor {self.smooth_worst_ratio:.1f} of the constructed network's")
+        elif self.smooth_tracking:
+            smooth = (f"training tracks the construction (within a factor "
+                      f"{self.smooth_factor:g}) at widths {_widths_text(self.smooth_tracking)} "
+                      f"but not at {_widths_text(rest)}, where the construction's error keeps "
+                      f"falling like the square of the grid step and the trained network's "
+                      f"falls more slowly (a factor {self.smooth_worst_ratio:.0f} at worst)")
+        else:
+            smooth = (f"training never comes within a factor {self.smooth_factor:g} of the "
+                      "construction")
+        if w[-1] in self.kink_beating:
+            kinked = (f"training does better than the uniform-grid construction at width "
+                      f"{w[-1]}: it moves a kink of its own onto the target's kink, which a "
+                      "fixed grid cannot do")
+        else:
+            kinked = (f"training does not beat the uniform-grid construction at width {w[-1]}")
+        failing, ok = self.osc_failing, self.existence_without_learning
+        if len(failing) == len(w):
+            osc = (f"training fails at every width (sup error at least {self.fail_level:g}, "
+                   "no better than predicting zero)")
+        elif failing:
+            osc = (f"training fails (sup error at least {self.fail_level:g}, no better than "
+                   f"predicting zero) at widths {_widths_text(failing)}; its best is "
+                   f"{self.osc_best:.2f}, at width {self.osc_best_width}")
+        else:
+            osc = (f"training gets below {self.fail_level:g} at every width; its best is "
+                   f"{self.osc_best:.2f}, at width {self.osc_best_width}")
+        if ok:
+            osc += (f", while at width {_widths_text(ok)} the construction of the same width "
+                    f"is within {self.good_level:g} of the target")
+        return {"smooth": smooth, "kinked": kinked, "oscillating": osc}
+
+
+def compare_with_training(widths, trained: dict, built: dict, *, factor: float = 10.0,
+                          fail_level: float = 0.99, good_level: float = 0.05) -> SweepVerdict:
+    """Verdicts of a width sweep: trained (best-of-seeds) against constructed sup errors.
+
+    ``trained`` and ``built`` map the target names ``"smooth"``, ``"kinked"`` and
+    ``"oscillating"`` to one sup error per width.
+    """
+    widths = tuple(validation.check_int(x, "widths entry", minimum=1) for x in widths)
+    if len(widths) < 2:
+        raise ValueError(f"widths must hold at least two widths; got {widths}")
+    factor = validation.check_real(factor, "factor", low=1.0)
+    fail_level = validation.check_positive(fail_level, "fail_level")
+    good_level = validation.check_positive(good_level, "good_level")
+    arrays = {}
+    for label, table in (("trained", trained), ("built", built)):
+        if not isinstance(table, dict):
+            raise TypeError(f"{label} must be a dict of target name -> errors; got "
+                            f"{type(table).__name__}")
+        for name in ("smooth", "kinked", "oscillating"):
+            if name not in table:
+                raise ValueError(f"{label} has no errors for the target {name!r}")
+            arr = validation.check_array(table[name], f"{label}[{name!r}]", ndim=1,
+                                         shape=(len(widths),))
+            if np.any(arr < 0):
+                raise ValueError(f"{label}[{name!r}] must hold sup errors >= 0")
+            arrays[label, name] = arr
+    ts, bs = arrays["trained", "smooth"], arrays["built", "smooth"]
+    if np.any(bs[1:] == 0):
+        raise ValueError("built['smooth'] must be positive beyond the first width")
+    ratio = ts[1:] / bs[1:]
+    osc_t, osc_b = arrays["trained", "oscillating"], arrays["built", "oscillating"]
+    best = int(np.argmin(osc_t))
+    return SweepVerdict(
+        widths=widths,
+        smooth_tracking=tuple(w for w, r in zip(widths[1:], ratio, strict=True) if r <= factor),
+        smooth_factor=factor,
+        smooth_worst_ratio=float(np.max(ratio)),
+        kink_beating=tuple(w for w, t, b in zip(widths, arrays["trained", "kinked"],
+                                                 arrays["built", "kinked"], strict=True)
+                           if t < b),
+        osc_failing=tuple(w for w, e in zip(widths, osc_t, strict=True) if e >= fail_level),
+        osc_constructed_ok=tuple(w for w, e in zip(widths, osc_b, strict=True)
+                                 if e < good_level),
+        osc_best=float(osc_t[best]),
+        osc_best_width=widths[best],
+        osc_built_at_best=float(osc_b[best]),
+        fail_level=fail_level,
+        good_level=good_level,
+    )
 
 
 # --------------------------------------------------------------------------- polynomials
