@@ -1,0 +1,446 @@
+r"""Why depth: sawtooth networks, Yarotsky's squaring network, exact piece counting.
+
+Everything here is a :class:`nntheory.numpy_core.MLP` with ReLU hidden units and
+explicit weights (layout ``W`` of shape ``(n_in, n_out)``, forward ``X @ W + b``).
+
+* The tent map :math:`\Delta(x) = 2\sigma(x) - 4\sigma(x - 1/2) + 2\sigma(x - 1)`
+  (:math:`\sigma` = ReLU) maps :math:`[0, 1]` onto itself; its ``k``-fold composition
+  :math:`\Delta^k` has :math:`2^k` linear pieces and costs ``O(k)`` parameters
+  (:func:`sawtooth`, :func:`folding_net`).
+* Yarotsky's network :math:`f_m(x) = x - \sum_{s=1}^m \Delta^s(x)/4^s` is the
+  piecewise-linear interpolant of :math:`x^2` on the grid :math:`2^{-m}\mathbb{Z}`
+  (:func:`yarotsky_square`); products follow from
+  :math:`xy = ((x+y)^2 - x^2 - y^2)/2` (:func:`yarotsky_product`).
+* :func:`count_pieces` counts the linear pieces of a scalar ReLU network exactly,
+  by propagating breakpoints layer by layer.
+* :func:`unroll_skip` rewrites a network with identity skip connections as a plain
+  ReLU network computing the same function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import numpy_core
+from .validation import check_array, check_callable, check_int, check_real, check_seed
+
+__all__ = [
+    "folding_net",
+    "sawtooth",
+    "yarotsky_square",
+    "yarotsky_error",
+    "yarotsky_product",
+    "yarotsky_product_error",
+    "PiecewiseLinear",
+    "piecewise_linear",
+    "count_pieces",
+    "grid_slope_changes",
+    "pieces_upper_bound",
+    "random_relu_net",
+    "unroll_skip",
+    "TrainResult",
+    "train_architecture",
+    "fit_rates",
+]
+
+
+def _check_model(model: object, argument: str = "model") -> numpy_core.MLP:
+    if not isinstance(model, numpy_core.MLP):
+        raise TypeError(f"{argument} must be a nntheory.numpy_core.MLP; "
+                        f"got {type(model).__name__}")
+    if model.activation != "relu":
+        raise ValueError(f"{argument} must have ReLU hidden units; got {model.activation!r}")
+    return model
+
+
+def _check_scalar_model(model: object) -> numpy_core.MLP:
+    model = _check_model(model)
+    if model.sizes[0] != 1 or model.sizes[-1] != 1:
+        raise ValueError(f"model must map R to R (sizes [1, ..., 1]); got {list(model.sizes)}")
+    return model
+
+
+def _interval(a: object, b: object) -> tuple[float, float]:
+    a = check_real(a, "a")
+    b = check_real(b, "b")
+    if not a < b:
+        raise ValueError(f"the interval needs a < b; got a={a!r}, b={b!r}")
+    return a, b
+
+
+def _mlp(sizes: Sequence[int], params: list[np.ndarray]) -> numpy_core.MLP:
+    net = numpy_core.MLP(list(sizes), "relu")
+    net.set_parameters(params)
+    return net
+
+
+# --------------------------------------------------------------------------- sawtooth
+
+def _fold_layer(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Output weights ``c`` and biases ``t`` of the ``width``-fold tent ``g``.
+
+    ``g(x) = sum_j c_j relu(x - j/width)`` with ``c_0 = width`` and
+    ``c_j = 2 width (-1)^j``: slopes ``+width, -width, +width, ...`` on the cells
+    ``[j/width, (j+1)/width]``, so ``g`` rises and falls ``width`` times between 0 and 1.
+    """
+    c = np.array([float(width)] + [2.0 * width * (-1) ** j for j in range(1, width)])
+    t = -np.arange(width) / width
+    return c, t
+
+
+def folding_net(width: int, depth: int) -> numpy_core.MLP:
+    r"""A ``[1, width, ..., width, 1]`` network (``depth`` hidden layers) computing ``g^depth``.
+
+    ``g`` is the ``width``-fold tent of :func:`_fold_layer`, which maps ``[0, 1]``
+    onto ``[0, 1]`` with ``width`` linear pieces; composed ``depth`` times it has
+    exactly ``width**depth`` pieces on ``[0, 1]``. Only valid on ``[0, 1]``.
+    ``folding_net(2, k)`` is the width-2 sawtooth :math:`\Delta^k`.
+    """
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    c, t = _fold_layer(width)
+    params = [np.ones((1, width)), t.copy()]
+    for _ in range(depth - 1):
+        params += [np.outer(c, np.ones(width)), t.copy()]
+    params += [c[:, None].copy(), np.zeros(1)]
+    return _mlp([1] + [width] * depth + [1], params)
+
+
+def sawtooth(k: int, width: int = 2) -> numpy_core.MLP:
+    r"""A network with ``k`` hidden ReLU layers computing :math:`\Delta^k`.
+
+    ``width=2`` uses :math:`\Delta(x) = 2\sigma(x) - 4\sigma(x - 1/2)`, equal to the tent on
+    ``[0, 1]`` (``6k + 1`` parameters); ``width=3`` adds :math:`+2\sigma(x - 1)` and equals
+    the tent map :math:`\min(2x, 2 - 2x)^+` on all of :math:`\mathbb{R}` (``12k - 2``
+    parameters). On ``[0, 1]`` both compute :math:`\Delta^k`, with
+    :math:`\Delta^k(i/2^k) = i \bmod 2`, exactly in float64 for ``k <= 20``.
+    """
+    k = check_int(k, "k", minimum=1)
+    width = check_int(width, "width", minimum=2, maximum=3)
+    if width == 2:
+        return folding_net(2, k)
+    c = np.array([2.0, -4.0, 2.0])
+    t = np.array([0.0, -0.5, -1.0])
+    params = [np.ones((1, 3)), t.copy()]
+    for _ in range(k - 1):
+        params += [np.outer(c, np.ones(3)), t.copy()]
+    params += [c[:, None].copy(), np.zeros(1)]
+    return _mlp([1] + [3] * k + [1], params)
+
+
+# --------------------------------------------------------------------------- Yarotsky
+
+def yarotsky_square(m: int) -> numpy_core.MLP:
+    r"""Yarotsky's network ``[1, 3, ..., 3, 1]`` (``m`` hidden layers, ``12m - 2`` parameters).
+
+    It computes :math:`f_m(x) = x - \sum_{s=1}^m \Delta^s(x)/4^s` on ``[0, 1]``, the
+    piecewise-linear interpolant of :math:`x^2` on the grid :math:`i/2^m`. Hidden layer
+    ``s`` holds :math:`\sigma(g_{s-1})`, :math:`\sigma(g_{s-1} - 1/2)` (so that
+    :math:`g_s = \Delta(g_{s-1}) = 2\sigma(g_{s-1}) - 4\sigma(g_{s-1} - 1/2)`, with
+    :math:`g_0 = x`) and :math:`\sigma(f_{s-1}) = f_{s-1}` (non-negative, as
+    :math:`f_{s-1} \ge x^2`). Then :math:`\sup_{[0,1]} |f_m - x^2| = 2^{-2m-2}`
+    (:func:`yarotsky_error`), attained at the midpoints :math:`(2i+1)/2^{m+1}`.
+    """
+    m = check_int(m, "m", minimum=1)
+    # layer 1: relu(x), relu(x - 1/2), relu(x) (= f_0 = x on [0, 1])
+    params = [np.array([[1.0, 1.0, 1.0]]), np.array([0.0, -0.5, 0.0])]
+    for s in range(1, m):
+        # inputs (a, b, c) with g_s = 2a - 4b and c = f_{s-1}; f_s = c - g_s / 4^s
+        q = 0.25 ** s
+        W = np.array([[2.0, 2.0, -2.0 * q],
+                      [-4.0, -4.0, 4.0 * q],
+                      [0.0, 0.0, 1.0]])
+        params += [W, np.array([0.0, -0.5, 0.0])]
+    q = 0.25 ** m
+    params += [np.array([[-2.0 * q], [4.0 * q], [1.0]]), np.zeros(1)]
+    return _mlp([1] + [3] * m + [1], params)
+
+
+def yarotsky_error(m: int) -> float:
+    """``2**(-2m - 2)``: the sup error of :func:`yarotsky_square` to ``x**2`` on ``[0, 1]``."""
+    m = check_int(m, "m", minimum=0)
+    return 2.0 ** (-2 * m - 2)
+
+
+def _parallel(nets: Sequence[numpy_core.MLP], inputs: np.ndarray,
+              outputs: Sequence[float]) -> numpy_core.MLP:
+    """Networks of equal depth side by side: input ``X @ inputs[:, i]`` to net ``i``,
+    output ``sum_i outputs[i] * net_i``."""
+    plist = [n.get_parameters() for n in nets]
+    depth = nets[0].n_layers
+    W1 = np.hstack([inputs[:, [i]] @ p[0] for i, p in enumerate(plist)])
+    params = [W1, np.concatenate([p[1] for p in plist])]
+    for layer in range(1, depth - 1):
+        blocks = [p[2 * layer] for p in plist]
+        n_in = sum(b.shape[0] for b in blocks)
+        n_out = sum(b.shape[1] for b in blocks)
+        W = np.zeros((n_in, n_out))
+        r = c = 0
+        for b in blocks:
+            W[r:r + b.shape[0], c:c + b.shape[1]] = b
+            r, c = r + b.shape[0], c + b.shape[1]
+        params += [W, np.concatenate([p[2 * layer + 1] for p in plist])]
+    params += [np.vstack([w * p[-2] for w, p in zip(outputs, plist, strict=True)]),
+               sum(w * p[-1] for w, p in zip(outputs, plist, strict=True))]
+    sizes = [inputs.shape[0]] + [sum(n.sizes[l] for n in nets) for l in range(1, depth)] + [1]
+    return _mlp(sizes, params)
+
+
+def yarotsky_product(m: int) -> numpy_core.MLP:
+    r"""A ``[2, 9, ..., 9, 1]`` network (``m`` hidden layers) approximating ``xy`` on ``[0,1]^2``.
+
+    With :math:`u = (x + y)/2 \in [0, 1]`,
+    :math:`xy = 2u^2 - x^2/2 - y^2/2`; each square is replaced by :math:`f_m`
+    (:func:`yarotsky_square`, three copies side by side). Since
+    :math:`0 \le f_m - (\cdot)^2 \le \varepsilon_m = 2^{-2m-2}`, the error lies in
+    :math:`[-\varepsilon_m, 2\varepsilon_m]`, so its sup is at most
+    :math:`2^{-2m-1}` (:func:`yarotsky_product_error`), attained at
+    :math:`(0, 2^{-m})`.
+    """
+    m = check_int(m, "m", minimum=1)
+    sq = yarotsky_square(m)
+    inputs = np.array([[0.5, 1.0, 0.0], [0.5, 0.0, 1.0]])
+    return _parallel([sq, sq, sq], inputs, [2.0, -0.5, -0.5])
+
+
+def yarotsky_product_error(m: int) -> float:
+    """``2**(-2m - 1)``: the sup error of :func:`yarotsky_product` on ``[0, 1]^2``."""
+    m = check_int(m, "m", minimum=0)
+    return 2.0 ** (-2 * m - 1)
+
+
+# --------------------------------------------------------------------------- piece counting
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """A scalar network on ``[a, b]`` as maximal linear pieces.
+
+    ``breakpoints``: the interior points where the slope changes (sorted);
+    ``slopes`` and ``intercepts``: one per piece (``len(breakpoints) + 1``).
+    """
+
+    a: float
+    b: float
+    breakpoints: np.ndarray
+    slopes: np.ndarray
+    intercepts: np.ndarray
+
+    @property
+    def n_pieces(self) -> int:
+        return int(self.slopes.size)
+
+    @property
+    def knots(self) -> np.ndarray:
+        """``[a, breakpoints..., b]``."""
+        return np.concatenate([[self.a], self.breakpoints, [self.b]])
+
+    def derivative_l1(self) -> float:
+        r""":math:`\int_a^b |f'(x)|\,dx = \sum_i |s_i|\,(x_{i+1} - x_i)` (the total variation)."""
+        return float(np.sum(np.abs(self.slopes) * np.diff(self.knots)))
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        i = np.clip(np.searchsorted(self.breakpoints, x, side="right"), 0, self.n_pieces - 1)
+        return self.slopes[i] * x + self.intercepts[i]
+
+
+def piecewise_linear(model: numpy_core.MLP, a: float, b: float, *,
+                     rtol: float = 1e-9) -> PiecewiseLinear:
+    r"""The exact linear pieces of a ReLU network :math:`\mathbb{R} \to \mathbb{R}` on ``[a, b]``.
+
+    Layer by layer, keep a partition of ``[a, b]`` on whose cells every unit computed
+    so far is affine, :math:`z(x) = s x + c`. A unit of the next layer is affine on
+    each cell, so it has at most one zero there, :math:`x = -c/s`; splitting the cells
+    at those zeros and applying the ReLU (active where :math:`z > 0` at the cell's
+    midpoint) gives the next partition. Skip connections add the previous affine maps.
+    At the end, neighbouring cells whose output slopes agree (within
+    ``rtol * max(1, max |slope|)``, round-off) are merged: the result lists the
+    maximal pieces. A zero within ``1e-12 max(1, |a|, |b|)`` of a cell's end is taken to
+    be that end (a kink computed twice with different round-off). No grid is involved.
+    """
+    model = _check_scalar_model(model)
+    a, b = _interval(a, b)
+    rtol = check_real(rtol, "rtol", low=0.0)
+    xtol = 1e-12 * max(1.0, abs(a), abs(b))
+    params = model.parameters()
+    lo, hi = np.array([a]), np.array([b])
+    S = np.ones((1, 1))          # slopes of the current layer's outputs, (cells, units)
+    C = np.zeros((1, 1))
+    L = model.n_layers
+    for layer in range(L):
+        W, bias = params[2 * layer], params[2 * layer + 1]
+        Sz, Cz = S @ W, C @ W + bias
+        if layer == L - 1:
+            S, C = Sz, Cz
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            T = -Cz / Sz
+        inside = (Sz != 0) & (T > lo[:, None] + xtol) & (T < hi[:, None] - xtol)
+        cuts = np.unique(np.concatenate([lo, [b], T[inside]]))
+        new_lo, new_hi = cuts[:-1], cuts[1:]
+        parent = np.searchsorted(lo, new_lo, side="right") - 1
+        Sz, Cz = Sz[parent], Cz[parent]
+        mid = 0.5 * (new_lo + new_hi)
+        active = (Sz * mid[:, None] + Cz) > 0
+        Sa, Ca = np.where(active, Sz, 0.0), np.where(active, Cz, 0.0)
+        if model.skip[layer]:
+            Sa, Ca = Sa + S[parent], Ca + C[parent]
+        S, C, lo, hi = Sa, Ca, new_lo, new_hi
+    s, c = S[:, 0], C[:, 0]
+    tol = rtol * max(1.0, float(np.max(np.abs(s))))
+    keep = np.concatenate([[True], np.abs(np.diff(s)) > tol])
+    starts = np.flatnonzero(keep)
+    return PiecewiseLinear(a, b, lo[starts[1:]].copy(), s[starts].copy(), c[starts].copy())
+
+
+def count_pieces(model: numpy_core.MLP, a: float, b: float, *, rtol: float = 1e-9) -> int:
+    """The exact number of maximal linear pieces of ``model`` on ``[a, b]``
+    (see :func:`piecewise_linear`)."""
+    return piecewise_linear(model, a, b, rtol=rtol).n_pieces
+
+
+def grid_slope_changes(model: numpy_core.MLP, a: float, b: float, n: int = 100_001, *,
+                       rtol: float = 1e-7) -> int:
+    """The naive estimate: the number of grid cells whose slope differs from the previous one.
+
+    A breakpoint strictly inside a cell makes that cell's slope differ from both
+    neighbours, so it is counted twice; one on a grid point is counted once. Returned
+    for comparison with :func:`count_pieces` (it is *not* a piece count).
+    """
+    model = _check_scalar_model(model)
+    a, b = _interval(a, b)
+    n = check_int(n, "n", minimum=3)
+    x = np.linspace(a, b, n)
+    y = model.predict(x[:, None]).ravel()
+    s = np.diff(y) / np.diff(x)
+    tol = rtol * max(1.0, float(np.max(np.abs(s))))
+    return int(np.sum(np.abs(np.diff(s)) > tol))
+
+
+def pieces_upper_bound(width: int, depth: int) -> int:
+    r"""``(width + 1) ** depth``: the most pieces a ReLU network :math:`\mathbb{R}\to\mathbb{R}`
+    with ``depth`` hidden layers of ``width`` units can have (on any interval)."""
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    return (width + 1) ** depth
+
+
+def random_relu_net(width: int, depth: int, seed: int, *, bias_std: float = 1.0,
+                    skip: bool = False) -> numpy_core.MLP:
+    """A ``[1, width x depth, 1]`` ReLU network with He weights and ``N(0, bias_std**2)`` biases.
+
+    He initialisation itself sets every bias to zero, which makes the network
+    positively homogeneous (at most two pieces on any interval); random biases
+    spread the breakpoints out.
+    """
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    seed = check_seed(seed, allow_none=False)
+    bias_std = check_real(bias_std, "bias_std", low=0.0)
+    net = numpy_core.MLP([1] + [width] * depth + [1], "relu", skip=skip, init="he", seed=seed)
+    rng = np.random.default_rng([seed, 1])
+    params = net.get_parameters()
+    for i in range(1, len(params), 2):
+        params[i] = rng.normal(0.0, bias_std, size=params[i].shape)
+    net.set_parameters(params)
+    return net
+
+
+# --------------------------------------------------------------------------- skip -> plain
+
+def unroll_skip(model: numpy_core.MLP) -> numpy_core.MLP:
+    r"""A plain ReLU network computing the same function as ``model`` (which may have skips).
+
+    The plain network's hidden layer ``l`` holds a vector :math:`H_l` with
+    :math:`A_l = H_l P_l` for a fixed 0/±1 matrix :math:`P_l`. A plain layer is copied
+    (:math:`P_l = I`). A skip layer :math:`A_l = A_{l-1} + \sigma(A_{l-1}W + b)` becomes
+    :math:`H_l = [\sigma(H_{l-1}P_{l-1}W + b),\ \sigma(H_{l-1}P_{l-1})]` when
+    :math:`A_{l-1} \ge 0` (the output of a hidden layer), and carries
+    :math:`\sigma(A) - \sigma(-A)` otherwise (a skip around the input layer). So a skip
+    layer of width ``n`` costs a plain layer of width ``2n`` (``3n`` at the input), and the
+    parameter count grows by a constant factor (at most 4 for ``[1, w, ..., w, 1]``).
+    """
+    model = _check_model(model)
+    params = model.parameters()
+    L = model.n_layers
+    P = np.eye(model.sizes[0])
+    nonneg = False
+    new_params, sizes = [], [model.sizes[0]]
+    for layer in range(L):
+        W, bias = params[2 * layer], params[2 * layer + 1]
+        W_eff = P @ W
+        if layer == L - 1:
+            new_params += [W_eff, bias.copy()]
+            sizes.append(W.shape[1])
+            break
+        if not model.skip[layer]:
+            new_params += [W_eff, bias.copy()]
+            P = np.eye(W.shape[1])
+            nonneg = True  # the output of a ReLU layer
+        else:
+            n = W.shape[0]
+            if nonneg:
+                carry = P
+                P = np.vstack([np.eye(n), np.eye(n)])
+            else:
+                carry = np.hstack([P, -P])
+                P = np.vstack([np.eye(n), np.eye(n), -np.eye(n)])
+            new_params += [np.hstack([W_eff, carry]),
+                           np.concatenate([bias, np.zeros(carry.shape[1])])]
+            # A_l = A_{l-1} + relu(...) is non-negative exactly when A_{l-1} is
+        sizes.append(new_params[-1].size)
+    return _mlp(sizes, new_params)
+
+
+# --------------------------------------------------------------------------- experiments
+
+@dataclass(frozen=True)
+class TrainResult:
+    """One trained architecture: its sizes, parameter count, test MSE and wall time."""
+
+    sizes: tuple[int, ...]
+    n_parameters: int
+    mse: float
+    seconds: float
+
+
+def train_architecture(sizes: Sequence[int], f: Callable, *, seed: int, epochs: int,
+                       lr: float = 1e-2, n_train: int = 256, a: float = -1.0,
+                       b: float = 1.0, n_test: int = 2001) -> TrainResult:
+    """Train a ReLU ``MLP(sizes)`` (He init, Adam, full batch, MSE) on ``n_train`` equally
+    spaced points of ``f`` on ``[a, b]``; report the MSE on ``n_test`` points and the time."""
+    f = check_callable(f, "f")
+    seed = check_seed(seed, allow_none=False)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    n_train = check_int(n_train, "n_train", minimum=2)
+    n_test = check_int(n_test, "n_test", minimum=2)
+    a, b = _interval(a, b)
+    X = np.linspace(a, b, n_train)[:, None]
+    y = np.asarray(f(X), dtype=np.float64).reshape(-1, 1)
+    net = numpy_core.MLP(list(sizes), "relu", init="he", seed=seed)
+    t0 = time.perf_counter()
+    numpy_core.fit(net, X, y, optimizer="adam", lr=lr, epochs=epochs)
+    seconds = time.perf_counter() - t0
+    Xt = np.linspace(a, b, n_test)[:, None]
+    mse = float(np.mean((net.predict(Xt) - np.asarray(f(Xt)).reshape(-1, 1)) ** 2))
+    return TrainResult(tuple(net.sizes), net.n_parameters, mse, seconds)
+
+
+def fit_rates(n, errors) -> np.ndarray:
+    """Least-squares slopes of ``log E`` against ``log n``, one per column of ``errors``.
+
+    ``errors`` has shape ``(len(n), n_runs)`` (or ``(len(n),)`` for one run); the spread
+    of the returned slopes is the spread of the empirical rate over the runs.
+    """
+    n = check_array(n, "n", ndim=1, min_size=2)
+    E = check_array(errors, "errors", ndim=(1, 2))
+    E = E[:, None] if E.ndim == 1 else E
+    if E.shape[0] != n.size:
+        raise ValueError(f"errors must have len(n) = {n.size} rows; got {E.shape[0]}")
+    if np.any(n <= 0) or np.any(E <= 0):
+        raise ValueError("n and errors must be positive for a log-log fit")
+    return np.polyfit(np.log(n), np.log(E), 1)[0]
