@@ -105,8 +105,7 @@ def test_seed_layer_shapes_is_private_and_counted_independently():
         assert len(shapes) == depth and shapes[0] == (2, 7)
         if depth > 1:
             assert shapes[-1] == (7, 3) and all(s == (7, 7) for s in shapes[1:-1])
-    # the deprecated public alias (chapter 3 still calls it) is the same function
-    assert seed000.seed_layer_shapes is seed000._seed_layer_shapes
+    assert not hasattr(seed000, "seed_layer_shapes")     # no public alias left
 
 
 def test_no_repository_path_in_the_seed_module():
