@@ -29,7 +29,9 @@ def make(core, *args, **kw):
     ({"sizes": [2, 3, 1], "activation": None}, TypeError, "activation"),
     ({"sizes": [2, 3, 1], "init": "kaiming"}, ValueError, "init"),
     ({"sizes": [2, 3, 1], "skip": "yes"}, TypeError, "skip"),
-    ({"sizes": [2, 3, 1], "seed": -1}, TypeError, "seed"),
+    ({"sizes": [2, 3, 1], "seed": -1}, ValueError, "seed"),
+    ({"sizes": [2, 3, 1], "seed": 1.5}, TypeError, "seed"),
+    ({"sizes": [2, 3, 1], "dropout": 1.0}, ValueError, "dropout"),
 ])
 def test_bad_model_arguments(core, kwargs, exc, word):
     kwargs = dict(kwargs)
@@ -82,10 +84,14 @@ def test_bad_fit_arguments(core):
     X, y = np.zeros((4, 1)), np.zeros((4, 1))
     for kwargs, word in [
         ({"lr": -1.0}, "lr"), ({"lr": float("nan")}, "lr"), ({"epochs": 0}, "epochs"),
-        ({"epochs": 2.5}, "epochs"), ({"batch_size": 0}, "batch_size"),
-        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"batch_size": 0}, "batch_size"), ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"seed": -1}, "seed"),
     ]:
         with pytest.raises(ValueError, match=word):
+            core.fit(m, X, y, **kwargs)
+    for kwargs, word in [({"epochs": 2.5}, "epochs"), ({"seed": "abc"}, "seed"),
+                         ({"seed": [1, 2]}, "seed"), ({"seed": 1.5}, "seed")]:
+        with pytest.raises(TypeError, match=word):
             core.fit(m, X, y, **kwargs)
     with pytest.raises(TypeError, match="unexpected option"):
         core.fit(m, X, y, optimizer="sgd", betas=(0.9, 0.99))
@@ -118,7 +124,7 @@ def test_bad_optimizer_arguments():
         nc.SGD(p, lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match=r"betas\[1\]"):
         nc.Adam(p, betas=(0.9, 1.0))
-    with pytest.raises(ValueError, match="betas must be a pair"):
+    with pytest.raises(TypeError, match="betas must be a pair"):
         nc.Adam(p, betas=0.9)
     with pytest.raises(ValueError, match="eps"):
         nc.RMSprop(p, eps=-1)

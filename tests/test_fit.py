@@ -73,13 +73,25 @@ def test_numpy_fit_equals_manual_loop():
         np.testing.assert_array_equal(p, q)
 
 
-@pytest.mark.parametrize("core", [nc, tc], ids=["numpy", "torch"])
-def test_divergence_is_an_error_naming_the_epoch(core):
+def test_divergence_is_an_error_naming_the_epoch_and_both_cores_stop_alike():
+    """The message names the epoch and the remedy; the state (the step, the restored
+    parameters: finite and equal to round-off) is the same in both cores. More in
+    test_core_hardening.py."""
     X, y = sine_data()
-    kw = {"device": "cpu"} if core is tc else {}
-    m = core.MLP([1, 32, 1], "relu", seed=0, **kw)
-    with pytest.raises(DivergenceError, match=r"diverged at epoch \d+.*smaller learning rate"):
-        core.fit(m, X, y, optimizer="sgd", lr=50.0, epochs=200)
+    errors, params = [], []
+    for core in (nc, tc):
+        kw = {"device": "cpu"} if core is tc else {}
+        m = core.MLP([1, 32, 1], "relu", seed=0, **kw)
+        with pytest.raises(DivergenceError,
+                           match=r"diverged at epoch \d+.*smaller learning rate") as info:
+            core.fit(m, X, y, optimizer="sgd", lr=50.0, epochs=200)
+        errors.append(info.value)
+        params.append(m.get_parameters())
+    assert errors[0].step == errors[1].step and errors[0].epoch == errors[1].epoch
+    scale = max(float(np.max(np.abs(p))) for p in params[1])
+    for p, q in zip(*params, strict=True):
+        assert np.isfinite(p).all()
+        assert float(np.max(np.abs(p - q))) <= 1e-12 * scale
 
 
 def test_minibatches_cover_every_sample_once_per_epoch():

@@ -1,4 +1,8 @@
-"""Activations and losses are finite and warning-free far from the origin (|x| = 1000)."""
+"""Activations and losses are finite, warning-free and exact far from the origin (|x| = 1000).
+
+The BCE value at logits up to 1e16 is tested against an exact reference in
+test_core_hardening.py; activations up to |z| = 1e300 there too.
+"""
 
 from __future__ import annotations
 
@@ -51,5 +55,11 @@ def test_losses_finite_at_huge_logits(loss, core):
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
         value, grads = core.loss_and_gradients(m, X, y, loss)
-    assert np.isfinite(value) and value > 100  # badly wrong logits, large but finite loss
+    # badly wrong logits +-1000: the exact losses, not merely "finite and large"
+    # (mse: 1000^2; bce: softplus(1000) = softplus(-1000) + 1000 = 1000 + log1p(e^-1000);
+    # hinge: 1 + 1000; cross-entropy: rows (1000, -1000, 1000) and (-1000, 1000, -1000)
+    # with label 1 give 2000 + log 2 and log(1 + 2 e^-2000) = 0)
+    exact = {"mse": 1e6, "bce": 1000.0, "hinge": 1001.0,
+             "cross_entropy": (2000.0 + np.log(2.0)) / 2}[loss]
+    assert abs(value - exact) <= 1e-15 * exact
     assert all(np.isfinite(g).all() for g in grads)

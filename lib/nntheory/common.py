@@ -1,9 +1,10 @@
 """What the two training cores share: names, validation, initialisation, history.
 
 Both :mod:`nntheory.numpy_core` and :mod:`nntheory.torch_core` take their
-argument checking, their parameter initialisation and their training history
-from here, so that a chapter can switch cores by changing one import and get
-the same numbers (to float64 round-off) from the same seed.
+argument checking, their parameter initialisation, their dropout masks, their
+optimiser table and their divergence rule from here, so that a chapter can
+switch cores by changing one import and get the same numbers (to float64
+round-off) from the same seed, and the same error for the same bad input.
 
 This module imports NumPy only (never torch).
 
@@ -14,6 +15,18 @@ A network with ``sizes = [n_0, n_1, ..., n_L]`` has parameters
 ``b_l`` of shape ``(n_l,)``, so that layer ``l`` computes ``A @ W_l + b_l`` on a
 batch ``A`` of shape ``(batch, n_{l-1})``. The parameter count is
 ``N = sum_l n_l (n_{l-1} + 1)``.
+
+Divergence
+----------
+``fit`` measures the loss of every batch at the current parameters *before*
+stepping, and once more on the whole data after the last step. A loss is
+rejected when it is NaN, infinite, or larger than
+``DIVERGENCE_FACTOR * max(first_loss, DIVERGENCE_FLOOR)`` (``first_loss`` is
+the loss of the first batch, at the parameters training started from): a loss
+ten orders of magnitude above its start means the iterates are running away,
+and nothing in this book comes back from there. On rejection both cores put
+back the parameters at which the last accepted loss was measured (so they
+hold the same, finite parameters) and raise :class:`DivergenceError`.
 """
 
 from __future__ import annotations
@@ -22,29 +35,47 @@ import math
 import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
+
+from . import validation
+from .validation import check_seed
 
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
     "INITS",
     "OPTIMIZERS",
+    "OPTIMIZER_DEFAULTS",
+    "DIVERGENCE_FACTOR",
+    "DIVERGENCE_FLOOR",
     "DivergenceError",
     "History",
+    "FitArguments",
     "check_activation",
     "check_loss",
     "check_init",
     "check_optimizer",
+    "check_optimizer_options",
     "check_sizes",
+    "check_seed",
+    "check_dropout",
+    "check_model",
     "skip_layers",
     "n_parameters",
     "init_parameters",
+    "dropout_generator",
+    "dropout_masks",
+    "check_activation_input",
     "check_inputs",
+    "check_input_shape",
     "check_targets",
     "check_parameter_list",
+    "check_fit",
     "check_fit_arguments",
     "minibatches",
+    "divergence_limit",
     "divergence_message",
     "build_optimizer",
     "epoch_range",
@@ -72,11 +103,48 @@ LOSSES: tuple[str, ...] = ("mse", "bce", "cross_entropy", "hinge")
 INITS: tuple[str, ...] = ("he", "xavier", "normal", "torch")
 
 #: Optimiser names accepted by ``fit`` (case-insensitive).
-OPTIMIZERS: tuple[str, ...] = ("sgd", "adagrad", "rmsprop", "adam")
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
+
+#: Each optimiser's default learning rate and options: exactly ``torch.optim``'s.
+OPTIMIZER_DEFAULTS: dict[str, tuple[float, dict[str, object]]] = {
+    "sgd": (1e-3, {"momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0,
+                   "nesterov": False}),
+    "adagrad": (1e-2, {"lr_decay": 0.0, "weight_decay": 0.0,
+                       "initial_accumulator_value": 0.0, "eps": 1e-10}),
+    "rmsprop": (1e-2, {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0,
+                       "centered": False}),
+    "adam": (1e-3, {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0,
+                    "amsgrad": False}),
+    "adamw": (1e-3, {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2,
+                     "amsgrad": False}),
+}
+
+#: A loss above ``DIVERGENCE_FACTOR * max(first loss, DIVERGENCE_FLOOR)`` is divergence.
+DIVERGENCE_FACTOR: float = 1e10
+#: See :data:`DIVERGENCE_FACTOR`: the floor keeps a tiny first loss from making
+#: ordinary fluctuations count as divergence.
+DIVERGENCE_FLOOR: float = 1.0
 
 
 class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss (it diverged)."""
+    """Training produced a loss that is NaN, infinite, or beyond the divergence limit.
+
+    Attributes (``None`` when raised by hand): ``epoch`` and ``step`` (the number
+    of optimiser steps taken) at which the rejected loss was measured, ``loss``
+    (its value), ``limit`` (the divergence limit in force) and ``history`` (the
+    :class:`History` of the epochs completed before). The model holds the
+    parameters at which the last accepted loss was measured.
+    """
+
+    def __init__(self, message: str = "", *, epoch: int | None = None,
+                 step: int | None = None, loss: float | None = None,
+                 limit: float | None = None, history: History | None = None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.step = step
+        self.loss = loss
+        self.limit = limit
+        self.history = history
 
 
 def _check_name(value: object, allowed: Sequence[str], argument: str) -> str:
@@ -111,7 +179,12 @@ def check_optimizer(optimizer: object) -> str:
 
 
 def check_sizes(sizes: object) -> tuple[int, ...]:
-    """Validate ``sizes = [n_in, h_1, ..., n_out]``: at least two positive integers."""
+    """Validate ``sizes = [n_in, h_1, ..., n_out]``: at least two positive integers.
+
+    A list, a tuple or a 1-D integer NumPy array is accepted.
+    """
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
         raise TypeError(
             f"sizes must be a list of layer widths [n_in, ..., n_out]; got {type(sizes).__name__}"
@@ -122,12 +195,24 @@ def check_sizes(sizes: object) -> tuple[int, ...]:
         )
     out = []
     for i, n in enumerate(sizes):
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
             raise TypeError(f"sizes[{i}] must be an integer; got {n!r}")
         if n < 1:
             raise ValueError(f"sizes[{i}] must be a positive width; got {n}")
         out.append(int(n))
     return tuple(out)
+
+
+def check_dropout(dropout: object) -> float:
+    """A dropout probability in ``[0, 1)`` (the chance that a hidden unit is dropped)."""
+    return validation.check_real(dropout, "dropout", low=0.0, high=1.0, high_open=True)
+
+
+def check_model(model: object, cls: type, core: str):
+    """``model`` if it is an instance of ``cls`` (the MLP class of the core ``core``)."""
+    if not isinstance(model, cls):
+        raise TypeError(f"model must be a nntheory.{core}.MLP; got {type(model).__name__}")
+    return model
 
 
 def skip_layers(sizes: Sequence[int], skip: bool) -> tuple[bool, ...]:
@@ -137,25 +222,17 @@ def skip_layers(sizes: Sequence[int], skip: bool) -> tuple[bool, ...]:
     whose input width equals its output width computes
     ``A_l = A_{l-1} + sigma(A_{l-1} @ W_l + b_l)``; the others are plain.
     """
-    if not isinstance(skip, (bool, np.bool_)):
-        raise TypeError(f"skip must be True or False; got {skip!r}")
+    skip = validation.check_flag(skip, "skip")
     n_layers = len(sizes) - 1
     return tuple(
-        bool(skip) and l < n_layers - 1 and sizes[l] == sizes[l + 1] for l in range(n_layers)
+        skip and l < n_layers - 1 and sizes[l] == sizes[l + 1] for l in range(n_layers)
     )
 
 
-def n_parameters(sizes: Sequence[int]) -> int:
-    """``N = sum_l n_l (n_{l-1} + 1)``: weights plus biases."""
+def n_parameters(sizes: object) -> int:
+    """``N = sum_l n_l (n_{l-1} + 1)``: weights plus biases (``sizes`` is validated)."""
+    sizes = check_sizes(sizes)
     return sum(sizes[l + 1] * (sizes[l] + 1) for l in range(len(sizes) - 1))
-
-
-def _check_seed(seed: object) -> int | None:
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be None or a non-negative integer; got {seed!r}")
-    return int(seed)
 
 
 def init_parameters(sizes: Sequence[int], init: str = "he", seed: int | None = None) -> list:
@@ -172,7 +249,7 @@ def init_parameters(sizes: Sequence[int], init: str = "he", seed: int | None = N
     """
     sizes = check_sizes(sizes)
     init = check_init(init)
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         if init == "torch":
@@ -189,13 +266,49 @@ def init_parameters(sizes: Sequence[int], init: str = "he", seed: int | None = N
     return params
 
 
+# --------------------------------------------------------------------------- dropout
+
+def dropout_generator(seed: int | None) -> np.random.Generator:
+    """The generator of a model's dropout masks: a child of ``SeedSequence(seed)``.
+
+    It is independent of the stream that draws the initial parameters (so a
+    model with ``dropout=p`` starts from the same parameters as one without),
+    and the same ``seed`` gives the same masks in both cores.
+    """
+    return np.random.default_rng(np.random.SeedSequence(check_seed(seed)).spawn(1)[0])
+
+
+def dropout_masks(rng: np.random.Generator, n_samples: int, sizes: Sequence[int],
+                  p: float) -> list[np.ndarray]:
+    """Inverted-dropout masks for the hidden layers of a ``sizes`` network.
+
+    One float64 array of shape ``(n_samples, n_l)`` per hidden layer, drawn in
+    layer order as ``rng.random((n_samples, n_l)) >= p`` (keep with probability
+    ``1 - p``) and scaled: entries are ``0`` or ``1 / (1 - p)``, so that each
+    unit's expected output is unchanged (the rule of ``torch.nn.Dropout``).
+    Both cores multiply a hidden layer's activation ``sigma(Z_l)`` by its mask.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    n_samples = validation.check_int(n_samples, "n_samples", minimum=1)
+    sizes = check_sizes(sizes)
+    p = check_dropout(p)
+    scale = 1.0 / (1.0 - p)
+    return [(rng.random((n_samples, n)) >= p) * scale for n in sizes[1:-1]]
+
+
+# --------------------------------------------------------------------------- data
+
 def _as_float64(a: object, argument: str) -> np.ndarray:
+    if a is None or isinstance(a, (str, bytes)):
+        raise TypeError(f"{argument} must be an array of real numbers; got {a!r}")
     if hasattr(a, "detach") and hasattr(a, "cpu"):  # a torch tensor, without importing torch
         a = a.detach().cpu().numpy()
     try:
         arr = np.asarray(a)
-    except Exception as exc:  # pragma: no cover - exotic objects
-        raise TypeError(f"{argument} must be array-like; got {type(a).__name__}") from exc
+    except Exception as exc:  # ragged lists and exotic objects
+        raise TypeError(f"{argument} must be an array of real numbers; got "
+                        f"{type(a).__name__}") from exc
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating)
         or np.issubdtype(arr.dtype, np.integer)
@@ -205,20 +318,44 @@ def _as_float64(a: object, argument: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
+def check_input_shape(shape: tuple[int, ...], n_in: int, argument: str = "X"
+                      ) -> tuple[int, ...]:
+    """The 2-D shape ``(n, n_in)`` an input of ``shape`` stands for, or a ``ValueError``.
+
+    A 1-D input is one sample per entry when ``n_in == 1``. Both cores check
+    array and tensor inputs with this one function (same messages).
+    """
+    shape = tuple(int(s) for s in shape)
+    if len(shape) == 1 and n_in == 1:
+        shape = (shape[0], 1)
+    if len(shape) != 2 or shape[1] != n_in:
+        raise ValueError(
+            f"{argument} must have shape (n_samples, {n_in}) for this network; got {shape}"
+        )
+    if shape[0] == 0:
+        raise ValueError(f"{argument} must hold at least one sample; got shape {shape}")
+    return shape
+
+
+def check_activation_input(z: object) -> np.ndarray:
+    """``z`` for ``activation``/``activation_derivative``: finite reals, as float64.
+
+    Any shape (a scalar too); NaN and infinite entries are refused, so that no
+    activation or derivative returns NaN for bad input.
+    """
+    arr = _as_float64(z, "z")
+    if not np.isfinite(arr).all():
+        raise ValueError("z contains NaN or infinite values")
+    return arr
+
+
 def check_inputs(X: object, n_in: int, argument: str = "X") -> np.ndarray:
     """``X`` as a C-contiguous float64 array of shape ``(n, n_in)``, finite.
 
     A 1-D array is accepted when ``n_in == 1`` (one sample per entry).
     """
     arr = _as_float64(X, argument)
-    if arr.ndim == 1 and n_in == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.shape[1] != n_in:
-        raise ValueError(
-            f"{argument} must have shape (n_samples, {n_in}) for this network; got {arr.shape}"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{argument} must hold at least one sample; got shape {arr.shape}")
+    arr = arr.reshape(check_input_shape(arr.shape, n_in, argument))
     if not np.isfinite(arr).all():
         raise ValueError(f"{argument} contains NaN or infinite values")
     return arr
@@ -234,9 +371,9 @@ def check_targets(y: object, loss: str, n_samples: int, n_out: int) -> np.ndarra
       returned as float64 class indices of shape ``(n,)``.
     """
     loss = check_loss(loss)
+    n_samples = validation.check_int(n_samples, "n_samples", minimum=1)
+    n_out = validation.check_int(n_out, "n_out", minimum=1)
     arr = _as_float64(y, "y")
-    if not np.isfinite(arr).all():
-        raise ValueError("y contains NaN or infinite values")
     if loss == "cross_entropy":
         if n_out < 2:
             raise ValueError("loss 'cross_entropy' needs a network with at least 2 outputs")
@@ -245,19 +382,22 @@ def check_targets(y: object, loss: str, n_samples: int, n_out: int) -> np.ndarra
                 f"y must be a vector of {n_samples} integer class labels for "
                 f"loss 'cross_entropy'; got shape {arr.shape}"
             )
+    else:
+        if arr.ndim == 1 and n_out == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.shape != (n_samples, n_out):
+            raise ValueError(
+                f"y must have shape ({n_samples}, {n_out}) to match the network's output; "
+                f"got {arr.shape}"
+            )
+    if not np.isfinite(arr).all():
+        raise ValueError("y contains NaN or infinite values")
+    if loss == "cross_entropy":
         if not (np.all(arr == np.round(arr)) and arr.min() >= 0 and arr.max() < n_out):
             raise ValueError(f"y must hold integer class labels in [0, {n_out - 1}]")
-        return arr
-    if arr.ndim == 1 and n_out == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.shape != (n_samples, n_out):
-        raise ValueError(
-            f"y must have shape ({n_samples}, {n_out}) to match the network's output; "
-            f"got {arr.shape}"
-        )
-    if loss == "bce" and (arr.min() < 0 or arr.max() > 1):
+    elif loss == "bce" and (arr.min() < 0 or arr.max() > 1):
         raise ValueError("y must lie in [0, 1] for loss 'bce'")
-    if loss == "hinge" and not np.all(np.abs(arr) == 1):
+    elif loss == "hinge" and not np.all(np.abs(arr) == 1):
         raise ValueError("y must hold labels -1 or +1 for loss 'hinge'")
     return arr
 
@@ -289,19 +429,111 @@ def check_parameter_list(params: object, sizes: Sequence[int]) -> list:
     return out
 
 
-def check_fit_arguments(lr: object, epochs: object, batch_size: object) -> None:
-    """Validate ``fit``'s scalar arguments, naming the one that is wrong."""
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr must be a finite non-negative number; got {lr!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be None (full batch) or a positive integer; "
-                         f"got {batch_size!r}")
+# --------------------------------------------------------------------------- optimisers
+
+def _check_betas(betas: object) -> tuple[float, float]:
+    if isinstance(betas, np.ndarray):
+        betas = betas.tolist()
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1); "
+                        f"got {betas!r}")
+    return tuple(validation.check_real(b, f"betas[{i}]", low=0.0, high=1.0, high_open=True)
+                 for i, b in enumerate(betas))
+
+
+def check_optimizer_options(name: object, lr: object, options: dict) -> dict:
+    """Validated hyper-parameters of the optimiser ``name`` (one rule for both cores).
+
+    Returns ``options`` completed with ``torch.optim``'s defaults
+    (:data:`OPTIMIZER_DEFAULTS`), as floats, bools and a float pair ``betas``.
+    Rules: ``lr``, ``eps``, ``weight_decay``, ``momentum``, ``lr_decay`` and
+    ``initial_accumulator_value`` finite and ``>= 0``; ``dampening`` in
+    ``[0, 1]``; RMSprop's ``alpha`` in ``[0, 1)``; ``betas`` a pair in
+    ``[0, 1)``; ``nesterov``, ``centered`` and ``amsgrad`` booleans; Nesterov
+    needs ``momentum > 0`` and ``dampening = 0``. An option the optimiser does
+    not take is a ``TypeError`` naming it.
+    """
+    name = check_optimizer(name)
+    _, defaults = OPTIMIZER_DEFAULTS[name]
+    unknown = [k for k in options if k not in defaults]
+    if unknown:
+        raise TypeError(f"optimizer {name!r} got an unexpected option {unknown[0]!r}; "
+                        f"it takes: lr, {', '.join(defaults)}")
+    out: dict[str, object] = {"lr": validation.check_real(lr, "lr", low=0.0)}
+    for key, default in defaults.items():
+        value = options.get(key, default)
+        if key == "betas":
+            out[key] = _check_betas(value)
+        elif isinstance(default, bool):
+            out[key] = validation.check_flag(value, key)
+        elif key == "alpha":
+            out[key] = validation.check_real(value, key, low=0.0, high=1.0, high_open=True)
+        elif key == "dampening":
+            out[key] = validation.check_real(value, key, low=0.0, high=1.0)
+        else:
+            out[key] = validation.check_real(value, key, low=0.0)
+    if out.get("nesterov") and (out["momentum"] <= 0 or out["dampening"] != 0):
+        raise ValueError("nesterov=True requires momentum > 0 and dampening = 0; got "
+                         f"momentum={out['momentum']!r}, dampening={out['dampening']!r}")
+    del out["lr"]
+    return out
+
+
+def build_optimizer(classes: dict, name: str, params, lr: float, **options):
+    """Instantiate ``classes[name]`` (one core's optimiser classes) with torch.optim's
+    option names, after :func:`check_optimizer_options` (same errors in both cores)."""
+    name = check_optimizer(name)
+    options = check_optimizer_options(name, lr, options)
+    return classes[name](params, lr=float(lr), **options)
+
+
+# --------------------------------------------------------------------------- fit
+
+class FitArguments(NamedTuple):
+    """``fit``'s arguments after validation (see :func:`check_fit`)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    loss: str
+    optimizer: str
+    lr: float
+    epochs: int
+    batch_size: int | None
+    seed: int | None
+    progress: bool
+    options: dict
+
+
+def check_fit_arguments(lr: object, epochs: object, batch_size: object
+                        ) -> tuple[float, int, int | None]:
+    """``fit``'s ``(lr, epochs, batch_size)`` validated, naming the one that is wrong:
+    ``lr`` finite and ``>= 0``, ``epochs`` an integer ``>= 1``, ``batch_size`` ``None``
+    (full batch) or an integer ``>= 1``."""
+    lr = validation.check_real(lr, "lr", low=0.0)
+    epochs = validation.check_int(epochs, "epochs", minimum=1)
+    if batch_size is not None:
+        batch_size = validation.check_int(batch_size, "batch_size", minimum=1)
+    return lr, epochs, batch_size
+
+
+def check_fit(sizes: Sequence[int], X: object, y: object, *, loss: object,
+              optimizer: object, lr: object, epochs: object, batch_size: object,
+              seed: object, progress: object, options: dict) -> FitArguments:
+    """The validation preamble of both cores' ``fit``, in one order, with one wording.
+
+    Order: ``loss``, ``optimizer``, ``X``, ``y``, ``lr``, ``epochs``,
+    ``batch_size``, ``seed``, ``progress``, then the optimiser's options.
+    """
+    loss = check_loss(loss)
+    optimizer = check_optimizer(optimizer)
+    X = check_inputs(X, sizes[0])
+    y = check_targets(y, loss, X.shape[0], sizes[-1])
+    lr, epochs, batch_size = check_fit_arguments(lr, epochs, batch_size)
+    seed = check_seed(seed)
+    progress = validation.check_flag(progress, "progress")
+    options = check_optimizer_options(optimizer, lr, dict(options))
+    return FitArguments(X, y, loss, optimizer, lr, epochs, batch_size, seed, progress,
+                        options)
 
 
 def minibatches(n_samples: int, batch_size: int | None, rng: np.random.Generator
@@ -311,22 +543,22 @@ def minibatches(n_samples: int, batch_size: int | None, rng: np.random.Generator
     Both cores draw the permutation from the same NumPy generator, so the
     same ``seed`` gives the same batches in either core.
     """
+    n_samples = validation.check_int(n_samples, "n_samples", minimum=1)
+    if batch_size is not None:
+        batch_size = validation.check_int(batch_size, "batch_size", minimum=1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    return _minibatches(n_samples, batch_size, rng)
+
+
+def _minibatches(n_samples: int, batch_size: int | None, rng: np.random.Generator
+                 ) -> Iterator[np.ndarray | None]:
     if batch_size is None or batch_size >= n_samples:
         yield None
         return
     perm = rng.permutation(n_samples)
     for start in range(0, n_samples, batch_size):
         yield perm[start:start + batch_size]
-
-
-def build_optimizer(classes: dict, name: str, params, lr: float, **options):
-    """Instantiate ``classes[name]`` (one core's optimiser classes) with torch.optim's
-    option names; an option the optimiser does not take is a ``TypeError`` naming it."""
-    cls = classes[check_optimizer(name)]
-    try:
-        return cls(params, lr=lr, **options)
-    except TypeError as exc:
-        raise TypeError(f"optimizer {name!r} got an unexpected option: {exc}") from None
 
 
 def epoch_range(epochs: int, progress: bool, optimizer: str):
@@ -338,11 +570,58 @@ def epoch_range(epochs: int, progress: bool, optimizer: str):
     return tqdm(range(epochs), desc=f"fit ({optimizer})", unit="epoch")
 
 
-def divergence_message(epoch: int, loss: float, lr: float) -> str:
-    return (
-        f"training diverged at epoch {epoch}: the loss became {loss}. "
-        f"Try a smaller learning rate than lr={lr:g} (for example lr={lr / 10:g})."
-    )
+def divergence_limit(first_loss: float) -> float:
+    """``DIVERGENCE_FACTOR * max(first_loss, DIVERGENCE_FLOOR)`` (see the module docstring)."""
+    return DIVERGENCE_FACTOR * max(float(first_loss), DIVERGENCE_FLOOR)
+
+
+def divergence_message(epoch: int, loss: float, lr: float, *, step: int | None = None,
+                       limit: float | None = None) -> str:
+    """The message of :class:`DivergenceError` (the same in both cores)."""
+    if step == 0:
+        return (f"the loss at the starting parameters is already {loss:.6g}, before any "
+                "training step: this is not a learning-rate problem; check the scale "
+                "of X, y and the initial weights")
+    if math.isfinite(loss) and limit is not None:
+        why = (f"the loss became {loss:.6g}, above the divergence limit {limit:.6g} "
+               f"(= {DIVERGENCE_FACTOR:g} x max(first loss, {DIVERGENCE_FLOOR:g}))")
+    else:
+        why = f"the loss became {loss}"
+    where = f"epoch {epoch}" if step is None else f"epoch {epoch} (after {step} steps)"
+    held = ("" if step is None else " The model holds the parameters at which the last "
+            "accepted loss was measured.")
+    return (f"training diverged at {where}: {why}.{held} "
+            f"Try a smaller learning rate than lr={lr:g} (for example lr={lr / 10:g}).")
+
+
+class DivergenceCheck:
+    """The divergence rule of both cores' ``fit`` (internal; see the module docstring).
+
+    ``accept(loss, epoch)`` is called with the loss at the current parameters
+    before every step (and once after the last); it raises
+    :class:`DivergenceError` when the loss is rejected. The caller saves the
+    parameters after each accepted loss and restores them before the raise
+    (``restore`` is called with no argument).
+    """
+
+    def __init__(self, lr: float, history: History, restore):
+        self.lr = lr
+        self.history = history
+        self.restore = restore
+        self.limit: float | None = None
+        self.steps = 0
+
+    def accept(self, loss: float, epoch: int) -> None:
+        if self.limit is None and math.isfinite(loss):
+            self.limit = divergence_limit(loss)
+        if self.limit is not None and loss <= self.limit:  # False for NaN
+            return
+        if self.steps:
+            self.restore()
+        raise DivergenceError(
+            divergence_message(epoch, loss, self.lr, step=self.steps, limit=self.limit),
+            epoch=epoch, step=self.steps, loss=loss, limit=self.limit,
+            history=self.history)
 
 
 @dataclass

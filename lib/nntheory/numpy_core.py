@@ -18,6 +18,11 @@ backwards with ``G_l = \partial \mathcal{L} / \partial Z_l``:
     \;(+\, \partial \mathcal{L}/\partial A_l \text{ through a skip}),\quad
     G_{l-1} = \frac{\partial \mathcal{L}}{\partial A_{l-1}} \odot \sigma'(Z_{l-1}).
 
+With dropout probability ``p`` in training mode a hidden layer computes
+``A_l = [A_{l-1} +] M_l * sigma(Z_l)`` with a mask ``M_l`` of entries ``0`` or
+``1/(1-p)`` (drawn by :func:`nntheory.common.dropout_masks`), and backpropagation
+multiplies ``dLoss/dA_l`` by the same mask before ``sigma'``.
+
 Training reuses one set of buffers per batch size (``out=`` arguments
 everywhere), because allocating fresh ``(batch, width)`` temporaries at every
 step costs more than the arithmetic on problems of this book's size.
@@ -31,13 +36,12 @@ never imports torch.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
 
-from . import common
+from . import common, validation
 from .common import DivergenceError, History
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "Adagrad",
     "RMSprop",
     "Adam",
+    "AdamW",
     "make_optimizer",
     "fit",
     "DivergenceError",
@@ -63,8 +68,10 @@ _GELU_C = 0.044715
 
 # --------------------------------------------------------------------------- activations
 # Each activation has forward(z, out) -> out = sigma(z) and backward(z, a, g, out) ->
-# out = g * sigma'(z), where a = sigma(z) is the forward output. All are finite and
-# warning-free for |z| up to 1e3 (and beyond): no exp of a large positive number.
+# out = g * sigma'(z), where a = sigma(z) is the forward output. All values and
+# derivatives are finite and warning-free (overflow-free) for every finite z, except
+# "square", whose value overflows for |z| > 1.3e154: no exp of a large positive
+# number, no z^2 or z^3 of a huge z (tested up to |z| = 1e300).
 
 def _identity_f(z, out):
     np.copyto(out, z)
@@ -122,8 +129,10 @@ def _elu_f(z, out):
 
 
 def _elu_b(z, a, g, out):
-    # 1 for z > 0, e^z = a + 1 otherwise
-    np.add(a, 1.0, out=out)
+    # 1 for z > 0, e^z otherwise: exp(min(z, 0)) directly, because a + 1 = expm1(z) + 1
+    # keeps no relative accuracy for z <= -38 (it rounds to 0 or to a few ulps of 1)
+    np.minimum(z, 0.0, out=out)
+    np.exp(out, out=out)
     np.copyto(out, 1.0, where=z > 0.0)
     out *= g
 
@@ -150,8 +159,10 @@ def _gelu_f(z, out):
 
 
 def _gelu_b(z, a, g, out):
-    # Phi(z) + z phi(z)
-    np.multiply(z, z, out=out)
+    # Phi(z) + z phi(z); phi is evaluated at z clipped to [-40, 40] (phi(40) = 1e-348
+    # is 0 in float64 anyway), so z^2 never overflows for huge |z|
+    np.clip(z, -40.0, 40.0, out=out)
+    np.multiply(out, out, out=out)
     out *= -0.5
     np.exp(out, out=out)
     out *= _INV_SQRT_2PI
@@ -160,21 +171,31 @@ def _gelu_b(z, a, g, out):
     out *= g
 
 
+#: the tanh form's inner argument is computed at z clipped to [-50, 50]: there
+#: tanh(sqrt(2/pi)(z + 0.044715 z^3)) is already +-1 exactly (from |z| ~ 7.2 on), so
+#: the value is unchanged while z^3 and z^2 cannot overflow for huge |z|
+_GELU_TANH_CLIP = 50.0
+
+
 def _gelu_tanh_inner(z):
     return _SQRT_2_OVER_PI * (z + _GELU_C * z**3)
 
 
 def _gelu_tanh_f(z, out):
     # 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))
-    np.tanh(_gelu_tanh_inner(z), out=out)
+    zc = np.clip(z, -_GELU_TANH_CLIP, _GELU_TANH_CLIP)
+    np.tanh(_gelu_tanh_inner(zc), out=out)
     out += 1.0
     out *= z
     out *= 0.5
 
 
 def _gelu_tanh_b(z, a, g, out):
-    t = np.tanh(_gelu_tanh_inner(z))
-    dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * z * z)
+    # 0.5 (1 + t) + 0.5 z (1 - t^2) inner'(z); where t = +-1 exactly the second term is
+    # 0 * (finite), evaluated at the clipped z, so it is 0 and never inf * 0 = NaN
+    zc = np.clip(z, -_GELU_TANH_CLIP, _GELU_TANH_CLIP)
+    t = np.tanh(_gelu_tanh_inner(zc))
+    dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * zc * zc)
     np.multiply(t, t, out=out)
     np.subtract(1.0, out, out=out)
     out *= dinner
@@ -220,18 +241,24 @@ assert set(_ACTIVATIONS) == set(common.ACTIVATIONS)
 
 
 def activation(name: str, z: object) -> np.ndarray:
-    """``sigma(z)`` for the activation called ``name`` (float64, elementwise)."""
+    """``sigma(z)`` for the activation called ``name`` (float64, elementwise).
+
+    ``z``: finite real numbers of any shape (NaN and inf are refused).
+    """
     f, _ = _ACTIVATIONS[common.check_activation(name)]
-    z = common._as_float64(z, "z")
+    z = common.check_activation_input(z)
     out = np.empty_like(z)
     f(z, out)
     return out
 
 
 def activation_derivative(name: str, z: object) -> np.ndarray:
-    """``sigma'(z)`` for the activation called ``name`` (float64, elementwise)."""
+    """``sigma'(z)`` for the activation called ``name`` (float64, elementwise).
+
+    At a kink the value is torch's: ``relu'(0) = 0``, ``leaky_relu'(0) = 0.01``.
+    """
     f, b = _ACTIVATIONS[common.check_activation(name)]
-    z = common._as_float64(z, "z")
+    z = common.check_activation_input(z)
     a = np.empty_like(z)
     f(z, a)
     out = np.empty_like(z)
@@ -242,19 +269,30 @@ def activation_derivative(name: str, z: object) -> np.ndarray:
 # --------------------------------------------------------------------------- the model
 
 class _Workspace:
-    """Buffers for one batch size: pre-activations, activations, gradients."""
+    """Buffers for one batch size: pre-activations, activations, gradients.
 
-    def __init__(self, sizes: Sequence[int], skip: Sequence[bool], n: int):
+    ``masks`` holds the dropout masks of the current forward pass (``None``
+    without dropout); ``dropout`` says whether buffers for masks were made.
+    """
+
+    def __init__(self, sizes: Sequence[int], skip: Sequence[bool], n: int,
+                 dropout: bool = False):
         L = len(sizes) - 1
         n_out = sizes[-1]
         self.n = n
+        self.dropout = dropout
+        self.masks: list[np.ndarray] | None = None
         self.Z = [np.empty((n, sizes[l + 1])) for l in range(L)]
         # A[l] is the output of layer l (A[L-1] is the network output = Z[L-1])
         self.A = [np.empty((n, sizes[l + 1])) for l in range(L - 1)] + [self.Z[L - 1]]
         # S[l] = sigma(Z_l): the same array as A[l] unless layer l has a skip connection
-        self.S = [np.empty((n, sizes[l + 1])) if skip[l] else self.A[l] for l in range(L - 1)]
+        # or dropout (then A_l = [A_{l-1} +] mask_l * S_l)
+        self.S = [np.empty((n, sizes[l + 1])) if skip[l] or dropout else self.A[l]
+                  for l in range(L - 1)]
         self.G = [np.empty((n, sizes[l + 1])) for l in range(L)]  # dLoss/dZ_l
         self.dA = [np.empty((n, sizes[l + 1])) for l in range(L - 1)]  # dLoss/dA_l
+        # dLoss/dS_l = mask_l * dLoss/dA_l, with dropout
+        self.dS = [np.empty((n, sizes[l + 1])) for l in range(L - 1)] if dropout else None
         self.diff = np.empty((n, n_out))
 
 
@@ -275,22 +313,52 @@ class MLP:
         ``"he"``, ``"xavier"``, ``"normal"`` or ``"torch"`` (see
         :func:`nntheory.common.init_parameters`).
     seed : int or None
-        Seed of the NumPy generator that draws the initial parameters.
+        Seed of the NumPy generator that draws the initial parameters; the
+        dropout masks come from an independent child stream of the same seed
+        (:func:`nntheory.common.dropout_generator`).
+    dropout : float
+        Probability ``p`` in ``[0, 1)`` that a hidden unit's activation is
+        dropped in training mode (inverted dropout: kept units are scaled by
+        ``1/(1-p)``; see :func:`nntheory.common.dropout_masks`). The masks are
+        drawn from ``model.dropout_rng`` (a NumPy generator), so both cores draw
+        the same masks from the same seed. ``forward``, ``loss_and_gradients``
+        and ``fit`` drop units when ``model.training`` is true (the default, as
+        in torch); ``model.eval()`` switches dropout off and ``model.train()``
+        on again. ``predict`` and ``loss_value`` always evaluate the network
+        without dropout.
     """
 
     def __init__(self, sizes, activation: str = "relu", *, skip: bool = False,
-                 init: str = "he", seed: int | None = None):
+                 init: str = "he", seed: int | None = None, dropout: float = 0.0):
         self.sizes = common.check_sizes(sizes)
         self.activation = common.check_activation(activation)
         self.skip = common.skip_layers(self.sizes, skip)
         self.init = common.check_init(init)
+        self.dropout = common.check_dropout(dropout)
         self._params = common.init_parameters(self.sizes, self.init, seed)
+        self.dropout_rng = common.dropout_generator(seed)
+        self.training = True
         self._act_f, self._act_b = _ACTIVATIONS[self.activation]
         self._ws: _Workspace | None = None
 
     def __repr__(self) -> str:
         return (f"MLP(sizes={list(self.sizes)}, activation={self.activation!r}, "
-                f"skip={any(self.skip)}, init={self.init!r})")
+                f"skip={any(self.skip)}, init={self.init!r}, dropout={self.dropout!r})")
+
+    def train(self, mode: bool = True) -> MLP:
+        """Training mode (dropout active) or, with ``mode=False``, evaluation mode."""
+        self.training = validation.check_flag(mode, "mode")
+        return self
+
+    def eval(self) -> MLP:
+        """Evaluation mode: no dropout. Returns the model, as torch does."""
+        return self.train(False)
+
+    def _draw_masks(self, n: int) -> list[np.ndarray] | None:
+        """This forward pass's dropout masks, or ``None`` (eval mode or no dropout)."""
+        if not (self.training and self.dropout > 0.0):
+            return None
+        return common.dropout_masks(self.dropout_rng, n, self.sizes, self.dropout)
 
     @property
     def n_layers(self) -> int:
@@ -299,7 +367,7 @@ class MLP:
     @property
     def n_parameters(self) -> int:
         """``N = sum_l n_l (n_{l-1} + 1)``."""
-        return sum(p.size for p in self._params)
+        return common.n_parameters(self.sizes)
 
     def parameters(self) -> list[np.ndarray]:
         """The live parameter arrays ``[W1, b1, ...]`` (optimisers update these in place)."""
@@ -316,26 +384,36 @@ class MLP:
             p[...] = v
 
     def forward(self, X) -> np.ndarray:
-        """The network's output ``Z_L`` for inputs ``X`` of shape ``(n, n_in)``."""
+        """The network's output ``Z_L`` for inputs ``X`` of shape ``(n, n_in)``.
+
+        In training mode with ``dropout > 0`` fresh masks are drawn from
+        ``dropout_rng``; otherwise this is the deterministic network.
+        """
         X = common.check_inputs(X, self.sizes[0])
-        ws = _Workspace(self.sizes, self.skip, X.shape[0])
-        self._forward(X, ws)
+        masks = self._draw_masks(X.shape[0])
+        ws = _Workspace(self.sizes, self.skip, X.shape[0], masks is not None)
+        self._forward(X, ws, masks)
         return ws.A[-1]
 
     __call__ = forward
 
     def predict(self, X) -> np.ndarray:
-        """The output as a float64 NumPy array (the same as ``forward`` in this core)."""
-        return self.forward(X)
+        """The output as a float64 NumPy array, always without dropout (eval network)."""
+        X = common.check_inputs(X, self.sizes[0])
+        ws = _Workspace(self.sizes, self.skip, X.shape[0])
+        self._forward(X, ws, None)
+        return ws.A[-1]
 
     # -- internals shared by forward, loss_and_gradients and fit
 
-    def _workspace(self, n: int) -> _Workspace:
-        if self._ws is None or self._ws.n != n:
-            self._ws = _Workspace(self.sizes, self.skip, n)
+    def _workspace(self, n: int, dropout: bool = False) -> _Workspace:
+        if self._ws is None or self._ws.n != n or self._ws.dropout != dropout:
+            self._ws = _Workspace(self.sizes, self.skip, n, dropout)
         return self._ws
 
-    def _forward(self, X: np.ndarray, ws: _Workspace) -> None:
+    def _forward(self, X: np.ndarray, ws: _Workspace,
+                 masks: list[np.ndarray] | None = None) -> None:
+        ws.masks = masks
         A_prev = X
         L = self.n_layers
         for l in range(L):
@@ -345,7 +423,12 @@ class MLP:
             Z += b
             if l < L - 1:
                 A = ws.A[l]
-                if self.skip[l]:
+                if masks is not None:  # A_l = [A_{l-1} +] mask_l * sigma(Z_l)
+                    self._act_f(Z, ws.S[l])
+                    np.multiply(ws.S[l], masks[l], out=A)
+                    if self.skip[l]:
+                        A += A_prev
+                elif self.skip[l]:
                     self._act_f(Z, ws.S[l])
                     np.add(ws.S[l], A_prev, out=A)
                 else:
@@ -365,7 +448,12 @@ class MLP:
             np.matmul(G, self._params[2 * l].T, out=dA)
             if self.skip[l]:
                 dA += ws.dA[l]  # the identity path carries dLoss/dA_l straight through
-            self._act_b(ws.Z[l - 1], ws.S[l - 1], dA, ws.G[l - 1])
+            if ws.masks is not None:  # dLoss/dS_{l-1} = mask * dLoss/dA_{l-1}
+                dS = ws.dS[l - 1]
+                np.multiply(dA, ws.masks[l - 1], out=dS)
+                self._act_b(ws.Z[l - 1], ws.S[l - 1], dS, ws.G[l - 1])
+            else:
+                self._act_b(ws.Z[l - 1], ws.S[l - 1], dA, ws.G[l - 1])
 
 
 # --------------------------------------------------------------------------- losses
@@ -380,9 +468,18 @@ def _loss_and_output_grad(loss: str, out: np.ndarray, y: np.ndarray, G: np.ndarr
         np.multiply(diff, 2.0 / diff.size, out=G)
         return value
     if loss == "bce":
-        # mean(softplus(z) - y z) = mean(max(z,0) - y z + log1p(e^{-|z|})); grad (sigma(z) - y)/size
-        np.logaddexp(out, 0.0, out=diff)
-        value = (float(diff.sum()) - float(np.vdot(y, out))) / out.size
+        # mean over samples of softplus(z) - y z, each term written as a sum of two
+        # non-negative numbers, (1 - y) z or -y z (by the sign of z) plus
+        # log1p(e^{-|z|}), so nothing cancels: the value is accurate to a few ulps
+        # even at logits like 1e16 (summing softplus(z) and y z separately first
+        # returned 0.0 instead of log(2)/2 at logits (1e16, 0), labels (1, 1)).
+        # Gradient (sigma(z) - y) / size, as torch computes it.
+        np.abs(out, out=diff)
+        np.negative(diff, out=diff)
+        np.exp(diff, out=diff)
+        np.log1p(diff, out=diff)
+        diff += np.where(out > 0.0, (1.0 - y) * out, -y * out)
+        value = float(diff.sum()) / out.size
         special.expit(out, out=G)
         G -= y
         G *= 1.0 / out.size
@@ -415,17 +512,23 @@ def _loss_and_output_grad(loss: str, out: np.ndarray, y: np.ndarray, G: np.ndarr
 
 def _loss_and_gradients_into(model: MLP, X: np.ndarray, y: np.ndarray, loss: str,
                              grads: list[np.ndarray]) -> float:
-    ws = model._workspace(X.shape[0])
-    model._forward(X, ws)
+    masks = model._draw_masks(X.shape[0])
+    ws = model._workspace(X.shape[0], masks is not None)
+    model._forward(X, ws, masks)
     value = _loss_and_output_grad(loss, ws.A[-1], y, ws.G[-1], ws.diff)
     model._backward(X, ws, grads)
     return value
 
 
+def _eval_loss(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """The loss of the network without dropout (fresh buffers: fit's stay intact)."""
+    ws = _Workspace(model.sizes, model.skip, X.shape[0])
+    model._forward(X, ws, None)
+    return _loss_and_output_grad(loss, ws.A[-1], y, ws.G[-1], ws.diff)
+
+
 def _check_model(model: object) -> MLP:
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be a nntheory.numpy_core.MLP; got {type(model).__name__}")
-    return model
+    return common.check_model(model, MLP, "numpy_core")
 
 
 def loss_and_gradients(model: MLP, X, y, loss: str = "mse") -> tuple[float, list[np.ndarray]]:
@@ -437,6 +540,8 @@ def loss_and_gradients(model: MLP, X, y, loss: str = "mse") -> tuple[float, list
     * ``"bce"``: binary cross-entropy on logits, ``mean(log(1 + e^z) - y z)``;
     * ``"cross_entropy"``: ``mean(logsumexp(z_i) - z_{i, y_i})``, integer labels;
     * ``"hinge"``: ``mean(max(0, 1 - y z))``, labels in ``{-1, +1}``.
+
+    In training mode with dropout, one set of masks is drawn for this call.
     """
     model = _check_model(model)
     loss = common.check_loss(loss)
@@ -448,48 +553,49 @@ def loss_and_gradients(model: MLP, X, y, loss: str = "mse") -> tuple[float, list
 
 
 def loss_value(model: MLP, X, y, loss: str = "mse") -> float:
-    """The loss alone (no gradients)."""
+    """The loss alone (no gradients), always without dropout (the eval network)."""
     model = _check_model(model)
     loss = common.check_loss(loss)
     X = common.check_inputs(X, model.sizes[0])
     y = common.check_targets(y, loss, X.shape[0], model.sizes[-1])
-    ws = _Workspace(model.sizes, model.skip, X.shape[0])
-    model._forward(X, ws)
-    return _loss_and_output_grad(loss, ws.A[-1], y, ws.G[-1], ws.diff)
+    return _eval_loss(model, X, y, loss)
 
 
 # --------------------------------------------------------------------------- optimisers
 
-def _check_hyper(name: str, value: object, *, low: float = 0.0, high: float | None = None,
-                 high_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    if value < low or (high is not None and (value >= high if high_open else value > high)):
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must lie in [{low}, {high if high is not None else 'inf'}"
-                         f"{bracket}; got {value!r}")
-    return float(value)
-
-
 class _Optimizer:
-    """Base class: holds the live parameter arrays and per-parameter state."""
+    """Base class: holds the live parameter arrays and per-parameter state.
 
-    def __init__(self, params, lr: float):
+    Hyper-parameters are validated by :func:`nntheory.common.check_optimizer_options`,
+    the same function the torch core's optimisers use (same errors in both cores).
+    """
+
+    _name = ""
+
+    def __init__(self, params, lr: float, options: dict):
         if isinstance(params, MLP):
             params = params.parameters()
+        if isinstance(params, np.ndarray) or not hasattr(params, "__iter__"):
+            raise TypeError("params must be a model or a list of its parameters; got "
+                            f"{type(params).__name__}")
         params = list(params)
         if not params:
-            raise ValueError("params must be a non-empty list of NumPy arrays")
+            raise ValueError("params must be a non-empty list of parameters")
         for i, p in enumerate(params):
             if not isinstance(p, np.ndarray) or p.dtype != np.float64:
                 raise TypeError(f"params[{i}] must be a float64 NumPy array (a live parameter, "
                                 f"e.g. from model.parameters()); got {type(p).__name__}")
+        options = common.check_optimizer_options(self._name, lr, options)
         self.params = params
-        self.lr = _check_hyper("lr", lr)
+        self.lr = float(lr)
+        for key, value in options.items():
+            setattr(self, key, value)
         self.state: list[dict] = [{} for _ in params]
         self.step_count = 0
 
     def _check_grads(self, grads) -> list[np.ndarray]:
+        if isinstance(grads, np.ndarray) or not hasattr(grads, "__iter__"):
+            raise TypeError(f"grads must be a list of arrays; got {type(grads).__name__}")
         grads = list(grads)
         if len(grads) != len(self.params):
             raise ValueError(f"grads must hold {len(self.params)} arrays, one per parameter; "
@@ -498,11 +604,17 @@ class _Optimizer:
             if not isinstance(g, np.ndarray) or g.shape != p.shape:
                 raise ValueError(f"grads[{i}] must be an array of shape {p.shape}; got "
                                  f"{getattr(g, 'shape', type(g).__name__)}")
-        return grads
+            if not np.isfinite(g).all():
+                raise ValueError(f"grads[{i}] contains NaN or infinite values")
+        return [g.astype(np.float64, copy=False) for g in grads]
 
     def step(self, grads) -> None:
-        """Update every parameter in place from its gradient."""
-        grads = self._check_grads(grads)
+        """Update every parameter in place from its gradient (validated first)."""
+        self._step(self._check_grads(grads))
+
+    def _step(self, grads: list[np.ndarray]) -> None:
+        # fit calls this directly: its gradient buffers have the right shapes by
+        # construction, and a non-finite gradient shows up as a rejected loss
         self.step_count += 1
         for p, g, s in zip(self.params, grads, self.state, strict=True):
             self._update(p, g, s)
@@ -521,15 +633,12 @@ class SGD(_Optimizer):
     :math:`p \leftarrow p - \eta d`.
     """
 
+    _name = "sgd"
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False):
-        super().__init__(params, lr)
-        self.momentum = _check_hyper("momentum", momentum)
-        self.dampening = _check_hyper("dampening", dampening)
-        self.weight_decay = _check_hyper("weight_decay", weight_decay)
-        self.nesterov = bool(nesterov)
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
+        super().__init__(params, lr, {"momentum": momentum, "dampening": dampening,
+                                      "weight_decay": weight_decay, "nesterov": nesterov})
 
     def _update(self, p, g, s):
         if self.weight_decay:
@@ -554,15 +663,14 @@ class Adagrad(_Optimizer):
     :math:`\varepsilon` is added **outside** the square root.
     """
 
+    _name = "adagrad"
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10):
-        super().__init__(params, lr)
-        self.lr_decay = _check_hyper("lr_decay", lr_decay)
-        self.weight_decay = _check_hyper("weight_decay", weight_decay)
-        self.initial_accumulator_value = _check_hyper("initial_accumulator_value",
-                                                      initial_accumulator_value)
-        self.eps = _check_hyper("eps", eps)
+        super().__init__(params, lr, {"lr_decay": lr_decay, "weight_decay": weight_decay,
+                                      "initial_accumulator_value": initial_accumulator_value,
+                                      "eps": eps})
         for p, s in zip(self.params, self.state, strict=True):
             s["sum"] = np.full_like(p, self.initial_accumulator_value)
 
@@ -582,17 +690,17 @@ class RMSprop(_Optimizer):
     :math:`\sqrt{v - m^2} + \varepsilon`, else :math:`\sqrt{v} + \varepsilon`
     (:math:`\varepsilon` outside the root). With momentum :math:`\mu`:
     :math:`b \leftarrow \mu b + g/\text{denom}`, :math:`p \leftarrow p - \eta b`;
-    without, :math:`p \leftarrow p - \eta g / \text{denom}`.
+    without, :math:`p \leftarrow p - \eta g / \text{denom}`. ``alpha`` must lie
+    in ``[0, 1)`` (torch accepts ``alpha >= 1``, where ``v`` never forgets).
     """
+
+    _name = "rmsprop"
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
-        super().__init__(params, lr)
-        self.alpha = _check_hyper("alpha", alpha)
-        self.eps = _check_hyper("eps", eps)
-        self.weight_decay = _check_hyper("weight_decay", weight_decay)
-        self.momentum = _check_hyper("momentum", momentum)
-        self.centered = bool(centered)
+        super().__init__(params, lr, {"alpha": alpha, "eps": eps,
+                                      "weight_decay": weight_decay, "momentum": momentum,
+                                      "centered": centered})
         for p, s in zip(self.params, self.state, strict=True):
             s["square_avg"] = np.zeros_like(p)
             if self.momentum:
@@ -635,16 +743,13 @@ class Adam(_Optimizer):
     ``weight_decay`` adds :math:`\lambda p` to the gradient (L2, not AdamW).
     """
 
+    _name = "adam"
+    _decoupled = False
+
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False):
-        super().__init__(params, lr)
-        if not isinstance(betas, Sequence) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}")
-        self.betas = (_check_hyper("betas[0]", betas[0], high=1.0, high_open=True),
-                      _check_hyper("betas[1]", betas[1], high=1.0, high_open=True))
-        self.eps = _check_hyper("eps", eps)
-        self.weight_decay = _check_hyper("weight_decay", weight_decay)
-        self.amsgrad = bool(amsgrad)
+        super().__init__(params, lr, {"betas": betas, "eps": eps,
+                                      "weight_decay": weight_decay, "amsgrad": amsgrad})
         for p, s in zip(self.params, self.state, strict=True):
             s["exp_avg"] = np.zeros_like(p)
             s["exp_avg_sq"] = np.zeros_like(p)
@@ -654,7 +759,10 @@ class Adam(_Optimizer):
     def _update(self, p, g, s):
         beta1, beta2 = self.betas
         if self.weight_decay:
-            g = g + self.weight_decay * p
+            if self._decoupled:  # AdamW: shrink the parameter, leave the gradient alone
+                p *= 1.0 - self.lr * self.weight_decay
+            else:
+                g = g + self.weight_decay * p
         t = self.step_count
         m, v = s["exp_avg"], s["exp_avg_sq"]
         _lerp_(m, g, 1.0 - beta1)
@@ -671,6 +779,23 @@ class Adam(_Optimizer):
         p -= step_size * (m / denom)
 
 
+class AdamW(Adam):
+    r"""AdamW (Loshchilov & Hutter 2019) with torch.optim.AdamW's rule, AMSGrad included.
+
+    Decoupled weight decay: first :math:`p \leftarrow p\,(1 - \eta\lambda)`, then
+    exactly Adam's step with the raw gradient :math:`g` (the decay never enters
+    :math:`m` or :math:`v`, unlike ``Adam(weight_decay=...)``, which adds
+    :math:`\lambda p` to :math:`g`). torch's default is :math:`\lambda = 10^{-2}`.
+    """
+
+    _name = "adamw"
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     """``start += weight (end - start)`` in place, rounded as ``torch.lerp`` rounds it."""
     if weight < 0.5:
@@ -679,7 +804,9 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
         np.subtract(end, (end - start) * (1.0 - weight), out=start)
 
 
-_OPTIMIZER_CLASSES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+_OPTIMIZER_CLASSES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
+                      "adamw": AdamW}
+assert set(_OPTIMIZER_CLASSES) == set(common.OPTIMIZERS)
 
 
 def make_optimizer(name: str, params, lr: float, **options) -> _Optimizer:
@@ -697,47 +824,57 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     Parameters
     ----------
     loss : ``"mse"``, ``"bce"``, ``"cross_entropy"`` or ``"hinge"``.
-    optimizer : ``"sgd"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``; further keyword
-        arguments (``momentum=0.9``, ``betas=(0.9, 0.99)``, ...) go to the optimiser.
+    optimizer : ``"sgd"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or ``"adamw"``;
+        further keyword arguments (``momentum=0.9``, ``betas=(0.9, 0.99)``, ...) go to
+        the optimiser and are validated by :func:`nntheory.common.check_optimizer_options`.
     lr, epochs : learning rate and number of passes over the data.
     batch_size : ``None`` for full-batch steps, else shuffled mini-batches drawn
         from ``numpy.random.default_rng(seed)``.
+    seed : ``None`` or an integer ``>= 0`` (the mini-batch order; dropout masks come
+        from ``model.dropout_rng``).
     progress : show a ``tqdm.auto`` progress bar.
 
     Raises
     ------
     DivergenceError
-        when the loss becomes NaN or infinite, naming the epoch and suggesting
-        a smaller learning rate.
+        when a batch loss, measured before its step, or the loss on all the data
+        after the last step, is NaN, infinite, or above
+        ``common.DIVERGENCE_FACTOR * max(first loss, common.DIVERGENCE_FLOOR)``
+        (``1e10 * max(first loss, 1)``). The model is left at the parameters where
+        the last accepted loss was measured (the same in both cores); the error
+        carries ``epoch``, ``step``, ``loss``, ``limit`` and the ``history`` so far.
     """
     model = _check_model(model)
-    loss = common.check_loss(loss)
-    common.check_optimizer(optimizer)
-    X = common.check_inputs(X, model.sizes[0])
-    y = common.check_targets(y, loss, X.shape[0], model.sizes[-1])
-    common.check_fit_arguments(lr, epochs, batch_size)
-    opt = make_optimizer(optimizer, model.parameters(), lr, **optimizer_options)
-    rng = np.random.default_rng(seed)
-    grads = [np.empty_like(p) for p in model.parameters()]
-    history = History(optimizer=optimizer.lower(), lr=float(lr), batch_size=batch_size)
+    args = common.check_fit(model.sizes, X, y, loss=loss, optimizer=optimizer, lr=lr,
+                            epochs=epochs, batch_size=batch_size, seed=seed,
+                            progress=progress, options=optimizer_options)
+    X, y, loss = args.X, args.y, args.loss
+    opt = _OPTIMIZER_CLASSES[args.optimizer](model.parameters(), lr=args.lr, **args.options)
+    rng = np.random.default_rng(args.seed)
+    params = model.parameters()
+    grads = [np.empty_like(p) for p in params]
+    saved = [np.empty_like(p) for p in params]  # the parameters of the last accepted loss
+
+    def restore() -> None:
+        for p, q in zip(params, saved, strict=True):
+            np.copyto(p, q)
+
+    history = History(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size)
+    check = common.DivergenceCheck(args.lr, history, restore)
     n = X.shape[0]
-    epoch_iter = common.epoch_range(epochs, progress, optimizer)
     with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in epoch_iter:
+        for epoch in common.epoch_range(args.epochs, args.progress, args.optimizer):
             total = 0.0
-            for idx in common.minibatches(n, batch_size, rng):
+            for idx in common.minibatches(n, args.batch_size, rng):
                 Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
                 value = _loss_and_gradients_into(model, Xb, yb, loss, grads)
-                if not math.isfinite(value):
-                    raise DivergenceError(common.divergence_message(epoch, value, lr))
-                _step_unchecked(opt, grads)
+                check.accept(value, epoch)
+                for p, q in zip(params, saved, strict=True):
+                    np.copyto(q, p)
+                opt._step(grads)
+                check.steps += 1
                 total += value * Xb.shape[0]
             history.loss.append(total / n)
+        # the parameters fit returns must pass the same check (eval network: no dropout)
+        check.accept(_eval_loss(model, X, y, loss), args.epochs)
     return history
-
-
-def _step_unchecked(opt: _Optimizer, grads: list[np.ndarray]) -> None:
-    # fit's gradient buffers have the right shapes by construction; skip re-validation.
-    opt.step_count += 1
-    for p, g, s in zip(opt.params, grads, opt.state, strict=True):
-        opt._update(p, g, s)
