@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from the PyPI names in pyproject.toml
 CONDA_TO_PIP = {"pytorch-cpu": "torch"}
 CONDA_ONLY = {"python", "pip"}
+# extras that Binder and conda users do not need, so environment.yml leaves them out:
+# `browser` serves `make test-browser` only (Playwright and the system's Chromium)
+PIP_ONLY_EXTRAS = {"browser"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -30,8 +33,9 @@ def pyproject_requirements() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     project = data["project"]
     reqs = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        reqs += extra
+    for name, extra in project["optional-dependencies"].items():
+        if name not in PIP_ONLY_EXTRAS:
+            reqs += extra
     return dict(_split(r) for r in reqs)
 
 
@@ -146,7 +150,7 @@ def test_chapter_list_comes_from_the_toc():
     listed = re.findall(r"^\s*-\s*file:\s*(chapters/\S+)", toc, re.M)
     assert [file for _, file, _ in rows] == listed and rows
     assert all(name and "missing" not in name for _, _, name in rows)
-    assert all(part.startswith("Part ") for part, _, _ in rows)
+    assert all(part.startswith(("Part ", "Appendices")) for part, _, _ in rows)
     readme = (ROOT / "README.md").read_text()
     assert "make chapters" in readme
 
@@ -170,3 +174,68 @@ def test_jupyterlab_kernel_encryption_setting_merges(tmp_path, monkeypatch):
                       "MappingKernelManager": {"transport_encryption": "auto"}}
     assert "tools/jupyter_encryption.py" in (ROOT / "postBuild").read_text()
     assert "tools/jupyter_encryption.py" in (ROOT / "Makefile").read_text()
+
+
+# Every name in environment.yml must be a conda-forge package. The tests run offline,
+# so this is a list kept by hand: for each package, a version that conda-forge has
+# published (looked up on conda-forge's package page, anaconda.org/conda-forge/NAME,
+# when the entry was written), which must satisfy environment.yml's bound. A new
+# dependency fails here until someone looks it up and adds it, with its conda-forge
+# name (often not the PyPI name: PyPI's torch is conda-forge's pytorch, or
+# pytorch-cpu for the CPU-only build). What this cannot show: that the whole
+# environment solves together (run `conda env create -f environment.yml`, or launch
+# Binder, which does).
+KNOWN_CONDA_FORGE = {
+    "python": "3.11.9",
+    "pip": "24.0",
+    "numpy": "1.26.4",
+    "scipy": "1.11.4",
+    "matplotlib": "3.8.4",           # the full package (matplotlib-base has no GUI backends)
+    "pytorch-cpu": "2.1.2",          # conda-forge's CPU-only PyTorch (pytorch feedstock)
+    "tqdm": "4.66.4",
+    "ipywidgets": "8.1.2",
+    "jupyter-book": "1.0.4.post1",   # conda-forge/jupyter-book-feedstock
+    "jupyterlab": "4.2.5",
+    "jupyterlab-myst": "2.4.2",      # conda-forge/jupyterlab-myst-feedstock
+    "sphinx-proof": "0.2.0",         # conda-forge/sphinx-proof-feedstock
+    "sphinx-exercise": "1.0.1",      # conda-forge/sphinx-exercise-feedstock
+    "sphinxcontrib-bibtex": "2.6.2",
+    "pytest": "8.2.0",
+    "nbval": "0.11.0",
+    "ruff": "0.5.0",
+}
+# PyPI names that are NOT the conda-forge package a reader would want
+PYPI_ONLY = {"torch": "pytorch (or pytorch-cpu)", "jupyter_book": "jupyter-book"}
+
+
+def _conda_bound(spec: str):
+    """environment.yml's bound as a PEP 440 specifier (conda's `=3.11` is `3.11.*`)."""
+    from packaging.specifiers import SpecifierSet
+
+    if spec.startswith("=") and not spec.startswith("=="):
+        return SpecifierSet(f"=={spec[1:]}.*")
+    return SpecifierSet(spec)
+
+
+def test_environment_yml_names_are_conda_forge_packages():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    unknown, unsatisfied = [], []
+    for dep in env["dependencies"]:
+        name, spec = _split(dep)
+        assert name not in PYPI_ONLY, f"{name} is a PyPI name; conda-forge: {PYPI_ONLY[name]}"
+        if name not in KNOWN_CONDA_FORGE:
+            unknown.append(name)
+        elif spec and KNOWN_CONDA_FORGE[name] not in _conda_bound(spec):
+            unsatisfied.append(f"{name}{spec} (known on conda-forge: {KNOWN_CONDA_FORGE[name]})")
+    assert not unknown, (f"not checked against conda-forge: {unknown}; look each up on "
+                         "anaconda.org/conda-forge and add it to KNOWN_CONDA_FORGE")
+    assert not unsatisfied, f"bounds no known conda-forge version satisfies: {unsatisfied}"
+
+
+def test_the_conda_forge_check_can_fail(monkeypatch):
+    """A PyPI-only name or an impossible bound is caught."""
+    assert KNOWN_CONDA_FORGE["pytorch-cpu"] in _conda_bound(">=2.1")
+    assert KNOWN_CONDA_FORGE["jupyter-book"] in _conda_bound(">=1.0.4,<2")
+    assert "3.11.9" in _conda_bound("=3.11") and "3.12.1" not in _conda_bound("=3.11")
+    assert KNOWN_CONDA_FORGE["ruff"] not in _conda_bound(">=99")
+    assert "torch" in PYPI_ONLY and "torch" not in KNOWN_CONDA_FORGE

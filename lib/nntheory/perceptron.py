@@ -12,18 +12,29 @@ starts at :math:`w_0 = 0` and, for each example in turn, updates on a mistake:
 Novikoff (1962): if :math:`\|\tilde x_i\| \le R` and a unit vector :math:`u` has
 :math:`y_i \langle u, \tilde x_i \rangle \ge \gamma > 0` for all :math:`i`, the
 number of updates is at most :math:`(R/\gamma)^2`, whatever the order.
+
+Every function takes ``add_bias`` (default ``True``): append the constant
+coordinate to ``X`` before anything else. Pass ``add_bias=False`` for data that
+already carry it, or for a perceptron without a bias.
 """
 
 from __future__ import annotations
 
-import numbers
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
 
+from .validation import check_array, check_flag, check_int, check_positive
+
 __all__ = ["augment", "PerceptronRun", "train_perceptron", "margin", "max_margin",
-           "novikoff_bound", "radius"]
+           "novikoff_bound", "radius", "MAX_INPUT"]
+
+#: Inputs are refused above this magnitude: the perceptron's weights are sums of
+#: ``lr * x_i`` and its tests are dot products ``<w, x_i>``, which overflow float64
+#: (about 1.8e308) long before the inputs themselves do.
+MAX_INPUT = 1e100
 
 
 def augment(X) -> np.ndarray:
@@ -33,17 +44,26 @@ def augment(X) -> np.ndarray:
 
 
 def _check_X(X) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty 2-D array (n_samples, n_features); "
-                         f"got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or infinite values")
+    try:
+        X = check_array(X, "X", ndim=2)
+    except ValueError as exc:
+        raise ValueError(f"X must be a non-empty 2-D array (n_samples, n_features) of "
+                         f"finite numbers: {exc}") from None
+    biggest = float(np.max(np.abs(X)))
+    if biggest > MAX_INPUT:
+        raise ValueError(f"X has entries of magnitude up to {biggest:.3g}; above "
+                         f"{MAX_INPUT:.0e} the perceptron's dot products overflow float64. "
+                         "Rescale the inputs")
     return X
 
 
+def _prepare(X, add_bias) -> np.ndarray:
+    add_bias = check_flag(add_bias, "add_bias")
+    return augment(X) if add_bias else _check_X(X)
+
+
 def _check_labels(y, n: int) -> np.ndarray:
-    y = np.asarray(y, dtype=float).reshape(-1)
+    y = check_array(y, "y", ndim=(1, 2)).reshape(-1)
     if y.shape != (n,):
         raise ValueError(f"y must hold {n} labels; got shape {np.shape(y)}")
     if not np.all(np.abs(y) == 1):
@@ -67,7 +87,7 @@ class PerceptronRun:
 
 
 def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 1000,
-                     augmented: bool = False) -> PerceptronRun:
+                     add_bias: bool = True) -> PerceptronRun:
     """Run the perceptron from ``w_0 = 0`` until an epoch without mistakes.
 
     Parameters
@@ -76,107 +96,143 @@ def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 100
     lr : the step ``eta > 0`` (from ``w_0 = 0`` it only rescales every ``w_t``).
     order : the order in which examples are visited in every epoch (a permutation
         of ``range(n)``); default ``0, 1, ..., n-1``.
-    max_epochs : give up after this many passes.
-    augmented : ``X`` already carries the constant coordinate (do not add one).
+    max_epochs : give up after this many passes (an integer >= 1).
+    add_bias : append the constant coordinate 1 to ``X`` (the default). With
+        ``False`` the perceptron runs on ``X`` as given: no bias, or one that ``X``
+        already carries as a column.
 
     The run also stops when the weight vector at the start of an epoch equals
     its value at the start of an earlier epoch: from then on the run repeats
     forever (``cycled=True``, with the epoch where the cycle starts and its length).
     """
-    Xa = _check_X(X) if augmented else augment(X)
+    Xa = _prepare(X, add_bias)
     n = Xa.shape[0]
     y = _check_labels(y, n)
-    if not (isinstance(lr, numbers.Real) and lr > 0):
-        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    lr = check_positive(lr, "lr")
+    if lr > MAX_INPUT:
+        raise ValueError(f"lr must be at most {MAX_INPUT:.0e} (the weights are sums of "
+                         f"lr * x_i and would overflow); got {lr!r}")
+    max_epochs = check_int(max_epochs, "max_epochs", minimum=1)
     if order is None:
         order = np.arange(n)
     order = np.asarray(order)
-    if sorted(order.tolist()) != list(range(n)):
-        raise ValueError(f"order must be a permutation of range({n})")
+    if (order.ndim != 1 or order.dtype.kind not in "iu"
+            or sorted(order.tolist()) != list(range(n))):
+        raise ValueError(f"order must be a permutation of range({n}) (integers)")
     w = np.zeros(Xa.shape[1])
     run = PerceptronRun(w=w, mistakes=0, epochs=0, converged=False, weights=[w.copy()])
     seen = {w.tobytes(): 0}
-    for epoch in range(1, max_epochs + 1):
-        run.epochs = epoch
-        clean = True
-        for i in order:
-            if y[i] * (Xa[i] @ w) <= 0:
-                w = w + lr * y[i] * Xa[i]
-                run.mistakes += 1
-                run.mistake_indices.append(int(i))
-                run.weights.append(w.copy())
-                clean = False
-        if clean:
-            run.converged = True
-            break
-        key = w.tobytes()
-        if key in seen:
-            run.cycled = True
-            run.cycle_start_epoch = seen[key]
-            run.cycle_length = epoch - seen[key]
-            break
-        seen[key] = epoch
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is raised below
+        for epoch in range(1, max_epochs + 1):
+            run.epochs = epoch
+            clean = True
+            for i in order:
+                score = float(y[i] * (Xa[i] @ w))
+                if not math.isfinite(score):
+                    raise OverflowError(f"the perceptron's scores overflowed float64 after "
+                                        f"{run.mistakes} updates; rescale X or lr")
+                if score <= 0:
+                    w = w + lr * y[i] * Xa[i]
+                    run.mistakes += 1
+                    run.mistake_indices.append(int(i))
+                    run.weights.append(w.copy())
+                    clean = False
+            if clean:
+                run.converged = True
+                break
+            key = w.tobytes()
+            if key in seen:
+                run.cycled = True
+                run.cycle_start_epoch = seen[key]
+                run.cycle_length = epoch - seen[key]
+                break
+            seen[key] = epoch
     run.w = w
     return run
 
 
-def radius(X, *, augmented: bool = True) -> float:
+def radius(X, *, add_bias: bool = True) -> float:
     """``R = max_i ||x_i||`` (of the augmented inputs by default)."""
-    Xa = augment(X) if augmented else _check_X(X)
+    Xa = _prepare(X, add_bias)
     return float(np.max(np.linalg.norm(Xa, axis=1)))
 
 
-def margin(u, X, y, *, augmented: bool = True) -> float:
+def margin(u, X, y, *, add_bias: bool = True) -> float:
     """``gamma(u) = min_i y_i <u, x_i> / ||u||``: the margin of the separator ``u``
     (on augmented inputs by default, so ``u = (w, b)``). Negative if ``u`` errs."""
-    Xa = augment(X) if augmented else _check_X(X)
+    Xa = _prepare(X, add_bias)
     y = _check_labels(y, Xa.shape[0])
-    u = np.asarray(u, dtype=float)
-    if u.shape != (Xa.shape[1],):
-        raise ValueError(f"u must have shape ({Xa.shape[1]},); got {u.shape}")
+    u = check_array(u, "u", shape=(Xa.shape[1],))
     norm = np.linalg.norm(u)
     if norm == 0:
         raise ValueError("u must be non-zero")
     return float(np.min(y * (Xa @ u)) / norm)
 
 
-def max_margin(X, y, *, augmented: bool = True) -> tuple[np.ndarray, float]:
+def _primal_polish(Z: np.ndarray, w0: np.ndarray):
+    """SLSQP on ``min ||w||^2 / 2  s.t.  Z w >= 1`` from ``w0`` (few variables: fast)."""
+    return optimize.minimize(
+        lambda w: 0.5 * w @ w, w0, jac=lambda w: w, method="SLSQP",
+        constraints=[{"type": "ineq", "fun": lambda w: Z @ w - 1.0, "jac": lambda w: Z}],
+        options={"ftol": 1e-15, "maxiter": 500},
+    )
+
+
+def _is_kkt_point(Z: np.ndarray, w: np.ndarray, tol: float = 1e-7) -> bool:
+    """Whether ``w`` solves ``min ||w||^2/2 s.t. Z w >= 1``: feasible, and
+    ``w = Z_A^T alpha`` with ``alpha >= 0`` on the active rows ``A`` (KKT; the problem
+    is convex, so KKT means optimal). ``alpha`` comes from non-negative least squares."""
+    if not (np.all(np.isfinite(w)) and np.any(w)):
+        return False
+    s = Z @ w
+    if np.min(s) < 1 - tol:
+        return False
+    active = s <= 1 + tol
+    if not np.any(active):
+        return False
+    _, residual = optimize.nnls(Z[active].T, w)
+    return bool(residual <= tol * np.linalg.norm(w))
+
+
+def max_margin(X, y, *, add_bias: bool = True) -> tuple[np.ndarray, float]:
     """The unit vector ``u*`` with the largest margin ``gamma*`` (the hard-margin SVM
     through the origin of the augmented space). The primal is
-    ``min ||w||^2 / 2  s.t.  y_i <w, x_i> >= 1`` (then ``u* = w/||w||``, ``gamma* = 1/||w||``);
-    we solve its bound-constrained dual with L-BFGS-B, polish on the primal with
-    SLSQP, and keep whichever candidate (the LP's feasible point included) has the
-    largest measured margin.
+    ``min ||w||^2 / 2  s.t.  y_i <w, x_i> >= 1`` (then ``u* = w/||w||``,
+    ``gamma* = 1/||w||``). We solve it with SLSQP from the feasible point of the LP
+    ``y_i <w, x_i> >= 1`` and verify the KKT conditions (``w`` a non-negative
+    combination of the active ``y_i x_i``). Only if that fails do we also solve the
+    bound-constrained dual with L-BFGS-B and polish it on the primal; then the
+    candidate with the largest measured margin wins.
 
     Returns ``(u*, gamma(u*))`` with the margin *measured* from ``u*``, so it is a
     valid margin for Novikoff's bound whatever the solver's accuracy.
     Raises ``ValueError`` if the data are not linearly separable.
     """
-    Xa = augment(X) if augmented else _check_X(X)
+    Xa = _prepare(X, add_bias)
     y = _check_labels(y, Xa.shape[0])
     Z = y[:, None] * Xa
     # a feasible start from the LP  Z w >= 1  (also the separability test)
     lp = optimize.linprog(np.zeros(Z.shape[1]), A_ub=-Z, b_ub=-np.ones(len(Z)),
                           bounds=[(None, None)] * Z.shape[1], method="highs")
-    if lp.status != 0:
+    if lp.status == 2:
         raise ValueError("the data are not linearly separable: no u has positive margin")
-    # the dual  min_{alpha >= 0} |Z^T alpha|^2 / 2 - sum(alpha), a bound-constrained QP
-    # (L-BFGS-B), then w = Z^T alpha; polished by SLSQP on the primal. Every candidate
-    # is scored by the margin it actually has; the best one is returned.
-    K = Z @ Z.T
-    dual = optimize.minimize(
-        lambda a: (0.5 * a @ K @ a - a.sum(), K @ a - 1.0), np.zeros(len(Z)), jac=True,
-        method="L-BFGS-B", bounds=[(0, None)] * len(Z),
-        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000},
-    )
-    candidates = [lp.x, Z.T @ dual.x]
-    primal = optimize.minimize(
-        lambda w: 0.5 * w @ w, candidates[1] / max(np.min(Z @ candidates[1]), 1e-300),
-        jac=lambda w: w, method="SLSQP",
-        constraints=[{"type": "ineq", "fun": lambda w: Z @ w - 1.0, "jac": lambda w: Z}],
-        options={"ftol": 1e-15, "maxiter": 500},
-    )
-    candidates.append(primal.x)
+    if lp.status != 0:
+        raise RuntimeError(f"the LP solver failed ({lp.message}); rescale X")
+    primal = _primal_polish(Z, lp.x)
+    candidates = [lp.x, primal.x]
+    if not _is_kkt_point(Z, primal.x):  # SLSQP may stop early yet be optimal
+        # the dual  min_{alpha >= 0} |Z^T alpha|^2 / 2 - sum(alpha), then w = Z^T alpha,
+        # polished on the primal. Every candidate is scored by its measured margin.
+        K = Z @ Z.T
+        dual = optimize.minimize(
+            lambda a: (0.5 * a @ K @ a - a.sum(), K @ a - 1.0), np.zeros(len(Z)),
+            jac=True, method="L-BFGS-B", bounds=[(0, None)] * len(Z),
+            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000},
+        )
+        w_dual = Z.T @ dual.x
+        candidates.append(w_dual)
+        candidates.append(_primal_polish(
+            Z, w_dual / max(np.min(Z @ w_dual), 1e-300)).x)
     best_u, best_gamma = None, -np.inf
     for w in candidates:
         if np.all(np.isfinite(w)) and np.any(w):
@@ -187,12 +243,12 @@ def max_margin(X, y, *, augmented: bool = True) -> tuple[np.ndarray, float]:
     return best_u, best_gamma
 
 
-def novikoff_bound(X, y, u=None, *, augmented: bool = True) -> float:
+def novikoff_bound(X, y, u=None, *, add_bias: bool = True) -> float:
     """``(R / gamma)^2`` with ``gamma`` the margin of ``u`` (default: the max-margin ``u*``)."""
     if u is None:
-        u, g = max_margin(X, y, augmented=augmented)
+        u, g = max_margin(X, y, add_bias=add_bias)
     else:
-        g = margin(u, X, y, augmented=augmented)
+        g = margin(u, X, y, add_bias=add_bias)
     if g <= 0:
         raise ValueError(f"u does not separate the data (margin {g:.3g} <= 0)")
-    return (radius(X, augmented=augmented) / g) ** 2
+    return (radius(X, add_bias=add_bias) / g) ** 2

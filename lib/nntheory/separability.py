@@ -12,15 +12,29 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 from scipy import optimize
 
 from .datasets import boolean_cube
+from .validation import check_array, check_int, check_real
 
 __all__ = ["SeparabilityResult", "separate", "farkas_certificate", "check_certificate",
            "count_threshold_functions", "count_threshold_functions_integer",
-           "cover_count", "count_separable_dichotomies"]
+           "cover_count", "count_separable_dichotomies", "MAX_DICHOTOMY_POINTS",
+           "MAX_INTEGER_TABLE"]
+
+#: :func:`count_separable_dichotomies` solves one LP for each of the ``2^(N-1)``
+#: labellings with a first label ``+1`` (the others are their negatives): about
+#: 2 ms each, so 14 points (8192 LPs) take some 15 s and each further point
+#: doubles that. Larger sets are refused rather than left running for hours.
+MAX_DICHOTOMY_POINTS = 14
+
+#: :func:`count_threshold_functions_integer` builds a table of
+#: ``(2 max_weight + 1)^n x 2^n`` integer sums; above this many entries (about
+#: 0.5 GiB of int64) it refuses.
+MAX_INTEGER_TABLE = 60_000_000
 
 
 @dataclass
@@ -32,10 +46,11 @@ class SeparabilityResult:
 
 
 def _check(X, y):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1)
-    if X.ndim != 2 or X.shape[0] != y.shape[0]:
-        raise ValueError(f"X must be (n, d) with one label per row; got X {X.shape}, y {y.shape}")
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=(1, 2)).reshape(-1)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X must be (n, d) with one label per row; "
+                         f"got X {X.shape}, y {y.shape}")
     if not np.all(np.abs(y) == 1):
         raise ValueError("y must hold labels -1 or +1")
     return X, y
@@ -44,12 +59,21 @@ def _check(X, y):
 def separate(X, y) -> SeparabilityResult:
     """Decide separability by the LP ``y_i (<w, x_i> + b) >= 1``; certify either way."""
     X, y = _check(X, y)
-    Za = y[:, None] * np.hstack([X, np.ones((len(X), 1))])
-    res = optimize.linprog(np.zeros(Za.shape[1]), A_ub=-Za, b_ub=-np.ones(len(X)),
-                           bounds=[(None, None)] * Za.shape[1], method="highs")
+    res = _separating_lp(X, y)
     if res.status == 0:
         return SeparabilityResult(True, w=res.x[:-1], b=float(res.x[-1]))
     return SeparabilityResult(False, certificate=farkas_certificate(X, y))
+
+
+def _separating_lp(X: np.ndarray, y: np.ndarray):
+    """The LP ``y_i (<w, x_i> + b) >= 1`` on checked input; status 0 or 2 (infeasible)."""
+    Za = y[:, None] * np.hstack([X, np.ones((len(X), 1))])
+    res = optimize.linprog(np.zeros(Za.shape[1]), A_ub=-Za, b_ub=-np.ones(len(X)),
+                           bounds=[(None, None)] * Za.shape[1], method="highs")
+    if res.status not in (0, 2):  # 2: infeasible; anything else is a solver failure
+        raise RuntimeError(f"the LP solver could not decide separability ({res.message}); "
+                           "rescale X to moderate magnitudes")
+    return res
 
 
 def farkas_certificate(X, y) -> np.ndarray:
@@ -71,7 +95,8 @@ def farkas_certificate(X, y) -> np.ndarray:
 def check_certificate(X, y, lam, tol: float = 1e-9) -> bool:
     """True iff ``lam`` proves that ``(X, y)`` is not linearly separable."""
     X, y = _check(X, y)
-    lam = np.asarray(lam, dtype=float)
+    lam = check_array(lam, "lam", shape=(len(X),))
+    tol = check_real(tol, "tol", low=0.0)
     Za = y[:, None] * np.hstack([X, np.ones((len(X), 1))])
     return bool(np.all(lam >= -tol) and abs(lam.sum() - 1) <= tol
                 and np.max(np.abs(Za.T @ lam)) <= tol)
@@ -102,8 +127,10 @@ def _orbit_representatives(n: int):
 def count_threshold_functions(n: int) -> tuple[int, int]:
     """``(number of linearly separable Boolean functions of n inputs, 2^(2^n))``,
     exactly: one LP per orbit of the symmetry group (see ``_orbit_representatives``)."""
-    if n < 1 or n > 4:
-        raise ValueError(f"n must be 1, 2, 3 or 4 here (2^(2^5) functions is too many); got {n}")
+    n = check_int(n, "n", minimum=1)
+    if n > 4:
+        raise ValueError(f"n must be 1, 2, 3 or 4 here: n = 5 has 2^32 truth tables, too "
+                         f"many to enumerate (use count_threshold_functions_integer); got {n}")
     cube, reps, sizes = _orbit_representatives(n)
     total = 0
     for rep, size in zip(reps, sizes, strict=True):
@@ -115,31 +142,62 @@ def count_threshold_functions(n: int) -> tuple[int, int]:
 
 def count_threshold_functions_integer(n: int, max_weight: int) -> int:
     """How many Boolean functions ``[<w, x> >= t]`` with integer ``|w_i| <= max_weight``
-    realise (thresholds over all half-integers that matter). Every function found is
-    separable, so this is a lower bound that grows to the exact count."""
-    cube = boolean_cube(n)
-    ws = np.array(list(itertools.product(range(-max_weight, max_weight + 1), repeat=n)))
+    realise (all real thresholds ``t``). Every function found is separable, so this is
+    a lower bound that grows to the exact count as ``max_weight`` grows.
+
+    For each weight vector the cube's points are sorted by ``<w, x>``; the functions
+    it realises are the sets of the top ``k`` points, cut only where the sum strictly
+    drops (so ties stay together), for ``k = 0, ..., 2^n``.
+    """
+    n = check_int(n, "n", minimum=1)
+    max_weight = check_int(max_weight, "max_weight", minimum=0)
+    size = (2 * max_weight + 1) ** n * 2**n
+    if n > 6 or size > MAX_INTEGER_TABLE:
+        raise ValueError(f"n={n}, max_weight={max_weight} needs a table of {size:.3g} "
+                         f"sums (limit {MAX_INTEGER_TABLE:.0e}, and n <= 6 so that truth "
+                         "tables fit in 64 bits); choose a smaller n or max_weight")
+    cube = boolean_cube(n).astype(np.int64)
+    ws = np.array(list(itertools.product(range(-max_weight, max_weight + 1), repeat=n)),
+                  dtype=np.int64)
     sums = ws @ cube.T  # (n_w, 2^n) integer dot products
-    found = set()
-    powers = 1 << np.arange(2**n)
-    for t in np.arange(-n * max_weight - 0.5, n * max_weight + 1.0, 1.0):
-        found.update(((sums >= t).astype(np.int64) @ powers).tolist())
-    return len(found)
+    order = np.argsort(-sums, axis=1, kind="stable")
+    ranked = np.take_along_axis(sums, order, axis=1)
+    powers = np.int64(1) << np.arange(2**n, dtype=np.int64)
+    tables = np.cumsum(powers[order], axis=1)  # tables[:, k-1]: the top k points
+    cut = np.ones_like(ranked, dtype=bool)
+    cut[:, :-1] = ranked[:, :-1] > ranked[:, 1:]
+    return len(np.unique(tables[cut])) + 1  # + 1: the empty set (t above every sum)
 
 
 def cover_count(n_points: int, dim: int) -> int:
-    """Cover (1965): ``C(N, d) = 2 sum_{k=0}^{d} binom(N-1, k)`` dichotomies of ``N`` points
-    in general position in ``R^d`` are separable by an affine hyperplane (``d+1`` weights)."""
-    from math import comb
+    r"""Cover (1965): the number of labellings of ``N = n_points`` points in general
+    position in ``R^dim`` that an *affine* hyperplane separates,
+    ``2 sum_{k=0}^{dim} binom(N-1, k)``.
 
+    In Cover's own notation ``C(N, m) = 2 sum_{k=0}^{m-1} binom(N-1, k)`` counts the
+    labellings separable by a hyperplane *through the origin* of ``R^m``; an affine
+    separator in ``R^dim`` is a homogeneous one in ``R^(dim+1)`` (append a coordinate
+    1), so this function returns ``C(N, dim + 1)``.
+    """
+    n_points = check_int(n_points, "n_points", minimum=1)
+    dim = check_int(dim, "dim", minimum=1)
     return 2 * sum(comb(n_points - 1, k) for k in range(dim + 1))
 
 
 def count_separable_dichotomies(X) -> int:
-    """Count, by one LP per labelling, the ``+-1`` labellings of ``X`` that are separable."""
-    X = np.asarray(X, dtype=float)
+    """Count, by one LP per labelling, the ``+-1`` labellings of ``X`` that are separable.
+
+    A labelling is separable iff its negative is, so only the ``2^(N-1)`` labellings
+    with ``y_0 = +1`` are solved and the count doubled. ``X`` may hold at most
+    :data:`MAX_DICHOTOMY_POINTS` points (the work doubles with every point).
+    """
+    X = check_array(X, "X", ndim=2)
+    if len(X) > MAX_DICHOTOMY_POINTS:
+        raise ValueError(f"X has {len(X)} points: counting by LP needs 2^{len(X) - 1} "
+                         f"linear programs; at most {MAX_DICHOTOMY_POINTS} points are "
+                         "accepted (use cover_count for points in general position)")
     count = 0
-    for labels in itertools.product([-1.0, 1.0], repeat=len(X)):
-        if separate(X, np.array(labels)).separable:
-            count += 1
+    for rest in itertools.product([-1.0, 1.0], repeat=len(X) - 1):
+        if _separating_lp(X, np.array((1.0, *rest))).status == 0:
+            count += 2
     return count
