@@ -16,7 +16,12 @@ the class that fixes it):
 * ``estimate_capacity`` calls ``.parameters()`` on NumPy objects that have no
   such method (and ``p.size`` is a method, not a number, on torch tensors);
 * ``UniversalApproximationTheorem.verify`` treats one unseeded training run as
-  a test of a theorem about *existence*.
+  a test of a theorem about *existence*;
+* ``choose_network_architecture`` ignores its ``problem_type`` and, like
+  ``ArchitectureSelector.select``, answers a misspelt name with a default;
+* ``ExpressivenessAnalyzer`` calls methods the article's networks lack and calls a
+  model "overfitting" relative to its training error, so a near-perfect fit
+  overfits.
 
 Everything here trains with :mod:`nntheory.numpy_core`, whose gradients are
 tested against finite differences and torch autograd.
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +55,18 @@ __all__ = [
     "VerifyResult",
     "ClaimMeasurement",
     "remeasure_claim",
+    "fewest_constructed_units",
+    "COMPLEXITY_ARCHITECTURES",
+    "TASK_ARCHITECTURES",
+    "PROBLEM_LOSSES",
+    "Architecture",
+    "choose_network_architecture",
+    "ArchitectureSelector",
+    "Analysis",
+    "ExpressivenessAnalyzer",
+    "VERDICTS",
+    "ClaimVerdict",
+    "claims_table_markdown",
 ]
 
 #: Seed 000 §3.1 as printed: (hidden layers, width) -> (parameters, error, training time).
@@ -170,7 +187,8 @@ class FunctionApproximator:
     def approximate(self) -> NeuralNetworkApproximator:
         X, y = self.generate_data()
         net = NeuralNetworkApproximator(1, self.hidden_dim, 1, init=self.init, seed=self.seed)
-        net.train(X, y, self.learning_rate, self.epochs)
+        if self.epochs:                 # epochs = 0: the initial network, untrained
+            net.train(X, y, self.learning_rate, self.epochs)
         return net
 
 
@@ -238,7 +256,8 @@ class DepthWidthAnalysis:
 
     ``build_model(depth, width)`` builds what the label says (the seed's builds
     ``depth`` *linear* layers). Data: ``n_samples`` seeded uniform points of
-    ``[-1, 1]``; training: ``optimizer`` for ``epochs`` full-batch steps.
+    ``[-1, 1]``; training: ``optimizer`` for ``epochs`` full-batch steps
+    (``epochs = 0``: no training, ``history`` is ``None``; the rows just count).
     """
 
     def __init__(self, *, seed: int = 0, n_samples: int = 256, epochs: int = 1000,
@@ -262,8 +281,8 @@ class DepthWidthAnalysis:
             depth, width = config["depth"], config["width"]
             model = self.build_model(depth, width)
             start = time.perf_counter()
-            history = numpy_core.fit(model, X, y, optimizer=self.optimizer, lr=self.lr,
-                                     epochs=self.epochs)
+            history = (numpy_core.fit(model, X, y, optimizer=self.optimizer, lr=self.lr,
+                                      epochs=self.epochs) if self.epochs else None)
             seconds = time.perf_counter() - start
             mse = numpy_core.loss_value(model, X, y)
             rows.append({"depth": depth, "width": width, "params": count_parameters(model),
@@ -437,6 +456,35 @@ class ClaimMeasurement:
         return f"{n} unit{'' if n == 1 else 's'}: {enough}; {minimal}"
 
 
+def fewest_constructed_units(claim: ApproximationClaim, *, n_test: int = 2001,
+                             zero_tolerance: float = 1e-6) -> tuple[int, float]:
+    """The fewest hidden units for which our construction reaches the claimed MSE.
+
+    Deterministic (no training): for ``u = 0, 1, 2, ...`` the construction of
+    :func:`_construct` (least-squares line, steep two-unit ramp, or ReLU interpolant
+    with ``u`` units) is evaluated on ``n_test`` grid points of ``[-1, 1]``; the first
+    ``u`` whose mean squared error is ``<= max(claim.mse, zero_tolerance)`` is
+    returned with that error. It is an *upper* bound on the true minimum width.
+    """
+    if not isinstance(claim, ApproximationClaim):
+        raise TypeError(f"claim must be an ApproximationClaim; "
+                        f"got {type(claim).__name__}")
+    n_test = _positive_int(n_test, "n_test", 2)
+    zero_tolerance = validation.check_positive(zero_tolerance, "zero_tolerance")
+    tol = max(claim.mse, zero_tolerance)
+    x = np.linspace(-1.0, 1.0, n_test)[:, None]
+    y = claim.f(x).reshape(-1)
+    for u in range(0, max(claim.neurons, 1) * 4 + 1):
+        model = _construct(claim, u)
+        if model is None:
+            continue
+        err = float(np.mean((np.asarray(model.predict(x)).reshape(-1) - y) ** 2))
+        if err <= tol:
+            return u, err
+    raise RuntimeError(  # pragma: no cover - every row has a construction within 4x
+        f"no construction reached the claimed error for {claim.name}")
+
+
 def remeasure_claim(claim: ApproximationClaim, ladder: Sequence[int] = (1, 2, 5, 10, 20, 50, 100),
                     *, seeds: Sequence[int] = (0, 1), epochs: int = 3000, lr: float = 1e-2,
                     n_test: int = 2001, zero_tolerance: float = 1e-6) -> ClaimMeasurement:
@@ -476,14 +524,8 @@ def remeasure_claim(claim: ApproximationClaim, ladder: Sequence[int] = (1, 2, 5,
     def mse(model) -> float:
         return float(np.mean((np.asarray(model.predict(x)).reshape(-1) - y) ** 2))
 
-    units, c_mse = None, math.inf
-    for u in range(0, max(claim.neurons, 1) * 4 + 1):
-        model = _construct(claim, u)
-        if model is not None and (c_mse := mse(model)) <= tol:
-            units = u
-            break
-    if units is None:  # pragma: no cover - every row has a construction within 4x
-        raise RuntimeError(f"no construction reached the claimed error for {claim.name}")
+    units, c_mse = fewest_constructed_units(claim, n_test=n_test,
+                                            zero_tolerance=zero_tolerance)
 
     def trained_mse(width: int) -> float:
         return min(mse(approximation.train_width(claim.f, width, seed=s, epochs=epochs, lr=lr))
@@ -498,3 +540,250 @@ def remeasure_claim(claim: ApproximationClaim, ladder: Sequence[int] = (1, 2, 5,
     recipe = FunctionApproximator(claim.f, claim.neurons, seed=seeds[0], init="normal")
     seed_mse = mse(recipe.approximate())
     return ClaimMeasurement(claim, units, c_mse, trained_units, at_claim, seed_mse, tol)
+
+
+# --------------------------------------------------------------------------- §4.1
+
+#: The article's complexity grades and the ``(hidden layers, width)`` each gets.
+COMPLEXITY_ARCHITECTURES: dict[str, tuple[int, int]] = {
+    "simple": (1, 64),
+    "medium": (3, 128),
+    "complex": (5, 256),
+    "very_complex": (10, 512),
+}
+
+#: The article's task types for :class:`ArchitectureSelector` and what each gets.
+TASK_ARCHITECTURES: dict[str, tuple[int, int]] = {
+    "regression": (2, 128),
+    "classification": (3, 256),
+    "computer_vision": (5, 512),
+}
+
+#: The loss each problem type is trained with (names of :data:`nntheory.common.LOSSES`).
+PROBLEM_LOSSES: dict[str, str] = {"regression": "mse", "classification": "bce"}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A plain ReLU network: ``depth`` *hidden* layers of ``width`` units, and a loss.
+
+    ``sizes(n_in, n_out)`` is ``[n_in, width x depth, n_out]`` and
+    :meth:`n_parameters` counts its weights and biases,
+    ``width (n_in + 1) + (depth - 1) width (width + 1) + n_out (width + 1)``.
+    """
+
+    depth: int
+    width: int
+    loss: str = "mse"
+
+    def sizes(self, input_dim: int = 1, output_dim: int = 1) -> list[int]:
+        return layer_sizes(self.depth, self.width, input_dim, output_dim)
+
+    def n_parameters(self, input_dim: int = 1, output_dim: int = 1) -> int:
+        return common.n_parameters(self.sizes(input_dim, output_dim))
+
+    def build(self, input_dim: int = 1, output_dim: int = 1, *, init: str = "he",
+              seed: int = 0) -> numpy_core.MLP:
+        """The network, from a seeded initialisation, in :mod:`nntheory.numpy_core`."""
+        return numpy_core.MLP(self.sizes(input_dim, output_dim), "relu", init=init,
+                              seed=validation.check_seed(seed, allow_none=False))
+
+
+def choose_network_architecture(problem_type: str, complexity: str) -> Architecture:
+    """The article's rule of thumb, with its lookup made strict and its arguments used.
+
+    ``complexity`` (``"simple"``, ``"medium"``, ``"complex"``, ``"very_complex"``;
+    case-insensitive) picks ``depth`` hidden layers of ``width`` units from
+    :data:`COMPLEXITY_ARCHITECTURES`; ``problem_type`` (``"regression"`` or
+    ``"classification"``) picks the loss (:data:`PROBLEM_LOSSES`).
+
+    What was wrong in the article's version:
+
+    * ``problem_type`` was accepted and never read: regression and classification
+      got the same network and nothing said how to train it;
+    * an unknown or misspelt ``complexity`` (``"complx"``, ``"Simple"``, ``None``)
+      silently returned the ``"medium"`` network (``dict.get`` with a default);
+      here it is a ``ValueError`` naming ``complexity``;
+    * ``depth`` was undefined, and the article's own model builder reads it as the
+      number of *linear* layers, so ``"simple"`` (depth 1) would be a linear model
+      whose "width 64" is its number of outputs; here it counts hidden layers;
+    * the widths are not derived from anything: they are a heuristic, not a
+      result (the appendix of the book compares them with what a target needs).
+    """
+    problem_type = validation.check_choice(problem_type, tuple(PROBLEM_LOSSES),
+                                           "problem_type")
+    complexity = validation.check_choice(complexity, tuple(COMPLEXITY_ARCHITECTURES),
+                                         "complexity")
+    depth, width = COMPLEXITY_ARCHITECTURES[complexity]
+    return Architecture(depth, width, PROBLEM_LOSSES[problem_type])
+
+
+class ArchitectureSelector:
+    """The article's selector by task type, strict about its input.
+
+    What was wrong in the article's version:
+
+    * every unknown task type (a typo included) silently received the default
+      ``{depth: 3, width: 128}``; here it is a ``ValueError`` naming ``task_type``;
+    * ``"computer_vision"`` received a fully connected network of five layers of 512
+      units: on a 224 x 224 colour image its first layer alone has
+      ``224 * 224 * 3 * 512 + 512`` (about 77 million) parameters and ignores the
+      spatial structure that convolutional networks exploit;
+      :meth:`Architecture.n_parameters` makes that cost visible;
+    * it disagrees with :func:`choose_network_architecture` (no complexity grade
+      gives ``(2, 128)``), so the article's two rules of thumb cannot both be its
+      recommendation.
+    """
+
+    TASK_TYPES: tuple[str, ...] = tuple(TASK_ARCHITECTURES)
+
+    @staticmethod
+    def select(task_type: str) -> Architecture:
+        task_type = validation.check_choice(task_type, ArchitectureSelector.TASK_TYPES,
+                                            "task_type")
+        depth, width = TASK_ARCHITECTURES[task_type]
+        loss = "mse" if task_type == "regression" else "cross_entropy"
+        return Architecture(depth, width, loss)
+
+
+# --------------------------------------------------------------------------- §4.2
+
+@dataclass(frozen=True)
+class Analysis:
+    """What :meth:`ExpressivenessAnalyzer.analyze` measured.
+
+    ``gap = test_error - train_error``; ``target_variance`` is the variance of the
+    test targets (the MSE of predicting their mean); ``overfitting`` is
+    ``gap > gap_tolerance * target_variance``.
+    """
+
+    train_error: float
+    test_error: float
+    gap: float
+    target_variance: float
+    n_parameters: int
+    overfitting: bool
+
+
+class ExpressivenessAnalyzer:
+    """Train/test errors, the generalisation gap and the parameter count of a model.
+
+    ``analyze(model, dataset)`` takes any model with ``predict`` and
+    ``parameters`` (both cores, the classes of this module) and
+    ``dataset = {"train": {"X": ..., "y": ...}, "test": {"X": ..., "y": ...}}``.
+    Errors are mean squared errors; the model is said to overfit when its
+    generalisation gap exceeds ``gap_tolerance`` times the variance of the test
+    targets, a scale set by the data rather than by the training error. (Sampling
+    noise alone makes the gap of order ``sd / sqrt(n)`` for ``n`` training points, so
+    with a small training set a gap is evidence only when it is large.)
+
+    What was wrong in the article's version:
+
+    * it called ``model.predict`` and ``model.parameters()``, which the article's
+      own networks do not have, and summed ``p.size``, a method on torch tensors;
+    * its rule "overfitting when ``test > 1.5 * train``" is relative to the
+      training error, so a network that fits a noiseless target to round-off
+      (training MSE ``1e-30``, test MSE ``1e-20``) "overfits", while a model whose
+      gap is as large as the variance of the targets does not when its training
+      error is large too; here the gap is compared with the targets' variance;
+    * it read ``dataset["train"]["X"]`` unchecked: a missing key was a bare
+      ``KeyError`` and a prediction of the wrong shape broadcast silently (the
+      ``(n, 100)`` against ``(n, 1)`` bug of the article's depth-1 model); here both
+      are errors that name the argument;
+    * it called the parameter count "capacity"; it is reported as what it is,
+      ``n_parameters`` (capacity in the sense of VC dimension or Rademacher
+      complexity is a different quantity).
+    """
+
+    def __init__(self, *, gap_tolerance: float = 0.1):
+        self.gap_tolerance = validation.check_positive(gap_tolerance, "gap_tolerance")
+
+    @staticmethod
+    def _split(dataset, name: str) -> tuple[np.ndarray, np.ndarray]:
+        part = dataset.get(name)
+        if not isinstance(part, Mapping) or "X" not in part or "y" not in part:
+            raise ValueError(f"dataset[{name!r}] must be a dict with keys 'X' and 'y'")
+        X = validation.check_array(part["X"], f"dataset[{name!r}]['X']", ndim=(1, 2))
+        y = validation.check_array(part["y"], f"dataset[{name!r}]['y']", ndim=(1, 2))
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"dataset[{name!r}]['X'] and ['y'] must have the same "
+                             f"number of rows; got {X.shape[0]} and {y.shape[0]}")
+        return (X[:, None] if X.ndim == 1 else X), (y[:, None] if y.ndim == 1 else y)
+
+    @staticmethod
+    def _error(model, X: np.ndarray, y: np.ndarray, name: str) -> float:
+        pred = validation.check_array(model.predict(X), f"model.predict on {name}")
+        if pred.ndim == 1:
+            pred = pred[:, None]
+        if pred.shape != y.shape:
+            raise ValueError(f"model.predict on {name} has shape {pred.shape} but "
+                             f"dataset[{name!r}]['y'] has shape {y.shape}")
+        return float(np.mean((pred - y) ** 2))
+
+    def analyze(self, model, dataset) -> Analysis:
+        if not (hasattr(model, "predict") and hasattr(model, "parameters")):
+            raise TypeError("model must have predict() and parameters() methods; got "
+                            f"{type(model).__name__}")
+        if not isinstance(dataset, Mapping):
+            raise TypeError(f"dataset must be a dict with keys 'train' and 'test'; got "
+                            f"{type(dataset).__name__}")
+        X_tr, y_tr = self._split(dataset, "train")
+        X_te, y_te = self._split(dataset, "test")
+        train_error = self._error(model, X_tr, y_tr, "train")
+        test_error = self._error(model, X_te, y_te, "test")
+        variance = float(np.mean(np.var(y_te, axis=0)))
+        gap = test_error - train_error
+        return Analysis(train_error, test_error, gap, variance, count_parameters(model),
+                        bool(gap > self.gap_tolerance * variance))
+
+
+# --------------------------------------------------------------------------- claims
+
+#: The verdicts a claim can receive in the book's appendix.
+VERDICTS: tuple[str, ...] = ("confirmed", "refuted", "not checkable here")
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """One row of the appendix's table: a claim, where it is tested, numbers, verdict.
+
+    ``where`` is a chapter's document name (``"05_depth"``), rendered as a
+    ``{doc}`` link, or ``None`` for a claim measured only in the appendix;
+    ``verdict`` is one of :data:`VERDICTS`; ``why`` says what decides it.
+    """
+
+    claim: str
+    source: str
+    where: str | None
+    measured: str
+    verdict: str
+    why: str
+
+    def __post_init__(self):
+        for name in ("claim", "source", "measured", "why"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string; got {value!r}")
+            if "|" in value or "\n" in value:
+                raise ValueError(f"{name} must not contain '|' or a line break; "
+                                 f"got {value!r}")
+        if self.where is not None and (not isinstance(self.where, str)
+                                       or not self.where.strip() or "`" in self.where):
+            raise ValueError(f"where must be a document name or None; "
+                             f"got {self.where!r}")
+        verdict = validation.check_choice(self.verdict, VERDICTS, "verdict")
+        object.__setattr__(self, "verdict", verdict)
+
+
+def claims_table_markdown(rows: Sequence[ClaimVerdict]) -> str:
+    """The rows as one Markdown (MyST) table; ``where`` becomes a ``{doc}`` link."""
+    rows = list(rows)
+    if not rows or not all(isinstance(r, ClaimVerdict) for r in rows):
+        raise ValueError("rows must be a non-empty sequence of ClaimVerdict")
+    lines = ["| # | claim | source | tested in | measured here | verdict |",
+             "|---|---|---|---|---|---|"]
+    for i, r in enumerate(rows, 1):
+        where = "this appendix" if r.where is None else f"{{doc}}`{r.where}`"
+        lines.append(f"| {i} | {r.claim} | {r.source} | {where} | {r.measured} "
+                     f"| **{r.verdict}**: {r.why} |")
+    return "\n".join(lines)
