@@ -18,8 +18,8 @@ export NNTHEORY_QUIET := 1
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: all install book test lint test-lib test-notebooks test-build test-site bench student \
-	chapters clean
+.PHONY: all install book test lint test-lib test-notebooks test-build test-site test-browser \
+	bench student chapters setup-cells clean
 
 all: test
 
@@ -82,9 +82,22 @@ test-notebooks: $(STAMP)
 test-build: $(STAMP)
 	$(BIN)/jupyter-book build book -W -n --keep-going
 
-# the built site: every captioned figure has its image, no image twice on a page
+# the built site, as a browser gets it (tools/site_check.py): figures and images, error
+# outputs, raw TeX, links and anchors, widgets' static figures, launch buttons, inline
+# scripts, execution times; tests/test_site.py proves each check fails on a broken page
 test-site: $(STAMP)
 	$(BIN)/python -m pytest tests/test_site.py -q
+
+# every page in headless Chromium through Playwright (the system's Chromium, no browser
+# download): fails on a console error. Not part of `make test`; it says what is missing
+# and skips without Playwright (pip install -e '.[browser]') or Chromium.
+test-browser: $(STAMP)
+	$(BIN)/python tools/browser_check.py
+
+# the repository URL ([tool.nntheory] in pyproject.toml) into _config.yml, the README and
+# every notebook's set-up cell (Colab, downloaded notebooks)
+setup-cells:
+	$(PYTHON) tools/setup_cell.py
 
 test: lint test-lib test-notebooks test-build
 	$(MAKE) --no-print-directory test-site
@@ -102,3 +115,23 @@ bench: $(STAMP)
 
 clean:
 	rm -rf book/_build .pytest_cache .ruff_cache
+
+# The teaching kit (book/teaching.md). make grade CHAPTER=3 SUBMISSIONS=folder/ grades one
+# chapter's submitted notebooks into $(OUT)/grades.csv and $(OUT)/feedback/.
+.PHONY: grade book-student
+SUBMISSIONS ?= submissions
+OUT ?= grades
+JOBS ?= 2
+TIMEOUT ?= 300
+
+grade: $(STAMP)
+	@test -n "$(CHAPTER)" || { echo "usage: make grade CHAPTER=3 SUBMISSIONS=folder/" \
+	  "[OUT=grades JOBS=2 TIMEOUT=300]"; exit 2; }
+	$(BIN)/python -m nntheory.teaching grade $(CHAPTER) $(SUBMISSIONS) --out $(OUT) \
+	  --jobs $(JOBS) --timeout $(TIMEOUT)
+
+# the site built from the student copies: no solution dropdowns, no solution code
+book-student: $(STAMP) $(BOOK_PREREQS)
+	$(BIN)/python -m nntheory.teaching student-book book --out book/_build/student-book
+	$(BOOK_ENV) $(BIN)/jupyter-book build book/_build/student-book -W -n --keep-going
+	@echo "The solution-free site is in book/_build/student-book/_build/html."

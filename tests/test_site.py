@@ -1,9 +1,12 @@
-"""The BUILT site shows every figure, exactly once (``make test-site``, after the build).
+"""The BUILT site is checked as a reader's browser would see it (``make test-site``).
 
 The checks live in ``tools/site_check.py`` (also a command that prints the figures
-of every page). The first tests prove on tiny hand-written pages that each check
-can fail; the last one runs them on ``book/_build/html`` and is skipped, saying
-so, when the site has not been built.
+and problems of every page): every figure shown exactly once, images that load, no
+error output, no raw TeX, links and anchors that resolve, widgets with their static
+figure, launch buttons on every notebook page, every notebook run within the budget.
+The first tests prove on tiny hand-written pages that each check can fail; the
+real-site test runs them on ``book/_build/html`` and is skipped, saying so, when the
+site has not been built.
 """
 
 from __future__ import annotations
@@ -164,10 +167,268 @@ def test_source_directives_are_read_from_notebooks(tmp_path):
     assert site_check.source_figures(path) == ["fig-one", "fig-two"]
 
 
+# --------------------------------------- a notebook page: cells, text, links, launch buttons
+
+REPO = {"owner": "someone", "name": "a-book", "branch": "main"}
+BINDER = ("https://mybinder.org/v2/gh/someone/a-book/main?urlpath=lab/tree/book/"
+          "chapters/nb.ipynb")
+COLAB = "https://colab.research.google.com/github/someone/a-book/blob/main/book/chapters/nb.ipynb"
+SCRIPT = '<script>const THEBE_JS_URL = "x.js"; const thebe_selector = ".cell"</script>'
+
+NB_PAGE = """<html><head>
+<script src="../_static/doctools.js"></script>
+{script}
+</head><body>
+<div class="dropdown dropdown-launch-buttons">
+  <a href="{binder}">Binder</a> <a href="{colab}">Colab</a>
+</div>
+<a href="../_sources/chapters/nb.ipynb" class="btn">.ipynb</a>
+<main><section id="a-chapter">
+<h1>A chapter<a class="headerlink" href="#a-chapter">#</a></h1>
+<p>Inline maths <span class="math notranslate nohighlight">\\(x^2 + $y$\\)</span>, a price
+of $5 and $6, <code>$HOME</code>, see <a href="other.html#sec-b">there</a>,
+<a href="#a-chapter">the top</a>, <a href="../execution_times.html">times</a>,
+<a href="https://example.org/#x">away</a>. {para}</p>
+<div class="cell docutils container">
+<div class="cell_input docutils container"><div class="highlight"><pre>print("$x$")</pre>
+</div></div>
+<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi
+notranslate"><div class="highlight"><pre>$x$ in a printed string</pre></div></div></div>
+</div>
+<div class="cell docutils container">
+<div class="cell_input docutils container"><div class="highlight">
+<pre>widgets.interactive_figure(draw, controls)</pre></div></div>
+<div class="cell_output docutils container">{widget}</div>
+</div>
+<div class="cell tag_raises-exception docutils container">
+<div class="cell_input docutils container"><div class="highlight"><pre>1 / 0</pre></div></div>
+<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb
+notranslate"><div class="highlight"><pre>Traceback (most recent call last)
+ZeroDivisionError: division by zero</pre></div></div></div>
+</div>
+{cell}
+</section></main></body></html>"""
+
+WIDGET_STATIC = '<img alt="" src="../_images/a.png" />'
+EXEC_PAGE = """<html><body><main><table class="table"><thead><tr><th><p>Document</p></th>
+<th><p>Modified</p></th><th><p>Method</p></th><th><p>Run Time (s)</p></th>
+<th><p>Status</p></th></tr></thead><tbody>
+<tr class="row-even"><td><p><a class="reference internal" href="chapters/nb.html">nb</a></p></td>
+<td><p>2026-01-01 10:00</p></td><td><p>force</p></td><td><p>{seconds}</p></td>
+<td><p>{status}</p></td></tr>
+</tbody></table></main></body></html>"""
+
+
+def _nb_site(tmp_path, seconds="12.5", status="\u2705", **parts):
+    fields = {"script": SCRIPT, "binder": BINDER, "colab": COLAB, "para": "",
+              "widget": WIDGET_STATIC, "cell": ""}
+    fields.update(parts)
+    site = tmp_path / "html"
+    for folder in ("_images", "chapters", "_sources/chapters", "_static"):
+        (site / folder).mkdir(parents=True)
+    (site / "_images" / "a.png").write_bytes(_png(0.3))
+    (site / "_images" / "b.png").write_bytes(_png(0.7))
+    (site / "_static" / "doctools.js").write_text("")
+    (site / "_sources" / "chapters" / "nb.ipynb").write_text("{}")
+    (site / "chapters" / "nb.html").write_text(NB_PAGE.format(**fields))
+    (site / "chapters" / "other.html").write_text(
+        '<html><body><section id="sec-b"><p>B</p></section></body></html>')
+    (site / "execution_times.html").write_text(EXEC_PAGE.format(seconds=seconds,
+                                                                 status=status))
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "nb.ipynb").write_text('{"cells": []}')
+    return site, book
+
+
+def _nb_problems(tmp_path, **parts):
+    site, book = _nb_site(tmp_path, **parts)
+    pages = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert pages["chapters/other.html"] == [] and pages["execution_times.html"] == []
+    return pages["chapters/nb.html"]
+
+
+def test_a_good_notebook_page_passes(tmp_path):
+    assert _nb_problems(tmp_path) == []
+    site, book = _nb_site(tmp_path / "2")
+    assert site_check.check_execution(site, book, budget_s=30) == []
+    assert site_check.execution_table(site)[1] == [("chapters/nb.html", 12.5, "\u2705")]
+
+
+@pytest.mark.parametrize("kind, output", [
+    ("traceback", '<div class="output traceback highlight-ipythontb">'
+                  '<pre>Traceback (most recent call last)</pre></div>'),
+    ("stderr", '<div class="output stderr highlight-myst-ansi"><pre>Warning: x</pre></div>'),
+])
+def test_an_error_output_that_is_not_intended_fails(tmp_path, kind, output):
+    cell = ('<div class="cell docutils container"><div class="cell_input docutils '
+            'container"><pre>f()</pre></div><div class="cell_output docutils container">'
+            f"{output}</div></div>")
+    problems = _nb_problems(tmp_path, cell=cell)
+    assert problems == [f"cell 4 shows a {kind} output (tag the cell `raises-exception` "
+                        "if the error is intended)"]
+    intended = cell.replace('"cell docutils', '"cell tag_raises-exception docutils')
+    assert _nb_problems(tmp_path / "ok", cell=intended) == []
+
+
+def test_a_printed_traceback_fails(tmp_path):
+    cell = ('<div class="cell docutils container"><div class="cell_output docutils container">'
+            '<div class="output stream"><pre>Traceback (most recent call last):\n  File x'
+            "</pre></div></div></div>")
+    problems = _nb_problems(tmp_path, cell=cell)
+    assert len(problems) == 1 and "cell 4 prints a traceback" in problems[0]
+
+
+@pytest.mark.parametrize("para, raw", [
+    ("The bound $\\|w\\| \\le R$ holds.", "$\\|w\\| \\le R$"),
+    ("Display: $$\\sum_i x_i$$", "$$\\sum_i x_i$$"),
+    ("<em>$x$</em>", "$x$"),
+])
+def test_raw_tex_outside_code_fails(tmp_path, para, raw):
+    problems = _nb_problems(tmp_path, para=para)
+    assert problems == [f"raw TeX outside code (the maths was not parsed): {raw!r}"]
+
+
+@pytest.mark.parametrize("para, problem", [
+    ('<a href="gone.html">x</a>', "a link to a missing page or file: gone.html"),
+    ('<a href="other.html#sec-c">x</a>', "a link to a missing anchor: other.html#sec-c"),
+    ('<a href="#nowhere">x</a>', "a link to a missing anchor: #nowhere"),
+    ('<a href="../_images/c.png">x</a>', "a link to a missing page or file: ../_images/c.png"),
+    ('<a href="../../x.html">x</a>', "a link outside the site: ../../x.html"),
+])
+def test_a_broken_internal_link_fails(tmp_path, para, problem):
+    assert _nb_problems(tmp_path, para=para) == [problem]
+
+
+def test_a_widget_without_its_static_figure_fails(tmp_path):
+    problems = _nb_problems(tmp_path, widget="")
+    assert problems == ["cell 2 has a widget output without its static figure"]
+    view = ('<script type="application/vnd.jupyter.widget-view+json">'
+            '{"model_id": "1", "version_major": 2}</script>')
+    cell = ('<div class="cell docutils container"><div class="cell_input docutils container">'
+            f'<pre>slider</pre></div><div class="cell_output docutils container">{view}'
+            "</div></div>")
+    problems = _nb_problems(tmp_path / "2", cell=cell)
+    assert problems == ["cell 4 has a widget output without its static figure"]
+    with_figure = cell.replace("</script>", "</script>" + WIDGET_STATIC.replace("a.png",
+                                                                                "b.png"))
+    assert _nb_problems(tmp_path / "3", cell=with_figure) == []
+
+
+def test_missing_launch_buttons_fail(tmp_path):
+    problems = _nb_problems(tmp_path, binder="#", colab=COLAB.replace("someone", "other"))
+    assert len(problems) == 2
+    assert problems[0].startswith("no Binder launch button for chapters/nb.ipynb")
+    assert problems[1].startswith("no Colab launch button for chapters/nb.ipynb")
+    site, book = _nb_site(tmp_path / "2")
+    page = site / "chapters" / "nb.html"
+    page.write_text(page.read_text().replace('href="../_sources/chapters/nb.ipynb"',
+                                          'href="#"'))
+    problems = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert problems["chapters/nb.html"] == [
+        "no .ipynb download button (_sources/chapters/nb.ipynb)"]
+
+
+def test_an_inline_script_twice_fails(tmp_path):
+    problems = _nb_problems(tmp_path, script=SCRIPT + "\n" + SCRIPT)
+    assert len(problems) == 1 and "inline script is included twice" in problems[0]
+    assert "THEBE_JS_URL" in problems[0]
+
+
+def test_an_image_that_does_not_load_fails(tmp_path):
+    site, book = _nb_site(tmp_path)
+    (site / "_images" / "a.png").write_bytes(_png(0.3)[:60])        # truncated
+    problems = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert len(problems["chapters/nb.html"]) == 1
+    assert "a PNG that does not decode" in problems["chapters/nb.html"][0]
+    (site / "_images" / "a.png").write_bytes(b"<html>404 Not Found</html>")
+    problems = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert len(problems["chapters/nb.html"]) == 1
+    assert "not a PNG, JPEG, GIF, SVG or WebP" in problems["chapters/nb.html"][0]
+    svg = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'
+    (site / "_images" / "a.png").write_bytes(svg)
+    assert {p.path: p.problems for p in site_check.check_site(site, book, REPO)}[
+        "chapters/nb.html"] == []
+
+
+def test_slow_failed_or_unexecuted_notebooks_fail(tmp_path):
+    site, book = _nb_site(tmp_path, seconds="31.5")
+    assert site_check.check_execution(site, book, budget_s=30) == [
+        "chapters/nb.html took 31.5 s to execute in the build: over the 30-s budget"]
+    assert site_check.check_execution(site, book, budget_s=32) == []
+    site, book = _nb_site(tmp_path / "2", status="\u274c")
+    problems = site_check.check_execution(site, book, budget_s=30)
+    assert problems == ["chapters/nb.html: execution status '\u274c' in the build's table"]
+    # a notebook page missing from the table, and the build's error report
+    site, book = _nb_site(tmp_path / "3")
+    (site / "chapters" / "nb2.html").write_text("<html></html>")
+    (book / "chapters" / "nb2.ipynb").write_text('{"cells": []}')
+    (site / "reports" / "chapters").mkdir(parents=True)
+    (site / "reports" / "chapters" / "nb2.err.log").write_text("Traceback ...")
+    assert site_check.check_execution(site, book, budget_s=30) == [
+        "the build left an error report: reports/chapters/nb2.err.log",
+        "chapters/nb2.html is not in the build's execution table (not executed?)"]
+    (site / "execution_times.html").unlink()
+    assert site_check.check_execution(site, book)[-1] == (
+        "no execution-time table ({nb-exec-table}) in the site")
+
+
+def test_the_command_fails_on_a_broken_site_and_passes_on_a_good_one(tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.setattr(site_check, "repository_settings", lambda *a: REPO)
+    site, book = _nb_site(tmp_path)
+    assert site_check.main(["site_check", str(site), str(book)]) == 0
+    site, book = _nb_site(tmp_path / "2", para="$x$")
+    assert site_check.main(["site_check", str(site), str(book)]) == 1
+    assert "PROBLEM: raw TeX" in capsys.readouterr().out
+
+
+def test_the_launch_buttons_are_checked_against_the_repository_setting():
+    """The site check reads the repository from pyproject.toml's [tool.nntheory]."""
+    import tomllib
+
+    url = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["nntheory"]["repository"]
+    r = site_check.repository_settings()
+    assert url.rstrip("/").endswith(f"github.com/{r['owner']}/{r['name']}")
+
+
+# ---------------------------------------------- each inline script once (THEBE_JS_URL)
+
+_once_spec = importlib.util.spec_from_file_location("inline_scripts_once",
+                                                    ROOT / "tools" / "inline_scripts_once.py")
+inline_scripts_once = importlib.util.module_from_spec(_once_spec)
+_once_spec.loader.exec_module(inline_scripts_once)
+
+
+def test_inline_scripts_are_deduplicated_as_sphinx_registers_them():
+    """Sphinx 7 registers a body-only script as filename None, then again as '': the
+    extension keeps the first of the two and every distinct script, in order."""
+    assets = pytest.importorskip("sphinx.builders.html._assets")
+    body = 'const THEBE_JS_URL = "x"'
+    first = assets._JavaScript(None, priority=500, body=body)
+    again = assets._JavaScript("", priority=500, body=body)
+    other = assets._JavaScript("", priority=500, body="var toggle = 1")
+    files = [assets._JavaScript(f"_static/{n}.js") for n in ("a", "b")]
+    assert first != again                               # why Sphinx lets both through
+    scripts = [files[0], first, other, again, files[1], files[0]]
+    assert inline_scripts_once.dedupe_scripts(scripts) == [files[0], first, other, files[1]]
+    context = {"script_files": list(scripts)}
+    inline_scripts_once._on_page(None, "p", "page.html", context, None)
+    assert context["script_files"] == [files[0], first, other, files[1]]
+
+
+def test_book_config_loads_the_inline_scripts_extension():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
+    local = config["sphinx"]["local_extensions"]
+    assert (ROOT / "book" / local["inline_scripts_once"] / "inline_scripts_once.py").is_file()
+
+
 # ------------------------------------------------------------------------- the real site
 
 
-def test_built_site_shows_every_figure_exactly_once():
+def test_built_site_passes_every_check():
     if not any(site_check.SITE.glob("*.html")):
         pytest.skip("the site is not built (book/_build/html): run `make book`, or "
                     "`make test`, which builds it before this test")
@@ -175,7 +436,9 @@ def test_built_site_shows_every_figure_exactly_once():
     assert pages, "the built site has no pages"
     report = "\n".join(page.summary() + "".join(f"\n    {p}" for p in page.problems)
                        for page in pages if page.problems)
-    assert not report, "figures missing or shown twice on the built site:\n" + report
+    execution = site_check.check_execution()
+    report += "".join(f"\n    (execution) {p}" for p in execution)
+    assert not report.strip(), "problems on the built site:\n" + report
 
 
 # ------------------------------------------ the build's own extension (tools/nntheory_sphinx.py)
@@ -250,7 +513,8 @@ def test_a_tiny_book_builds_offline_without_kernel_warnings(tmp_path):
     book.mkdir()
     (book / "_config.yml").write_text(
         "title: Tiny\nexecute:\n  execute_notebooks: force\n  raise_on_error: true\n"
-        f"sphinx:\n  local_extensions:\n    nntheory_sphinx: {ROOT / 'tools'}\n")
+        f"sphinx:\n  local_extensions:\n    nntheory_sphinx: {ROOT / 'tools'}\n"
+        f"    inline_scripts_once: {ROOT / 'tools'}\n")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Tiny\n\n$x^2$"]},
                     {"cell_type": "code", "metadata": {}, "execution_count": None,
@@ -272,4 +536,6 @@ def test_a_tiny_book_builds_offline_without_kernel_warnings(tmp_path):
     assert "42" in html
     assert 'src="_static/mathjax/es5/tex-mml-chtml.js' in html
     assert "cdn.jsdelivr.net/npm/mathjax" not in html
+    # each inline script once (tools/inline_scripts_once.py): THEBE_JS_URL declared once
+    assert html.count("const THEBE_JS_URL") == 1, "THEBE_JS_URL declared twice"
     assert (book / "_build" / "html" / "_static" / nntheory_sphinx.MATHJAX_ENTRY).is_file()

@@ -11,12 +11,30 @@ copies, nor Sphinx's ``genindex``/``search``):
   file of the site (a remote image is an error too: the site must work offline);
 * no figure is so wide that the column shrinks its labels (PNG <= 1.1 x 672 px);
 * no page shows the same image twice (compared by decoded pixels for PNGs, by
-  bytes otherwise), the mark of a figure shown by its cell *and* by a glue.
+  bytes otherwise), the mark of a figure shown by its cell *and* by a glue;
+* every image is a PNG, JPEG, GIF, SVG or WebP that decodes (a PNG is decoded);
+* no cell shows an error: a traceback or stderr output, or a printed
+  "Traceback (most recent call last)", fails unless its cell is tagged
+  ``raises-exception`` (the tag that marks an error as intended, for myst-nb and
+  nbval alike);
+* no raw ``$...$`` (mathematics that was not parsed) in the text outside code;
+* every internal link resolves: the page (or file) exists and its ``#anchor`` is
+  an ``id`` of that page;
+* every widget output (``application/vnd.jupyter.widget-view+json``) and every
+  cell that calls ``interactive_figure(`` shows its static figure (an ``<img>``);
+* every page built from a notebook has its launch buttons (Binder and Colab, for
+  the repository in ``pyproject.toml``'s ``[tool.nntheory]``) and its ``.ipynb``
+  download, and no inline script is included twice (a ``const`` in it would throw
+  "Identifier ... has already been declared" in the browser);
+* the build's execution table (the ``{nb-exec-table}`` page) lists every notebook
+  page, each run without error and within :data:`EXEC_BUDGET_S`; the build left no
+  error report (``reports/*.log``).
 
 Usage: ``python tools/site_check.py [book/_build/html]`` prints the figures of
 every page and the problems; it exits with status 1 when there are problems.
 ``tests/test_site.py`` runs the same checks (``make test-site``). Standard
-library only (``html.parser``); PNGs are decoded with matplotlib when present.
+library only (``html.parser``, ``tomllib``); PNGs are decoded with matplotlib when
+present.
 """
 
 from __future__ import annotations
@@ -25,8 +43,10 @@ import base64
 import hashlib
 import io
 import json
+import os
 import re
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -42,6 +62,23 @@ COLUMN_PX = 672
 #: (12.5 px at 100 dpi) drop towards 9 px; figures from nntheory.plotting.figure()
 #: are at most 670 px.
 MAX_PNG_PX = int(1.1 * COLUMN_PX)
+#: Seconds a notebook may take in the build's execution table. The book's budget is
+#: 30 s per notebook on two idle CPU cores (CONVENTIONS.md); the table's time also
+#: counts the kernel's start and the imports (torch: a few seconds) and a shared CI
+#: machine's noise, so the check fails at 1.5x the budget, where a notebook is over
+#: it for certain. ``NNTHEORY_EXEC_BUDGET_S`` overrides it.
+EXEC_BUDGET_S = float(os.environ.get("NNTHEORY_EXEC_BUDGET_S", 45))
+#: The cell tag that marks an error output as intended (myst-nb and nbval read it).
+INTENDED_ERROR_TAG = "raises-exception"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: Text that is code, mathematics or a script: raw dollars there are not a problem.
+_CODE_TAGS = {"pre", "code", "script", "style", "textarea", "kbd", "samp", "title"}
+_CODE_CLASSES = {"math", "highlight", "cell_input", "MathJax", "notranslate"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+         "param", "source", "track", "wbr"}
+_RAW_DOLLAR = re.compile(r"(?<![\\$\w])\$(?=[^\s$])[^$\n]{1,200}?(?<=[^\s\\$])\$(?![\w$])"
+                         r"|\$\$[^$]+\$\$")
+_ID = re.compile(r"""\s(?:id|name)\s*=\s*["']([^"']*)["']""")
 
 _DIRECTIVE = re.compile(r"^\s*(?:`{3,}|:{3,})\s*\{(glue:figure|figure)\}\s*(\S*)", re.M)
 _NAME = re.compile(r"^\s*:name:\s*(\S+)", re.M)
@@ -189,7 +226,8 @@ def source_figures(source: Path) -> list[str]:
     return names
 
 
-def check_page(html: str, page: Path, site: Path, source: Path | None = None) -> Page:
+def check_page(html: str, page: Path, site: Path, source: Path | None = None,
+               repository: dict[str, str] | None = None) -> Page:
     """Parse one page and list its figures, images and problems."""
     parser = _Parser()
     parser.feed(html)
@@ -203,6 +241,10 @@ def check_page(html: str, page: Path, site: Path, source: Path | None = None) ->
         _resolve(img, page, site)
         if img.problem:
             result.problems.append(img.problem)
+            continue
+        bad = image_problem(img)
+        if bad:
+            result.problems.append(bad)
             continue
         if img.theme:
             continue
@@ -228,13 +270,277 @@ def check_page(html: str, page: Path, site: Path, source: Path | None = None) ->
         if len(parser.figures) < len(names):
             result.problems.append(f"{source.name} has {len(names)} figure directives but the "
                                    f"page has {len(parser.figures)} <figure> elements")
+    result.problems += structure_problems(html, page, site, source, repository)
     return result
 
 
-def pages(site: Path = SITE):
+
+# ----------------------------------------------- cells, links, text and scripts of a page
+
+
+@dataclass
+class Cell:
+    """One notebook cell of a page (``<div class="cell ...">``)."""
+    tags: set[str]
+    input_text: str = ""
+    images: int = 0
+    errors: list[str] = field(default_factory=list)
+    widget: bool = False
+    printed_traceback: bool = False
+
+
+class _Structure(HTMLParser):
+    """Cells, links, ids, inline scripts and the text outside code of one page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, set[str], Cell | None]] = []
+        self.cells: list[Cell] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.scripts: list[str] = []
+        self.raw_dollars: list[str] = []
+        self._script: list[str] | None = None
+        self._code_depth = 0
+        self._input_depth = 0
+        self._output_depth = 0
+
+    def _cell(self) -> Cell | None:
+        for _, _, cell in reversed(self.stack):
+            if cell is not None:
+                return cell
+        return None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        classes = set(a.get("class", "").split())
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(a[key])
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag == "img":
+            cell = self._cell()
+            if cell is not None and self._output_depth:
+                cell.images += 1
+        if tag == "script":
+            kind = a.get("type", "text/javascript")
+            cell = self._cell()
+            if kind == WIDGET_MIME and cell is not None:
+                cell.widget = True
+            if "src" not in a and kind in ("text/javascript", "module", ""):
+                self._script = []
+        if tag in _VOID:
+            return
+        cell = None
+        if tag == "div" and "cell" in classes:
+            cell = Cell(tags={c[4:] for c in classes if c.startswith("tag_")})
+            self.cells.append(cell)
+        current = self._cell()
+        if current is not None and ({"traceback"} <= classes
+                                    or {"output", "stderr"} <= classes):
+            current.errors.append("traceback" if "traceback" in classes else "stderr")
+        code = tag in _CODE_TAGS or bool(classes & _CODE_CLASSES)
+        self._code_depth += code
+        self._input_depth += "cell_input" in classes
+        self._output_depth += "cell_output" in classes
+        self.stack.append((tag, classes, cell))
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.scripts.append("".join(self._script).strip())
+            self._script = None
+        if tag in _VOID or not any(t == tag for t, _, _ in self.stack):
+            return
+        while self.stack:
+            t, classes, _ = self.stack.pop()
+            self._code_depth -= t in _CODE_TAGS or bool(classes & _CODE_CLASSES)
+            self._input_depth -= "cell_input" in classes
+            self._output_depth -= "cell_output" in classes
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
+        cell = self._cell()
+        if cell is not None and self._input_depth:
+            cell.input_text += data
+        if cell is not None and self._output_depth and \
+                "Traceback (most recent call last)" in data:
+            cell.printed_traceback = True
+        if not self._code_depth:
+            self.raw_dollars += [m.group(0) for m in _RAW_DOLLAR.finditer(data)]
+
+
+def repository_settings(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """``owner``, ``name`` and ``branch`` of ``[tool.nntheory]`` in pyproject.toml."""
+    tool = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["nntheory"]
+    owner, name = tool["repository"].rstrip("/").split("/")[-2:]
+    return {"owner": owner, "name": name, "branch": tool.get("branch", "main")}
+
+
+_IDS: dict[Path, set[str]] = {}
+
+
+def page_ids(path: Path) -> set[str]:
+    """The ``id``/``name`` anchors of a built page (read once per path)."""
+    if path not in _IDS:
+        _IDS[path] = set(_ID.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return _IDS[path]
+
+
+def link_problem(href: str, page: Path, site: Path, own_ids: set[str]) -> str | None:
+    """Why an ``<a href>`` of ``page`` does not resolve (None when it does)."""
+    parts = urlsplit(href.strip())
+    if parts.scheme or parts.netloc or href.strip() in ("", "#"):
+        return None                                   # remote, mailto:, javascript:, "#"
+    fragment = unquote(parts.fragment)
+    if not parts.path:
+        target, ids = page, own_ids
+    else:
+        target = (page.parent / unquote(parts.path)).resolve()
+        if parts.path.endswith("/") or target.is_dir():
+            target = target / "index.html"
+        try:
+            target.relative_to(site.resolve())
+        except ValueError:
+            return f"a link outside the site: {href}"
+        if not target.is_file():
+            return f"a link to a missing page or file: {href}"
+        if not fragment:
+            return None
+        if target.suffix != ".html":
+            return None
+        ids = page_ids(target)
+    if fragment and fragment not in ids:
+        return f"a link to a missing anchor: {href}"
+    return None
+
+
+def image_problem(img: Image) -> str | None:
+    """Why an image's bytes would not show in a browser (None when they would)."""
+    data = img.data or b""
+    head = data[:512].lstrip()
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        try:
+            import matplotlib.image as mpimg
+        except ImportError:
+            return None
+        try:
+            mpimg.imread(io.BytesIO(data), format="png")
+        except Exception as exc:  # a truncated or corrupt PNG
+            return f"a PNG that does not decode ({img.src[:60]!r}): {exc}"
+        return None
+    if (data[:3] == b"\xff\xd8\xff" or data[:4] == b"GIF8"
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head)):
+        return None
+    return (f"an image that is not a PNG, JPEG, GIF, SVG or WebP ({img.src[:60]!r}, "
+            f"{len(data)} bytes): it will not load")
+
+
+def structure_problems(html: str, page: Path, site: Path, source: Path | None,
+                       repository: dict[str, str] | None) -> list[str]:
+    """The checks of cells, text, links, scripts and launch buttons for one page."""
+    parser = _Structure()
+    parser.feed(html)
+    problems = []
+    for n, cell in enumerate(parser.cells, 1):
+        where = f"cell {n}"
+        intended = INTENDED_ERROR_TAG in cell.tags
+        if not intended:
+            problems += [f"{where} shows a {kind} output (tag the cell "
+                         f"`{INTENDED_ERROR_TAG}` if the error is intended)"
+                         for kind in dict.fromkeys(cell.errors)]
+            if cell.printed_traceback and not cell.errors:
+                problems.append(f"{where} prints a traceback (tag the cell "
+                                f"`{INTENDED_ERROR_TAG}` if the error is intended)")
+        if (cell.widget or "interactive_figure(" in cell.input_text) and not cell.images:
+            problems.append(f"{where} has a widget output without its static figure")
+    for text in dict.fromkeys(parser.raw_dollars):
+        problems.append(f"raw TeX outside code (the maths was not parsed): {text[:60]!r}")
+    for href in dict.fromkeys(parser.links):
+        problem = link_problem(href, page, site, parser.ids)
+        if problem:
+            problems.append(problem)
+    seen = set()
+    for body in parser.scripts:
+        if body and body in seen:
+            problems.append(f"an inline script is included twice: {body[:70]!r}")
+        seen.add(body)
+    if source is not None and source.suffix == ".ipynb" and repository is not None:
+        rel = page.relative_to(site).with_suffix(".ipynb").as_posix()
+        r = repository
+        wanted = {
+            "Binder": f"https://mybinder.org/v2/gh/{r['owner']}/{r['name']}/{r['branch']}?",
+            "Colab": (f"https://colab.research.google.com/github/{r['owner']}/{r['name']}"
+                      f"/blob/{r['branch']}/"),
+        }
+        for name, prefix in wanted.items():
+            if not any(h.startswith(prefix) and h.endswith(rel) for h in parser.links):
+                problems.append(f"no {name} launch button for {rel} ({prefix}...)")
+        if not any(urlsplit(h).path.endswith("_sources/" + rel) for h in parser.links):
+            problems.append(f"no .ipynb download button (_sources/{rel})")
+    return problems
+
+
+# ------------------------------------------------------------- the build's execution table
+
+
+def execution_table(site: Path = SITE) -> tuple[Path | None, list[tuple[str, float, str]]]:
+    """The ``{nb-exec-table}`` page and its rows: (page path in the site, seconds, status)."""
+    for path in pages(site, skip=False):
+        html = path.read_text(encoding="utf-8")
+        if "Run Time (s)" not in html:
+            continue
+        rows = []
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
+            cells = [re.sub(r"<[^>]+>", "", c).strip()
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            href = re.search(r'href="([^"#]+)', row)
+            if len(cells) < 5 or not href:
+                continue
+            target = (path.parent / href.group(1)).resolve().relative_to(site.resolve())
+            try:
+                seconds = float(cells[3])
+            except ValueError:
+                seconds = float("nan")
+            rows.append((target.as_posix(), seconds, cells[4]))
+        return path, rows
+    return None, []
+
+
+def check_execution(site: Path = SITE, book: Path = ROOT / "book",
+                    budget_s: float | None = None) -> list[str]:
+    """Every notebook page ran, without error, within the budget (the build's table)."""
+    budget_s = EXEC_BUDGET_S if budget_s is None else budget_s
+    problems = []
+    reports = sorted((site / "reports").rglob("*.log")) if (site / "reports").is_dir() else []
+    problems += [f"the build left an error report: reports/{r.relative_to(site / 'reports')}"
+                 for r in reports]
+    table, rows = execution_table(site)
+    if table is None:
+        return problems + ["no execution-time table ({nb-exec-table}) in the site"]
+    timed = {}
+    for target, seconds, status in rows:
+        timed[target] = seconds
+        if status != "\u2705":
+            problems.append(f"{target}: execution status {status!r} in the build's table")
+        if not seconds <= budget_s:
+            problems.append(f"{target} took {seconds} s to execute in the build: over the "
+                            f"{budget_s:g}-s budget")
+    for path in pages(site):
+        source = source_of(path, site, book)
+        rel = path.relative_to(site).as_posix()
+        if source is not None and source.suffix == ".ipynb" and rel not in timed:
+            problems.append(f"{rel} is not in the build's execution table (not executed?)")
+    return problems
+
+def pages(site: Path = SITE, skip: bool = True):
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site)
-        if rel.parts[0] in SKIP_DIRS or rel.as_posix() in SKIP_PAGES:
+        if rel.parts[0] in SKIP_DIRS or (skip and rel.as_posix() in SKIP_PAGES):
             continue
         yield path
 
@@ -248,9 +554,14 @@ def source_of(page: Path, site: Path = SITE, book: Path = ROOT / "book") -> Path
     return None
 
 
-def check_site(site: Path = SITE, book: Path = ROOT / "book") -> list[Page]:
-    return [check_page(p.read_text(encoding="utf-8"), p, site, source_of(p, site, book))
-            for p in pages(site)]
+def check_site(site: Path = SITE, book: Path = ROOT / "book",
+               repository: dict[str, str] | None = None) -> list[Page]:
+    """Every page's problems; ``repository`` (owner, name, branch) defaults to the
+    ``[tool.nntheory]`` setting of pyproject.toml (it names the launch buttons' links)."""
+    repository = repository_settings() if repository is None else repository
+    _IDS.clear()
+    return [check_page(p.read_text(encoding="utf-8"), p, site, source_of(p, site, book),
+                       repository) for p in pages(site)]
 
 
 def main(argv: list[str]) -> int:
@@ -264,7 +575,10 @@ def main(argv: list[str]) -> int:
         print(page.summary())
         for problem in page.problems:
             print("    PROBLEM:", problem)
-    n = sum(len(p.problems) for p in results)
+    execution = check_execution(site, book)
+    for problem in execution:
+        print("    PROBLEM (execution):", problem)
+    n = sum(len(p.problems) for p in results) + len(execution)
     print(f"{len(results)} pages, {sum(len(p.content) for p in results)} images, "
           f"{n} problem(s)")
     return 1 if n else 0
