@@ -13,7 +13,9 @@ import pytest
 
 from nntheory.student import PLACEHOLDER, blank_solutions, make_student_copy
 
-CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "book" / "chapters").glob("*.ipynb"))
+# Chapters carry homework; appendices (appendix_*.ipynb) are reference pages without exercises.
+CHAPTERS = sorted(p for p in (Path(__file__).resolve().parents[1] / "book" / "chapters")
+                  .glob("*.ipynb") if not p.stem.startswith("appendix_"))
 
 
 def test_blank_solutions():

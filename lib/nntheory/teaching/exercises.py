@@ -1,0 +1,430 @@
+"""The exercise registry: every graded exercise, its expected values and its hidden cases.
+
+An exercise is known by the ``:label:`` of its ``{exercise}`` directive in the
+chapter (``ex-bp-count``). Its entry says in which chapter it is, how hard it is
+(points: easy 1, medium 2, hard 3), which notebook variable holds the answer,
+which ``name=`` the chapter's answer check passes today (so a check called as
+``checks.check_number(x, expected, name="parameter count")`` is recognised
+without any change to the notebook), how to check an answer (the *visible* case,
+what the notebook's check does, with the expected value computed here from the
+library rather than in a visible cell) and **hidden cases**: other inputs, never
+shown to the student, on which a function or a construction must also be right.
+Only the grader (:mod:`nntheory.teaching.grade`) runs the hidden cases.
+
+No message of a verdict contains the expected value (the same rule as
+:mod:`nntheory.teaching.checks`). Expected values are computed lazily, when a
+check needs them; importing this module imports no core.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from . import checks as _checks
+
+__all__ = ["Exercise", "HiddenCase", "REGISTRY", "POINTS", "MINUTES", "get", "for_chapter",
+           "chapters", "by_name"]
+
+#: Points and an estimated working time (minutes) per difficulty.
+POINTS = {"easy": 1, "medium": 2, "hard": 3}
+MINUTES = {"easy": 10, "medium": 25, "hard": 45}
+
+Verdict = tuple[bool, str]
+
+
+@dataclass(frozen=True)
+class HiddenCase:
+    """One hidden case: ``run(answer) -> (ok, message)``; ``what`` says in words what
+    is tested (shown in the feedback), never the inputs' values."""
+    what: str
+    run: Callable[[object], Verdict]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a chapter (see the module docstring)."""
+    label: str
+    chapter: str
+    title: str
+    difficulty: str
+    answer: str
+    names: tuple[str, ...]
+    check: Callable[[object], Verdict]
+    expected: Callable[[], object] | None = None
+    hidden: tuple[HiddenCase, ...] = ()
+    goal: str = ""
+    hint: str | None = None
+    needs_human: str = ""   # what a teacher reads by hand (an explanation asked for)
+    kind: str = field(default="value")
+
+    @property
+    def points(self) -> int:
+        return POINTS[self.difficulty]
+
+    @property
+    def minutes(self) -> int:
+        return MINUTES[self.difficulty]
+
+    def expected_value(self):
+        """The expected value (for ``checks.check_number(..., exercise=label)``)."""
+        if self.expected is None:
+            raise ValueError(f"exercise {self.label!r} has no single expected value; "
+                             f"use checks.check_exercise({self.label!r}, answer)")
+        return self.expected()
+
+    def verdict(self, answer) -> Verdict:
+        """``(ok, message)`` of the visible case."""
+        return self.check(answer)
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def _number(expected: Callable[[], object], rtol: float = 1e-6, atol: float = 0.0):
+    def check(answer) -> Verdict:
+        return _checks.number_verdict(answer, expected(), rtol=rtol, atol=atol)
+    return check
+
+
+def _whole(answer) -> int:
+    """``answer`` as a whole number (``TypeError``/``ValueError`` otherwise)."""
+    value = float(_checks._as_float(answer))
+    if not value.is_integer():
+        raise ValueError("not a whole number")
+    return int(value)
+
+
+def _params(answer, count: int) -> list[np.ndarray]:
+    if not isinstance(answer, (list, tuple)) or len(answer) != count:
+        raise TypeError(f"give a list of {count} arrays")
+    return [_checks._as_array(a) for a in answer]
+
+
+def _guard(fn: Callable[[object], Verdict]) -> Callable[[object], Verdict]:
+    """A verdict that reports instead of raising (bad shapes, wrong types)."""
+    def safe(answer) -> Verdict:
+        try:
+            ok, message = fn(answer)
+        except Exception as exc:
+            return False, f"the answer could not be checked ({type(exc).__name__}: {exc})"
+        return bool(ok), message
+    safe.__name__ = getattr(fn, "__name__", "verdict")
+    return safe
+
+
+def _mlp(sizes, activation, params):
+    from .. import numpy_core as npc
+    net = npc.MLP(list(sizes), activation)
+    net.set_parameters(params)
+    return net
+
+
+# ------------------------------------------------------------------ chapter 3
+
+
+def _bp_count() -> int:
+    from .. import numpy_core as npc
+    return npc.MLP([3, 64, 64, 10]).n_parameters
+
+
+def _bp_scalar() -> float:
+    from .. import numpy_core as npc
+    tiny = npc.MLP([1, 1, 1], "tanh")
+    tiny.set_parameters([np.array([[0.5]]), np.array([-0.2]), np.array([[1.5]]),
+                         np.array([0.1])])
+    return float(npc.loss_and_gradients(tiny, [[2.0]], [[1.0]])[1][0][0, 0])
+
+
+def _softplus_case(seed: int, sizes, n: int, scale: float = 1.0):
+    def run(fn) -> Verdict:
+        from .. import gradcheck
+        from .. import numpy_core as npc
+        if not callable(fn):
+            return False, "softplus_gradients is not a function"
+        rng = np.random.default_rng(seed)
+        X = scale * rng.normal(size=(n, sizes[0]))
+        Y = rng.normal(size=(n, sizes[-1]))
+        net = npc.MLP(list(sizes), "softplus", init="xavier", seed=seed + 1)
+        grads = fn(net.get_parameters(), X, Y)
+        if not isinstance(grads, (list, tuple)) or len(grads) != 4:
+            return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
+        ref = npc.loss_and_gradients(net, X, Y)[1]
+        got = [np.asarray(g, dtype=float) for g in grads]
+        if any(g.shape != r.shape for g, r in zip(got, ref, strict=True)):
+            return False, "the gradients do not have the parameters' shapes"
+        if not all(np.all(np.isfinite(g)) for g in got):
+            return False, "some gradient entries are NaN or infinite"
+        err = gradcheck.relative_error(got, ref)
+        return err < 1e-10, ("agrees with backpropagation" if err < 1e-10 else
+                             "does not agree with backpropagation")
+    return _guard(run)
+
+
+# ------------------------------------------------------------------ chapter 4
+
+
+def _ua_units() -> int:
+    from .. import constructions
+    return next(m for m in range(1, 1000)
+                if constructions.interpolation_bound(-1, 1, m + 1, math.pi ** 2) <= 1e-3)
+
+
+def _hat_on(xs: np.ndarray):
+    def run(answer) -> Verdict:
+        net = _mlp([1, 3, 1], "relu", _params(answer, 4))
+        err = float(np.max(np.abs(net.predict(xs[:, None]).ravel()
+                                  - np.maximum(0, 1 - np.abs(xs)))))
+        ok = err <= 1e-12 * max(1.0, float(np.max(np.abs(xs))))
+        return ok, "equals the hat" if ok else "differs from the hat somewhere"
+    return _guard(run)
+
+
+def _square_floor(xs: np.ndarray):
+    def run(answer) -> Verdict:
+        net = _mlp([1, 1, 1], "square", _params(answer, 4))
+        err = float(np.max(np.abs(net.predict(xs[:, None]).ravel() - np.abs(xs))))
+        ok = abs(err - 1 / 8) < 1e-9
+        return ok, "attains the floor" if ok else "its sup error is not the floor 1/8"
+    return _guard(run)
+
+
+# ------------------------------------------------------------------ chapter 5
+
+
+def _is_whole(value) -> bool:
+    return (isinstance(value, numbers.Integral) and not isinstance(value, bool)) or (
+        isinstance(value, float | np.floating) and float(value).is_integer())
+
+
+def _depth_product(answer) -> Verdict:
+    from .. import depth
+    if not _is_whole(answer):
+        return False, "expected a whole number"
+    ok = int(answer) == depth.nonzero_parameters(depth.yarotsky_product(6))
+    return ok, ("the count of the block-diagonal construction" if ok else
+                "not yet: count per layer, block by block, and skip the zero entries")
+
+
+def _depth_layers(answer) -> Verdict:
+    from .. import constructions, depth
+    if len(answer) != 2 or not all(_is_whole(v) and v >= 1 for v in answer):
+        return False, "expected two whole numbers (m, N), both at least 1"
+    m, N = (int(v) for v in answer)
+    ok_m = depth.yarotsky_error(m) <= 1e-6 < depth.yarotsky_error(m - 1)
+    ok_N = (constructions.interpolation_bound(0, 1, N + 1, 2.0) <= 1e-6
+            < constructions.interpolation_bound(0, 1, N, 2.0))
+    hint = ("" if ok_m else "m: solve 2^(-2m-2) <= 1e-6 for the least m. ") + (
+        "" if ok_N else "N: the interpolant's error is 1/(4N^2); take the least N.")
+    return ok_m and ok_N, "both are the least sizes" if ok_m and ok_N else hint.strip()
+
+
+def _fold_on(xs: np.ndarray):
+    def run(answer) -> Verdict:
+        from .. import depth
+        net = _mlp([1, 3, 3, 1], "relu", _params(answer, 6))
+        p = depth.count_pieces(net, 0.0, 1.0)
+        ends = float(np.abs(net.predict(xs[:, None])).max())
+        if p < 9:
+            return False, (f"only {p} pieces: make the first layer's output go up and down, "
+                           "then apply a second broken line to it")
+        if ends > 1e-12:
+            return False, f"{p} pieces, but the network does not vanish at both ends"
+        return True, f"{p} pieces and zero at both ends"
+    return _guard(run)
+
+
+# ------------------------------------------------------------------ chapter 6
+
+
+def _res_quadratic(answer) -> Verdict:
+    from .. import polynomials as poly
+    exact = poly.residual_square_coefficients([Fraction(1, 2), Fraction(1, 3), 2])[2]
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        try:
+            answer = _checks._as_float(answer)
+        except Exception:
+            return False, "expected a single number (int, float or Fraction)"
+    if isinstance(answer, numbers.Rational):
+        ok = Fraction(int(answer.numerator), int(answer.denominator)) == exact
+    else:
+        ok = abs(float(answer) - float(exact)) <= 1e-9 * float(exact)
+    return ok, ("the sum of the squared weights" if ok else
+                "not yet: which coefficient does the theorem give in closed form?")
+
+
+def _res_project(answer) -> Verdict:
+    from .. import polynomials as poly
+    c = [float(v) for v in answer]
+    if len(c) > 3 and any(abs(v) > 1e-12 for v in c[3:]):
+        return False, "the projection has degree at most 2"
+    c = (c + [0.0, 0.0, 0.0])[:3]
+    expected = [float(v) for v in poly.l2_projection_exact([0, 0, 0, 0, 1], 2)]
+    ok = bool(np.allclose(c, expected, rtol=1e-9, atol=1e-12))
+    return ok, ("the residual x^4 - p is orthogonal to 1, x and x^2" if ok else
+                "not yet: check that x^4 - p is orthogonal to 1 and to x^2")
+
+
+def _res_inverse(answer) -> Verdict:
+    from .. import polynomials as poly
+    if len(answer) != 2:
+        return False, "give two weights [w1, w2]"
+    c = poly.residual_square_coefficients(list(answer))
+    target = (0, 1, Fraction(5, 4), Fraction(1, 2), Fraction(1, 4))
+    got = [float(v) for v in c]
+    ok = len(got) == len(target) and bool(
+        np.allclose(got, [float(v) for v in target], rtol=1e-12, atol=1e-12))
+    return ok, ("F_2 has the required coefficients" if ok else
+                "not yet: match x^2, x^3 and x^4 coefficients one by one")
+
+
+# ------------------------------------------------------------------ chapter 7
+
+
+def _space_fold(answer) -> Verdict:
+    from .. import depth
+    if len(answer) != 2 or not all(_is_whole(v) for v in answer):
+        return False, "expected two whole numbers (variation, nonzeros)"
+    net = depth.folding_net(3, 4)
+    ok_v = answer[0] == depth.piecewise_linear(net, 0.0, 1.0).derivative_l1()
+    ok_n = answer[1] == depth.nonzero_parameters(net)
+    hint = ("" if ok_v else "variation: what is |slope| after four compositions? ") + (
+        "" if ok_n else "nonzeros: count layer by layer; some biases are 0.")
+    return ok_v and ok_n, "both right" if ok_v and ok_n else hint.strip()
+
+
+def _space_graded(answer) -> Verdict:
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return False, "expected a single number"
+    alpha = 1 / 3                                  # f = x^alpha; rate min(beta alpha, 2)
+    ok = abs(float(answer) - 2 / alpha) < 1e-9
+    return ok, ("the least power with rate 2" if ok else
+                "not yet: for which beta does the first cell stop dominating?")
+
+
+def _space_widths(answer) -> Verdict:
+    from .. import depth
+    from .. import numpy_core as npc
+    if len(answer) != 2 or not _is_whole(answer[1]):
+        return False, "expected (widths, count) with a whole number count"
+    plain = depth.unroll_skip(npc.MLP([1, 3, 3, 5, 5, 1], "relu", skip=True, seed=0))
+    try:
+        ok_w = tuple(int(v) for v in answer[0]) == tuple(plain.sizes[1:-1]) and all(
+            _is_whole(v) for v in answer[0])
+    except (TypeError, ValueError):
+        ok_w = False
+    ok_n = int(answer[1]) == plain.n_parameters
+    hint = ("" if ok_w else "widths: a skip layer doubles, a plain layer keeps its width. ") + (
+        "" if ok_n else "count: (inputs + 1) x outputs, layer by layer.")
+    return ok_w and ok_n, "both right" if ok_w and ok_n else hint.strip()
+
+
+# ------------------------------------------------------------------ the registry
+
+_WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
+                        np.random.default_rng(2026).uniform(-50, 50, 5000)])
+_DENSE = np.concatenate([np.linspace(-1, 1, 40001), [-1.0, -0.5, 0.0, 0.5, 1.0]])
+
+_EXERCISES = [
+    # chapter 3
+    Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "n_params",
+             ("parameter count",), _guard(_number(_bp_count)), _bp_count,
+             goal="count the parameters of a multilayer perceptron"),
+    Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "dL_dw1",
+             ("dL/dw1",), _guard(_number(_bp_scalar, rtol=1e-3)), _bp_scalar,
+             goal="apply the chain rule through one unit"),
+    Exercise("ex-bp-softplus", "03_backprop", "A backward pass for softplus", "hard",
+             "softplus_gradients", ("softplus backward pass",),
+             _softplus_case(11, (3, 4, 2), 7),
+             hidden=(HiddenCase("other widths and batch size", _softplus_case(5, (2, 6, 3), 13)),
+                     HiddenCase("one example, one output", _softplus_case(8, (4, 3, 1), 1)),
+                     HiddenCase("large inputs",
+                                _softplus_case(21, (3, 5, 2), 9, scale=30.0))),
+             goal="derive and implement backpropagation for a new activation",
+             kind="function"),
+    # chapter 4
+    Exercise("ex-ua-units", "04_universal_approximation", "How many units for three decimals?",
+             "easy", "units_needed", ("hidden units for 1e-3",), _guard(_number(_ua_units)),
+             _ua_units, goal="turn an interpolation error bound into a network size"),
+    Exercise("ex-ua-hat", "04_universal_approximation", "A hat from three ReLUs", "medium",
+             "hat_params", ("hat network",), _hat_on(np.linspace(-4, 4, 8001)),
+             hidden=(HiddenCase("far from the origin and at random points", _hat_on(_WIDE)),),
+             goal="build a ReLU network by hand", kind="construction"),
+    Exercise("ex-ua-square", "04_universal_approximation", "The best square network for |x|",
+             "hard", "square_params", ("best square network",),
+             _square_floor(np.linspace(-1, 1, 4001)),
+             hidden=(HiddenCase("a finer grid with the extremal points", _square_floor(_DENSE)),),
+             goal="use equioscillation to find a best approximation", kind="construction"),
+    # chapter 5
+    Exercise("ex-depth-product", "05_depth", "Non-zero weights of the product network", "easy",
+             "product_nonzeros", ("non-zeros of the product network",), _guard(_depth_product),
+             goal="count the non-zero parameters of a block-diagonal construction"),
+    Exercise("ex-depth-layers", "05_depth", "Layers for six digits", "medium",
+             "layers_and_units", ("layers and units for 1e-6",), _guard(_depth_layers),
+             goal="compare deep and shallow sizes for one accuracy"),
+    Exercise("ex-depth-fold", "05_depth", "Nine pieces that vanish at the ends", "hard",
+             "fold_params", ("nine pieces, zero ends",), _fold_on(np.array([0.0, 1.0])),
+             goal="use composition to multiply linear pieces", kind="construction"),
+    # chapter 6
+    Exercise("ex-res-quadratic", "06_residual_polynomials", "The quadratic coefficient", "easy",
+             "quadratic_coefficient", ("coefficient of x^2",), _guard(_res_quadratic),
+             goal="read a coefficient off the residual expansion"),
+    Exercise("ex-res-project", "06_residual_polynomials", "Project x⁴ by hand", "medium",
+             "projection_x4", ("projection of x^4",), _guard(_res_project),
+             goal="compute an L2 projection onto polynomials"),
+    Exercise("ex-res-inverse", "06_residual_polynomials", "Weights from coefficients", "hard",
+             "inverse_weights", ("weights from coefficients",), _guard(_res_inverse),
+             goal="invert the residual expansion",
+             needs_human="the explanation why no weights give x + x^2 + x^3 + x^4"),
+    # chapter 7
+    Exercise("ex-space-fold", "07_approximation_spaces",
+             "Variation and size of a folding network", "easy", "fold_answer",
+             ("variation and non-zeros of folding_net(3, 4)",), _guard(_space_fold),
+             goal="compute the variation and the budget of a deep network"),
+    Exercise("ex-space-graded", "07_approximation_spaces", "Graded knots for the cube root",
+             "medium", "graded_beta", ("graded knots for the cube root",),
+             _guard(_space_graded), goal="choose graded knots to recover the optimal rate",
+             needs_human="the comparison of the first cell with the others (the argument)"),
+    Exercise("ex-space-widths", "07_approximation_spaces", "Unrolling with changing widths",
+             "hard", "unrolled_answer", ("unrolling with changing widths",),
+             _guard(_space_widths),
+             goal="count the cost of writing a residual network as a plain one"),
+]
+
+#: label -> exercise, in book order.
+REGISTRY: dict[str, Exercise] = {ex.label: ex for ex in _EXERCISES}
+
+
+def get(label: str) -> Exercise:
+    """The registered exercise ``label`` (``ValueError`` naming it if there is none)."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string; got {label!r}")
+    try:
+        return REGISTRY[label]
+    except KeyError:
+        raise ValueError(f"exercise {label!r} is not registered in "
+                         "nntheory.teaching.exercises") from None
+
+
+def chapters() -> list[str]:
+    """The chapters (notebook stems) that have registered exercises, in order."""
+    return sorted({ex.chapter for ex in _EXERCISES})
+
+
+def for_chapter(chapter: str) -> list[Exercise]:
+    """The registered exercises of ``chapter`` (a notebook stem), in book order."""
+    return [ex for ex in _EXERCISES if ex.chapter == chapter]
+
+
+def by_name(chapter: str, name: str) -> Exercise | None:
+    """The exercise of ``chapter`` whose check passes ``name=name`` (or whose label is
+    ``name``); ``None`` when there is none."""
+    for ex in for_chapter(chapter):
+        if name == ex.label or name in ex.names:
+            return ex
+    return None

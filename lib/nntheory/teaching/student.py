@@ -1,0 +1,208 @@
+"""Student copies of chapter notebooks: solution code blanked, solution prose removed.
+
+In a chapter, the code of a solution sits between a line ``# BEGIN SOLUTION``
+and a line ``# END SOLUTION`` (each marker alone on its line, indentation
+allowed); the cell first assigns a placeholder (``answer = ...``), so the
+blanked cell still runs and the answer check that follows reports "not yet
+solved" instead of crashing. The blanked code becomes ``pass  # your solution
+here`` (a statement that shows no output in Jupyter).
+
+The solution's prose is the Markdown from a ``{solution-start}`` directive
+through its ``{solution-end}``: in the student copy every Markdown cell of that
+range is removed (the code cells inside it stay, blanked), so no worked answer
+is left to read. Malformed markers (nested, unbalanced, END before BEGIN, a
+marker that shares its line with code) are refused with a ``ValueError`` that
+names the cell. Run as a script to write the copies::
+
+    python -m nntheory.teaching.student book/chapters/*.ipynb --out student/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+__all__ = ["blank_solutions", "make_student_copy", "student_book", "main", "PLACEHOLDER"]
+
+BEGIN = "# BEGIN SOLUTION"
+END = "# END SOLUTION"
+#: What a blanked solution block becomes (indented like the block's first marker).
+PLACEHOLDER = "pass  # your solution here"
+
+_MARKER_LINE = re.compile(r"^([ \t]*)# (BEGIN|END) SOLUTION[ \t]*$")
+_SOLUTION_START = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-start\}", re.MULTILINE)
+_SOLUTION_END = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-end\}", re.MULTILINE)
+
+
+def blank_solutions(source: str, *, where: str = "the source") -> str:
+    """Replace every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` block by ``pass``.
+
+    Each marker must stand alone on its line (indentation allowed); blocks may
+    not nest, and every BEGIN needs its END after it. Anything else raises a
+    ``ValueError`` that names ``where`` (a cell, in :func:`make_student_copy`)
+    and the line.
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a string (a cell's code); got {type(source).__name__}")
+    if not isinstance(where, str):
+        raise TypeError(f"where must be a string; got {type(where).__name__}")
+    out: list[str] = []
+    open_at: int | None = None
+    for number, line in enumerate(source.split("\n"), start=1):
+        has_marker = BEGIN in line or END in line
+        match = _MARKER_LINE.match(line)
+        if has_marker and match is None:
+            raise ValueError(f"{where}, line {number}: a solution marker must stand alone on "
+                             f"its line (only indentation before it); got {line.strip()!r}")
+        if match is None:
+            if open_at is None:
+                out.append(line)
+            continue
+        indent, kind = match.groups()
+        if kind == "BEGIN":
+            if open_at is not None:
+                raise ValueError(f"{where}, line {number}: nested '{BEGIN}' (the block opened "
+                                 f"on line {open_at} is not closed)")
+            open_at = number
+            out.append(f"{indent}{PLACEHOLDER}")
+        else:
+            if open_at is None:
+                raise ValueError(f"{where}, line {number}: '{END}' without a '{BEGIN}' "
+                                 "before it (unbalanced markers)")
+            open_at = None
+    if open_at is not None:
+        raise ValueError(f"{where}, line {open_at}: '{BEGIN}' is never closed by '{END}' "
+                         "(unbalanced markers)")
+    return "\n".join(out)
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _cell_name(index: int, cell: dict) -> str:
+    label = cell.get("id")
+    return f"cell {index}" + (f" (id {label})" if label else "")
+
+
+def _outside_solution(src: str, has_start: bool, has_end: bool, where: str) -> str:
+    """The text of a Markdown cell outside a solution: before ``{solution-start}``
+    and after the closing fence of ``{solution-end}``."""
+    before = after = ""
+    if has_start:
+        before = src[:_SOLUTION_START.search(src).start()]
+    if has_end:
+        match = _SOLUTION_END.search(src)
+        fence = match.group(1)
+        rest = src[match.end():].split("\n")
+        for i, line in enumerate(rest[1:], start=1):
+            if line.strip() == fence:
+                after = "\n".join(rest[i + 1:])
+                break
+    if has_start and has_end and _SOLUTION_END.search(src).start() < \
+            _SOLUTION_START.search(src).start():
+        raise ValueError(f"{where}: {{solution-end}} before {{solution-start}}")
+    return (before.rstrip() + "\n\n" + after.lstrip()).strip("\n") if after.strip() \
+        else before.rstrip()
+
+
+def make_student_copy(notebook: dict) -> dict:
+    """A copy of a notebook (nbformat JSON as a dict) without its solutions.
+
+    Code between solution markers is blanked; every Markdown cell from a
+    ``{solution-start}`` through the matching ``{solution-end}`` (both included,
+    so prose in the same cell as a directive goes too) is removed.
+    """
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise TypeError("notebook must be a notebook as a dict with a 'cells' list "
+                        f"(json.loads of an .ipynb); got {type(notebook).__name__}")
+    nb = json.loads(json.dumps(notebook))
+    cells = []
+    in_solution: str | None = None  # the cell where the open solution started
+    for index, cell in enumerate(nb["cells"]):
+        src = _source(cell)
+        where = _cell_name(index, cell)
+        if cell.get("cell_type") == "markdown":
+            starts = len(_SOLUTION_START.findall(src))
+            ends = len(_SOLUTION_END.findall(src))
+            if starts > 1 or ends > 1 or (in_solution is not None and starts):
+                raise ValueError(f"{where}: nested or repeated {{solution-start}} / "
+                                 "{solution-end} directives")
+            if in_solution is None and ends and not starts:
+                raise ValueError(f"{where}: {{solution-end}} without a {{solution-start}} "
+                                 "before it")
+            if starts or in_solution is not None:
+                # solution prose: drop it; the gated block stays open until its end.
+                # Text before {solution-start} or after {solution-end}'s fence stays.
+                kept = _outside_solution(src, starts > 0, ends > 0, where)
+                in_solution = None if ends else (in_solution or where)
+                if kept.strip():
+                    cell["source"] = kept
+                    cells.append(cell)
+                continue
+            cells.append(cell)
+            continue
+        if cell.get("cell_type") == "code" and (BEGIN in src or END in src):
+            cell["source"] = blank_solutions(src, where=where)
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        cells.append(cell)
+    if in_solution is not None:
+        raise ValueError(f"{in_solution}: {{solution-start}} is never closed by "
+                         "{solution-end}")
+    nb["cells"] = cells
+    return nb
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write student copies of chapter notebooks.")
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=Path("student"))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in args.notebooks:
+        try:
+            nb = make_student_copy(json.loads(path.read_text()))
+        except ValueError as exc:
+            raise SystemExit(f"{path}: {exc}") from None
+        (args.out / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote {args.out / path.name}")
+
+
+if __name__ == "__main__":
+    main()
+
+
+def student_book(book: Path, out: Path) -> Path:
+    """Copy the book folder ``book`` to ``out`` with every chapter notebook replaced by
+    its student copy (no solution code, no solution prose): the source of a
+    solution-free site (``make book-student``). ``out`` is replaced if it exists.
+    The configuration's relative path to the book's Sphinx helpers (``../tools``)
+    is made absolute so that the copy builds from anywhere."""
+    import shutil
+
+    book, out = Path(book).resolve(), Path(out).resolve()
+    if not (book / "_config.yml").is_file():
+        raise ValueError(f"book: {book} has no _config.yml")
+    if out == book or book in out.parents and "_build" not in out.relative_to(book).parts:
+        raise ValueError(f"out: {out} would overwrite the book; choose a folder outside it "
+                         "or under its _build")
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(book, out, ignore=shutil.ignore_patterns(
+        "_build", "student", ".ipynb_checkpoints", "__pycache__"))
+    for path in sorted(out.rglob("*.ipynb")):
+        try:
+            nb = make_student_copy(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError as exc:
+            raise ValueError(f"{path.relative_to(out)}: {exc}") from None
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    config = out / "_config.yml"
+    tools = (book.parent / "tools").resolve()
+    text = config.read_text(encoding="utf-8")
+    if "../tools" in text and tools.is_dir():
+        config.write_text(text.replace("../tools", str(tools)), encoding="utf-8")
+    return out

@@ -1,0 +1,397 @@
+"""The teaching kit: the exercise registry, the checks' grading channel, the grader.
+
+The grader's tests run a class of fixture submissions made from one small
+notebook (tests/fixtures/submissions/03_backprop.ipynb: chapter 3's exercise
+cells and nothing else, so each runs in seconds), one per case the grader must
+survive, and assert each student's points; then one real chapter end to end:
+its student copy grades to 0 and its solution notebook to full marks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nntheory import checks as shim_checks
+from nntheory.teaching import checks, exercises, grade, guide, student
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "submissions" / "03_backprop.ipynb"
+CHAPTERS = ROOT / "book" / "chapters"
+
+SOLUTION_CELLS = {"n_params": "2e62e40e", "dL_dw1": "607e577e", "softplus": "338a97e2"}
+CHECK_CELLS = {"ex-bp-count": "12abd3c0", "ex-bp-scalar": "2f2a2718",
+               "ex-bp-softplus": "01731d89"}
+RIGHT = {
+    "n_params": "n_params = 64 * (3 + 1) + 64 * (64 + 1) + 10 * (64 + 1)",
+    "dL_dw1": "a = np.tanh(w1 * x_ex + b1)\n"
+              "dL_dw1 = 2 * (w2 * a + b2 - y_ex) * w2 * (1 - a ** 2) * x_ex",
+    "softplus": "def softplus_gradients(params, X, Y):\n"
+                "    W1, b1, W2, b2 = params\n"
+                "    Z1 = X @ W1 + b1\n"
+                "    A1 = np.logaddexp(0.0, Z1)\n"
+                "    out = A1 @ W2 + b2\n"
+                "    G2 = 2 * (out - Y) / {denominator}\n"
+                "    G1 = (G2 @ W2.T) / (1 + np.exp(-Z1))\n"
+                "    return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]",
+}
+
+
+def run(fn, *args, **kwargs):
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        result = fn(*args, **kwargs)
+    return result, buf.getvalue()
+
+
+# ------------------------------------------------------------------ the checks' channel
+
+
+def test_nntheory_checks_is_the_teaching_module():
+    assert shim_checks is checks
+    from nntheory.student import make_student_copy
+    assert make_student_copy is student.make_student_copy
+
+
+def test_every_check_appends_one_json_line_when_the_grader_names_a_log(tmp_path, monkeypatch):
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(checks.LOG_ENV, str(log))
+    run(checks.check_number, 4.0, 4.0, name="q1")
+    run(checks.check_number, ..., 4.0, name="q2")
+    run(checks.check_array, [1, 2], [1, 3], name="q3", exercise="ex-bp-count")
+    run(checks.check_true, 3, lambda a: (False, "no"), exercise="ex-ua-hat")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["name"], r["exercise"], r["passed"], r["unsolved"]) for r in lines] == [
+        ("q1", None, True, False), ("q2", None, False, True),
+        ("q3", "ex-bp-count", False, False), ("ex-ua-hat", "ex-ua-hat", False, False)]
+    assert all(r["kind"] == "check" and r["message"] for r in lines)
+    monkeypatch.delenv(checks.LOG_ENV)
+    run(checks.check_number, 4.0, 4.0)
+    assert len(log.read_text().splitlines()) == 4        # no log named: nothing written
+
+
+def test_expected_values_come_from_the_registry_and_are_never_printed():
+    expected = exercises.get("ex-bp-count").expected_value()
+    assert expected == 64 * 4 + 64 * 65 + 10 * 65         # Proposition: sum n_l (n_{l-1} + 1)
+    ok, out = run(checks.check_number, expected, exercise="ex-bp-count")
+    assert ok and "[ex-bp-count]" in out
+    for wrong in (expected + 1, expected - 650, -expected, 10 * expected):
+        ok, out = run(checks.check_number, wrong, exercise="ex-bp-count")
+        assert not ok and str(expected) not in out and "Not yet" in out
+        ok, out = run(checks.check_exercise, "ex-bp-count", wrong)
+        assert not ok and str(expected) not in out
+    ok, out = run(checks.check_exercise, "ex-bp-count", ...)
+    assert not ok and "Not yet solved" in out
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: checks.check_number(1, exercise="ex-nonexistent"), ValueError, "ex-nonexistent"),
+    (lambda: checks.check_number(1, exercise=3), TypeError, "exercise"),
+    (lambda: checks.check_number(1), TypeError, "expected"),
+    (lambda: checks.check_exercise(None, 1), TypeError, "exercise"),
+    (lambda: checks.check_number(1, exercise="ex-ua-hat"), ValueError, "check_exercise"),
+])
+def test_author_mistakes_with_labels_raise(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize("label", list(exercises.REGISTRY))
+def test_every_registered_exercise_reports_placeholders_and_junk(label):
+    ex = exercises.get(label)
+    assert ex.difficulty in exercises.POINTS and ex.goal
+    for junk in ("text", object(), [1, 2, 3], float("nan")):
+        ok, message = ex.verdict(junk)
+        assert ok is False and isinstance(message, str)
+    ok, out = run(checks.check_exercise, label, ...)
+    assert not ok and "Not yet solved" in out
+
+
+def test_hidden_cases_catch_an_answer_fitted_to_the_visible_case():
+    ex = exercises.get("ex-bp-softplus")
+    namespace: dict = {"np": np}
+    exec(RIGHT["softplus"].format(denominator="out.size"), namespace)
+    right = namespace["softplus_gradients"]
+    exec(RIGHT["softplus"].format(denominator="14"), namespace)   # 7 examples x 2 outputs
+    fitted = namespace["softplus_gradients"]
+    assert ex.verdict(right)[0] and all(case.run(right)[0] for case in ex.hidden)
+    assert ex.verdict(fitted)[0]
+    assert not all(case.run(fitted)[0] for case in ex.hidden)
+
+
+# ------------------------------------------------------------------ registry vs the book
+
+
+def _cells(path: Path) -> list[tuple[str, str]]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+
+
+@pytest.mark.parametrize("chapter", exercises.chapters())
+def test_the_registry_matches_the_chapter(chapter):
+    """Every registered exercise is in its chapter, under its label, with its answer
+    variable; every answer check of the chapter is recognised by the grader."""
+    path = CHAPTERS / f"{chapter}.ipynb"
+    cells = _cells(path)
+    markdown = "\n".join(src for kind, src in cells if kind == "markdown")
+    code = "\n".join(src for kind, src in cells if kind == "code")
+    labels = re.findall(r":label:\s*(ex-[\w-]+)", markdown)
+    registered = exercises.for_chapter(chapter)
+    assert [ex.label for ex in registered] == labels, "register every exercise, in order"
+    for ex in registered:
+        assert re.search(rf"^{re.escape(ex.answer)} = \.\.\.", code, re.MULTILINE), ex.answer
+    reference = grade.load_reference(path)
+    for _cell_id, (src, label) in reference.check_cells.items():
+        if label is None:
+            continue
+        names = re.findall(r"""name=["']([^"']+)["']""", src)
+        labelled = re.findall(r"""(?:exercise=|check_exercise\()["'](ex-[\w-]+)["']""", src)
+        found = [exercises.by_name(chapter, n) for n in names + labelled]
+        assert found and all(ex is not None and ex.label == label for ex in found), (
+            f"{chapter}: the check cell of {label} passes name(s) {names + labelled}, "
+            "which the registry does not map to it")
+
+
+# ------------------------------------------------------------------ the grader
+
+
+def _notebook(path: Path = FIXTURE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _set(nb: dict, cell_id: str, source: str | None) -> dict:
+    for i, cell in enumerate(nb["cells"]):
+        if cell.get("id") == cell_id:
+            if source is None:
+                del nb["cells"][i]
+            else:
+                cell["source"] = source
+            return nb
+    raise KeyError(cell_id)
+
+
+def _answers(n_params="...", dL_dw1="...", softplus="...", nb=None) -> dict:
+    nb = nb or student.make_student_copy(_notebook())
+    for key, value in (("n_params", n_params), ("dL_dw1", dL_dw1), ("softplus", softplus)):
+        if value != "...":
+            _set(nb, SOLUTION_CELLS[key], value)
+    return nb
+
+
+def _insert_after_imports(nb: dict, source: str) -> dict:
+    index = next(i for i, c in enumerate(nb["cells"]) if c.get("id") == "fixture-imports")
+    nb["cells"].insert(index + 1, {"cell_type": "code", "id": "student-extra", "metadata": {},
+                                   "source": source, "outputs": [], "execution_count": None})
+    return nb
+
+
+RIGHT_SOFTPLUS = RIGHT["softplus"].format(denominator="out.size")
+FITTED_SOFTPLUS = RIGHT["softplus"].format(denominator="14")
+WRONG = {"n_params": "n_params = 5000", "dL_dw1": "dL_dw1 = -0.32",
+         "softplus": "def softplus_gradients(params, X, Y):\n"
+                     "    return [np.zeros_like(p) for p in params]"}
+
+# student -> (notebook, expected points per exercise, status)
+CLASS = {
+    "correct": (lambda: _notebook(), (1, 2, 3), "ok"),
+    "blank": (lambda: student.make_student_copy(_notebook()), (0, 0, 0), "ok"),
+    "wrong": (lambda: _answers(**WRONG), (0, 0, 0), "ok"),
+    "partial": (lambda: _answers(RIGHT["n_params"], WRONG["dL_dw1"], FITTED_SOFTPLUS),
+                (1, 0, 0), "ok"),
+    "crashing": (lambda: _answers(RIGHT["n_params"], "dL_dw1 = 1 / 0", RIGHT_SOFTPLUS),
+                 (1, 0, 3), "errors"),
+    "syntax": (lambda: _answers("n_params = 64 * (3 + 1", RIGHT["dL_dw1"], RIGHT_SOFTPLUS),
+               (0, 2, 3), "errors"),
+    "tampered": (lambda: _set(_set(_notebook(), CHECK_CELLS["ex-bp-count"],
+                                   "checks.check_number(n_params, n_params, "
+                                   "name='parameter count')"),
+                              CHECK_CELLS["ex-bp-softplus"], None), (0, 2, 0),
+                 "check cells changed"),
+    "redefined": (lambda: _insert_after_imports(
+        _answers(**WRONG), "class checks:\n    check_number = check_array = check_true = "
+                           "staticmethod(lambda *a, **k: True)"), (0, 0, 0), "checks replaced"),
+    "patched": (lambda: _insert_after_imports(
+        _answers(**WRONG), "checks.check_number = lambda *a, **k: True\n"
+                           "checks.check_true = lambda *a, **k: True"), (0, 0, 0),
+        "checks replaced"),
+    "forged": (lambda: _insert_after_imports(
+        _answers(**WRONG),
+        "import json, os\n"
+        "with open(os.environ['NNTHEORY_GRADE_LOG'], 'a') as f:\n"
+        "    for label in ('ex-bp-count', 'ex-bp-scalar', 'ex-bp-softplus'):\n"
+        "        f.write(json.dumps({'kind': 'grade', 'token': 'guess', 'exercise': label,\n"
+        "                            'unsolved': False, 'visible': [True, ''],\n"
+        "                            'hidden': []}) + '\\n')"), (0, 0, 0), "ok"),
+    "other_chapter": (lambda: student.make_student_copy(
+        _notebook(CHAPTERS / "07_approximation_spaces.ipynb")), (0, 0, 0), "wrong chapter"),
+    "corrupt": (None, (0, 0, 0), "corrupt file"),
+    "carol": (lambda: _notebook(), (1, 2, 3), "ok"),   # a folder per student
+}
+
+
+def _write_class(folder: Path, names) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        make = CLASS[name][0]
+        if name == "corrupt":
+            (folder / "corrupt.ipynb").write_text('{"cells": [{"cell_type": "code", ')
+            continue
+        path = folder / f"{name}.ipynb"
+        if name == "carol":
+            (folder / "carol").mkdir()
+            path = folder / "carol" / "03_backprop.ipynb"
+        path.write_text(json.dumps(make(), indent=1))
+
+
+def _read_grades(out: Path) -> dict[str, dict]:
+    with (out / "grades.csv").open() as fh:
+        return {row["student"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    _write_class(root / "subs", CLASS)
+    start = time.monotonic()
+    grade.grade(FIXTURE, root / "subs", root / "out", jobs=2, timeout=60, progress=False)
+    return root / "out", time.monotonic() - start
+
+
+@pytest.mark.parametrize("name", list(CLASS))
+def test_the_grader_gives_each_submission_its_points(graded_class, name):
+    out, _ = graded_class
+    rows = _read_grades(out)
+    assert set(rows) == set(CLASS)
+    expected, status = CLASS[name][1], CLASS[name][2]
+    row = rows[name]
+    got = tuple(int(row[label]) for label in CHECK_CELLS)
+    assert got == expected, (got, (out / "feedback" / f"{name}.md").read_text())
+    assert int(row["total"]) == sum(expected) and int(row["max"]) == 6
+    assert row["status"] == status
+
+
+FEEDBACK = {
+    "wrong": ["the sign is wrong", "does not agree with backpropagation"],
+    "partial": ["hidden case", "other widths and batch size"],
+    "crashing": ["raised ZeroDivisionError", "exercise ex-bp-scalar"],
+    "syntax": ["raised SyntaxError"],
+    "tampered": ["check cell of exercise ex-bp-count was edited",
+                 "check cell of exercise ex-bp-softplus was deleted"],
+    "redefined": ["`checks` was redefined"],
+    "patched": ["answer checks were changed", "check_number"],
+    "other_chapter": ["not chapter 03_backprop", "07_approximation_spaces"],
+    "corrupt": ["could not be read as a Jupyter notebook"],
+    "blank": ["not answered"],
+    "correct": ["correct, and on 3 hidden cases"],
+}
+
+
+@pytest.mark.parametrize("name", list(FEEDBACK))
+def test_feedback_says_what_happened_and_never_the_answer(graded_class, name):
+    out, _ = graded_class
+    text = (out / "feedback" / f"{name}.md").read_text()
+    for phrase in FEEDBACK[name]:
+        assert phrase in text, (phrase, text)
+    expected = exercises.get("ex-bp-count").expected_value()
+    scalar = exercises.get("ex-bp-scalar").expected_value()
+    assert str(expected) not in text and f"{scalar:.3g}" not in text
+
+
+def test_an_infinite_loop_is_stopped_and_the_rest_still_graded(tmp_path):
+    nb = _answers(RIGHT["n_params"], "while True:\n    pass", RIGHT_SOFTPLUS)
+    _write_class(tmp_path / "subs", [])
+    (tmp_path / "subs" / "looping.ipynb").write_text(json.dumps(nb))
+    (tmp_path / "subs" / "correct.ipynb").write_text(json.dumps(_notebook()))
+    start = time.monotonic()
+    grade.grade(FIXTURE, tmp_path / "subs", tmp_path / "out", jobs=2, timeout=12,
+                progress=False)
+    assert time.monotonic() - start < 90
+    rows = _read_grades(tmp_path / "out")
+    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [1, 0, 0]
+    assert rows["looping"]["status"] == "timeout"
+    assert int(rows["correct"]["total"]) == 6
+    text = (tmp_path / "out" / "feedback" / "looping.md").read_text()
+    assert "still running at the time limit" in text
+
+
+def test_the_command_line(tmp_path):
+    _write_class(tmp_path / "subs", ["corrupt", "other_chapter"])
+    result = subprocess.run(
+        [sys.executable, "-m", "nntheory.teaching", "grade", str(FIXTURE),
+         str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "2"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "[2/2]" in result.stderr and "graded 2 notebooks" in result.stderr
+    assert set(_read_grades(tmp_path / "out")) == {"corrupt", "other_chapter"}
+    bad = subprocess.run([sys.executable, "-m", "nntheory.teaching", "grade", "99",
+                          str(tmp_path / "subs")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "chapter" in bad.stderr
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'nntheory = "nntheory.teaching.cli:main"' in text
+
+
+@pytest.mark.parametrize("chapter", ["07_approximation_spaces"])
+def test_a_chapter_solution_gets_full_marks_and_its_student_copy_zero(tmp_path, chapter):
+    path = CHAPTERS / f"{chapter}.ipynb"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "solution.ipynb").write_text(path.read_text())
+    (subs / "blank.ipynb").write_text(json.dumps(student.make_student_copy(_notebook(path))))
+    grade.grade(path, subs, tmp_path / "out", jobs=2, timeout=300, progress=False)
+    rows = _read_grades(tmp_path / "out")
+    full = sum(ex.points for ex in exercises.for_chapter(chapter))
+    assert int(rows["solution"]["total"]) == full and rows["solution"]["status"] == "ok"
+    assert int(rows["blank"]["total"]) == 0 and rows["blank"]["status"] == "ok"
+
+
+# ------------------------------------------------------------------ the guide, the book
+
+
+def test_the_teachers_guide_tables_are_generated_from_the_book():
+    page = ROOT / "book" / "teaching.md"
+    assert guide.current(page) == guide.tables(CHAPTERS), (
+        "book/teaching.md is stale: run `nntheory guide --write book/teaching.md`")
+
+
+def test_the_solution_free_book_has_no_solution(tmp_path):
+    out = student.student_book(ROOT / "book", tmp_path / "book")
+    for path in sorted((ROOT / "book" / "chapters").glob("*.ipynb")):
+        copy = json.loads((out / "chapters" / path.name).read_text())
+        text = "\n".join("".join(c["source"]) for c in copy["cells"])
+        assert "{solution-start}" not in text and "# BEGIN SOLUTION" not in text
+    assert "../tools" not in (out / "_config.yml").read_text()
+
+
+def _glue_keys(cells) -> tuple[set[str], set[str]]:
+    """The glue keys code cells define and Markdown cells use (roughly: f-string keys
+    count by their prefix; the same rough reading is applied to both notebooks)."""
+    defined, used = set(), set()
+    for cell in cells:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            defined |= set(re.findall(r"""glue\(\s*f?["']([^"']+)""", src))
+        else:
+            used |= {k.split(":")[0] for k in re.findall(r"\{glue(?::\w+)?\}`([^`]+)`", src)}
+    return defined, used
+
+
+@pytest.mark.parametrize("path", sorted(CHAPTERS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_a_student_copy_uses_no_glued_number_that_only_a_solution_computes(path):
+    """The solution-free site builds with -W: no page may refer to a number that only a
+    blanked solution cell glued."""
+    nb = _notebook(path)
+    defined, used = _glue_keys(nb["cells"])
+    defined_s, used_s = _glue_keys(student.make_student_copy(nb)["cells"])
+    assert (used_s - defined_s) <= (used - defined)
+    with pytest.raises(ValueError, match="overwrite"):
+        student.student_book(ROOT / "book", ROOT / "book")
