@@ -539,3 +539,69 @@ def test_a_tiny_book_builds_offline_without_kernel_warnings(tmp_path):
     # each inline script once (tools/inline_scripts_once.py): THEBE_JS_URL declared once
     assert html.count("const THEBE_JS_URL") == 1, "THEBE_JS_URL declared twice"
     assert (book / "_build" / "html" / "_static" / nntheory_sphinx.MATHJAX_ENTRY).is_file()
+
+
+# ------------------------------------------- student copies offered on every chapter page
+
+_sd_spec = importlib.util.spec_from_file_location("student_downloads",
+                                                  ROOT / "tools" / "student_downloads.py")
+student_downloads = importlib.util.module_from_spec(_sd_spec)
+_sd_spec.loader.exec_module(student_downloads)
+
+EXERCISE_NB = ('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": '
+               '["```{exercise}\\n:label: ex-a\\nDo it.\\n```"]}]}')
+
+
+def test_a_chapter_with_exercises_must_link_its_student_copy(tmp_path):
+    site, book = _nb_site(tmp_path)
+    (book / "chapters" / "nb.ipynb").write_text(EXERCISE_NB)
+    problems = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert problems["chapters/nb.html"] == [
+        "no student-copy download for chapters/nb.ipynb (_static/student/nb.ipynb; "
+        "tools/student_downloads.py)"]
+    # the link the extension writes, pointing at a copy that is not there: a broken link
+    page = site / "chapters" / "nb.html"
+    html = page.read_text()
+    page.write_text(html.replace("</h1>", "</h1>\n" + student_downloads.link_html(
+        "../_static/student/nb.ipynb"), 1))
+    problems = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert problems["chapters/nb.html"] == [
+        "a link to a missing page or file: ../_static/student/nb.ipynb"]
+    (site / "_static" / "student").mkdir()
+    (site / "_static" / "student" / "nb.ipynb").write_text("{}")
+    problems = {p.path: p.problems for p in site_check.check_site(site, book, REPO)}
+    assert problems["chapters/nb.html"] == []
+
+
+def test_the_extension_writes_solution_free_copies_and_links_them(tmp_path):
+    book = ROOT / "book"
+    pages = student_downloads.chapters_with_exercises(book)
+    listed = sorted(p.stem for p in (book / "chapters").glob("*.ipynb")
+                    if not p.stem.startswith("appendix_"))
+    assert sorted(Path(d).name for d in pages) == listed     # every chapter, no appendix
+    written = student_downloads.write_copies(book, tmp_path)
+    assert sorted(p.name for p in written) == [f"{s}.ipynb" for s in listed]
+    for path in written:
+        text = path.read_text()
+        assert "# BEGIN SOLUTION" not in text and "{solution-start}" not in text
+    # the link goes under the title, with a path relative to the page
+
+    class Env:
+        nntheory_student_pages = {"chapters/nb"}
+
+    class App:
+        env = Env()
+
+    context = {"body": "<section>\n<h1>T</h1>\n<p>text</p>",
+               "pathto": lambda uri, resource: "../" + uri}
+    student_downloads._page_context(App(), "chapters/nb", "page.html", context, None)
+    assert context["body"].startswith("<section>\n<h1>T</h1>\n<p class=")
+    assert 'href="../_static/student/nb.ipynb" download' in context["body"]
+    context = {"body": "<h1>T</h1>", "pathto": lambda uri, resource: uri}
+    student_downloads._page_context(App(), "intro", "page.html", context, None)
+    assert context["body"] == "<h1>T</h1>"                     # other pages untouched
+
+
+def test_book_config_loads_the_student_downloads_extension():
+    config = (ROOT / "book" / "_config.yml").read_text()
+    assert "student_downloads: ../tools" in config

@@ -390,6 +390,15 @@ def page_ids(path: Path) -> set[str]:
     return _IDS[path]
 
 
+def has_exercises(source: Path) -> bool:
+    """Whether a chapter notebook holds exercises (its page then offers a student copy)."""
+    if source.parent.name != "chapters":
+        return False
+    cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+    return any("```{exercise}" in "".join(c["source"]) for c in cells
+               if c["cell_type"] == "markdown")
+
+
 def link_problem(href: str, page: Path, site: Path, own_ids: set[str]) -> str | None:
     """Why an ``<a href>`` of ``page`` does not resolve (None when it does)."""
     parts = urlsplit(href.strip())
@@ -482,6 +491,11 @@ def structure_problems(html: str, page: Path, site: Path, source: Path | None,
                 problems.append(f"no {name} launch button for {rel} ({prefix}...)")
         if not any(urlsplit(h).path.endswith("_sources/" + rel) for h in parser.links):
             problems.append(f"no .ipynb download button (_sources/{rel})")
+        if has_exercises(source) and not any(
+                urlsplit(h).path.endswith(f"_static/student/{source.name}")
+                for h in parser.links):
+            problems.append(f"no student-copy download for {rel} "
+                            f"(_static/student/{source.name}; tools/student_downloads.py)")
     return problems
 
 
