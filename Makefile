@@ -16,6 +16,10 @@ PROGRESS := sh tools/progress.sh
 # Progress bars off in builds and tests (nntheory.settings.show_progress).
 export NNTHEORY_QUIET := 1
 TORCH_VERSION ?= 2.13.0
+# pytest-xdist: tests and notebooks on two processes (CI has 2 cores); TEST_JOBS=0 runs
+# serially. A notebook's cells stay together on one process (--dist loadfile).
+TEST_JOBS ?= 2
+PYTEST_JOBS = $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS))
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: all install book test lint test-lib test-notebooks test-build test-site test-browser \
@@ -74,10 +78,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench book tools
 
 test-lib: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
+	$(BIN)/python -m pytest tests --ignore=tests/test_site.py $(PYTEST_JOBS)
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider book --ignore=book/_build
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider book \
+	  --ignore=book/_build $(PYTEST_JOBS) --dist loadfile
 
 test-build: $(STAMP)
 	$(BIN)/jupyter-book build book -W -n --keep-going

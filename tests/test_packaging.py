@@ -201,6 +201,7 @@ KNOWN_CONDA_FORGE = {
     "sphinx-exercise": "1.0.1",      # conda-forge/sphinx-exercise-feedstock
     "sphinxcontrib-bibtex": "2.6.2",
     "pytest": "8.2.0",
+    "pytest-xdist": "3.5.0",         # conda-forge/pytest-xdist-feedstock
     "nbval": "0.11.0",
     "ruff": "0.5.0",
 }
