@@ -182,6 +182,83 @@ def test_unroll_skip_overhead_below_four():
     assert depth.unroll_skip(net).n_parameters / net.n_parameters > 3.9
 
 
+def test_unroll_skip_nonzero_overhead():
+    # all residual entries non-zero: the plain network's non-zero count is exactly
+    # w^2 + 6w + 1 + (L - 2)(2w^2 + 3w), below (2 + 1/(w + 1)) times the residual one
+    rng = np.random.default_rng(3)
+    for w, L in [(2, 2), (3, 5), (6, 4), (2, 80)]:
+        net = nc.MLP([1] + [w] * L + [1], "relu", skip=True, seed=0)
+        net.set_parameters([rng.uniform(0.5, 1.5, p.shape) * rng.choice([-1, 1], p.shape)
+                            for p in net.get_parameters()])
+        plain = depth.unroll_skip(net)
+        nz_res, nz_plain = depth.nonzero_parameters(net), depth.nonzero_parameters(plain)
+        assert nz_res == net.n_parameters == 3 * w + 1 + (L - 1) * (w * w + w)
+        assert nz_plain == w * w + 6 * w + 1 + (L - 2) * (2 * w * w + 3 * w)
+        assert nz_plain < (2 + 1 / (w + 1)) * nz_res
+    assert nz_plain / nz_res > 0.98 * (2 + 1 / 3)      # (2, 80): 0.988 of the limit
+
+
+def test_nonzero_parameters_of_constructions():
+    for k in (1, 4, 9):
+        assert depth.nonzero_parameters(depth.sawtooth(k)) == 5 * k
+    for m in (1, 2, 7):
+        assert depth.nonzero_parameters(depth.yarotsky_square(m)) == 8 * m - 1
+        assert depth.nonzero_parameters(depth.yarotsky_product(m)) == 24 * m
+    net = nc.MLP([1, 3, 1], "relu")
+    net.set_parameters([np.zeros((1, 3)), np.zeros(3), np.zeros((3, 1)), np.zeros(1)])
+    assert depth.nonzero_parameters(net) == 0
+
+
+def test_relu_spline_is_the_broken_line():
+    knots = np.array([-1.0, -0.2, 0.3, 0.35, 2.0])
+    values = np.array([0.5, -1.0, 2.0, 2.0, -3.0])
+    net = depth.relu_spline(knots, values)
+    assert net.sizes == (1, 4, 1)
+    x = np.linspace(-1, 2, 3001)
+    assert np.allclose(net.predict(x[:, None]).ravel(), np.interp(x, knots, values),
+                       rtol=0, atol=1e-12)
+    assert depth.count_pieces(net, -1, 2) == 4
+
+
+def _l1_to_sawtooth(k, a, b, g, n=2049):
+    x = np.linspace(a, b, n)
+    return float(np.trapezoid(np.abs(g(x) - depth.sawtooth(k).predict(x[:, None]).ravel()),
+                              x))
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_sawtooth_l1_bound_attained_on_each_interval(k):
+    # on I_j = [x_j, x_{j+1}] (x_j = (2j+1)/2^(k+1)) the best constant is 3/4 or 1/4,
+    # at distance exactly 2^(-k-3); other constants and lines are farther
+    mids = (2 * np.arange(2 ** k) + 1) / 2 ** (k + 1)
+    for j in range(2 ** k - 1):
+        best = 0.75 if j % 2 == 0 else 0.25
+        e = _l1_to_sawtooth(k, mids[j], mids[j + 1], lambda x, c=best: np.full_like(x, c))
+        assert abs(e - 2.0 ** (-k - 3)) < 1e-15
+        for c in (0.5, best + 0.05, best - 0.05):
+            assert _l1_to_sawtooth(k, mids[j], mids[j + 1],
+                                   lambda x, c=c: np.full_like(x, c)) > 2.0 ** (-k - 3)
+        line = lambda x, j=j, best=best: best + 0.3 * (x - (j + 1) / 2 ** k) * 2 ** k  # noqa: E731
+        assert _l1_to_sawtooth(k, mids[j], mids[j + 1], line) > 2.0 ** (-k - 3)
+    assert depth.sawtooth_l1_bound(k, 1) == (2 ** k - 1) * 2.0 ** (-k - 3)
+    assert depth.sawtooth_l1_bound(k, 2 ** k + 5) == 0.0
+
+
+def test_sawtooth_l1_bound_holds_for_random_piecewise_affine():
+    rng = np.random.default_rng(11)
+    k = 4
+    for _ in range(60):
+        p = int(rng.integers(1, 2 ** k))
+        cuts = np.concatenate([[0.0], np.sort(rng.uniform(0, 1, p - 1)), [1.0]])
+        err = 0.0
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            t = np.linspace(a, b, 33)
+            fit = np.polynomial.Polynomial.fit(
+                t, depth.sawtooth(k).predict(t[:, None]).ravel(), 1)
+            err += _l1_to_sawtooth(k, a, b, fit, n=4097)
+        assert err >= depth.sawtooth_l1_bound(k, p)
+
+
 def test_train_architecture_and_rates():
     r = depth.train_architecture([1, 4, 1], np.sin, seed=0, epochs=5)
     assert r.n_parameters == 13 and r.sizes == (1, 4, 1) and r.mse > 0 and r.seconds >= 0
@@ -224,3 +301,15 @@ def test_bad_input():
         depth.fit_rates([1, 2], [1.0, 0.0])
     with pytest.raises(TypeError, match="model"):
         depth.unroll_skip(None)
+    with pytest.raises(ValueError, match="p"):
+        depth.sawtooth_l1_bound(3, 0)
+    with pytest.raises(TypeError, match="k"):
+        depth.sawtooth_l1_bound(2.5, 3)
+    with pytest.raises(ValueError, match="increasing"):
+        depth.relu_spline([0.0, 0.0, 1.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="values"):
+        depth.relu_spline([0.0, 1.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="knots"):
+        depth.relu_spline([0.0, np.nan], [1.0, 2.0])
+    with pytest.raises(TypeError, match="model"):
+        depth.nonzero_parameters([1, 2])

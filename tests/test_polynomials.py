@@ -158,9 +158,21 @@ def test_runge_taylor_and_its_exact_error():
 
 def test_chebyshev_interpolant_interpolates():
     p = P.chebyshev_interpolant(np.exp, 7)
-    nodes = np.polynomial.chebyshev.chebpts1(8)
+    nodes = np.polynomial.chebyshev.chebpts2(8)      # second kind, ends included
+    assert nodes[0] == -1.0 and nodes[-1] == 1.0
     np.testing.assert_allclose(p(nodes), np.exp(nodes), rtol=1e-14)
     assert P.sup_error(np.exp, p) < 1e-6
+    # degree 0: the constant f(0)
+    assert P.chebyshev_interpolant(lambda x: np.cos(x) + 2, 0)(0.7) == 3.0
+
+
+def test_chebyshev_interpolant_reproduces_polynomials():
+    # interpolation at n + 1 distinct points is exact for degree <= n (round-off: 1e-13)
+    q = np.polynomial.Polynomial([0.5, -1.0, 0.25, 2.0, 0.0, -0.75])
+    for n in (5, 8, 30):
+        p = P.chebyshev_interpolant(q, n).convert(kind=np.polynomial.Polynomial)
+        x = np.linspace(-1, 1, 1001)
+        assert np.max(np.abs(p(x) - q(x))) < 1e-13
 
 
 def test_geometric_rate_recovers_rho():

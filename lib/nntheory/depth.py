@@ -40,6 +40,9 @@ __all__ = [
     "count_pieces",
     "grid_slope_changes",
     "pieces_upper_bound",
+    "sawtooth_l1_bound",
+    "relu_spline",
+    "nonzero_parameters",
     "random_relu_net",
     "unroll_skip",
     "TrainResult",
@@ -329,6 +332,49 @@ def pieces_upper_bound(width: int, depth: int) -> int:
     return (width + 1) ** depth
 
 
+def sawtooth_l1_bound(k: int, p: int) -> float:
+    r"""``max(0, (2**k - p) * 2**(-k - 3))``: the counting lower bound on the :math:`L^1(0, 1)`
+    distance from :math:`\Delta^k` to any function that is affine on each of ``p`` intervals.
+
+    :math:`\Delta^k - \tfrac12` vanishes at the midpoints :math:`(2j+1)/2^{k+1}`; between
+    consecutive ones lie :math:`2^k - 1` intervals of length :math:`2^{-k}`, on each of which
+    :math:`|\Delta^k - \tfrac12|` is a symmetric tent of height :math:`\tfrac12`. An affine
+    function is at :math:`L^1` distance at least :math:`2^{-k-3}` from such a tent (the best
+    one is the constant at half its height), and the ``p - 1`` breakpoints of a
+    ``p``-piece function lie inside at most ``p - 1`` of the intervals. Continuity is not
+    needed. A step function equal to 3/4 and 1/4 on alternate intervals attains
+    :math:`2^{-k-3}` on each of them.
+    """
+    k = check_int(k, "k", minimum=1)
+    p = check_int(p, "p", minimum=1)
+    return max(0.0, (2 ** k - p) * 2.0 ** (-k - 3))
+
+
+def relu_spline(knots, values) -> numpy_core.MLP:
+    r"""The ``[1, n - 1, 1]`` ReLU network equal to the broken line through ``(knots, values)``.
+
+    ``knots`` strictly increasing (``n >= 2`` of them). On ``[knots[0], knots[-1]]`` the
+    network is :math:`v_0 + \sum_i c_i\,\sigma(x - x_i)` with :math:`c_i` the change of slope
+    at :math:`x_i` (the first slope at :math:`x_0`): one hidden unit per piece.
+    """
+    x = check_array(knots, "knots", ndim=1, min_size=2)
+    v = check_array(values, "values", ndim=1, min_size=2)
+    if v.size != x.size:
+        raise ValueError(f"values must have one entry per knot ({x.size}); got {v.size}")
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("knots must be strictly increasing")
+    c = np.diff(np.diff(v) / np.diff(x), prepend=0.0)
+    return _mlp([1, x.size - 1, 1], [np.ones((1, x.size - 1)), -x[:-1], c[:, None], v[:1]])
+
+
+def nonzero_parameters(model: numpy_core.MLP) -> int:
+    """The number of non-zero weights and biases of ``model`` (what the budget
+    :math:`W_n` of approximation theory counts; ``n_parameters`` counts all entries)."""
+    if not isinstance(model, numpy_core.MLP):
+        raise TypeError(f"model must be a nntheory.numpy_core.MLP; got {type(model).__name__}")
+    return int(sum(np.count_nonzero(p) for p in model.parameters()))
+
+
 def random_relu_net(width: int, depth: int, seed: int, *, bias_std: float = 1.0,
                     skip: bool = False) -> numpy_core.MLP:
     """A ``[1, width x depth, 1]`` ReLU network with He weights and ``N(0, bias_std**2)`` biases.
@@ -361,8 +407,12 @@ def unroll_skip(model: numpy_core.MLP) -> numpy_core.MLP:
     :math:`H_l = [\sigma(H_{l-1}P_{l-1}W + b),\ \sigma(H_{l-1}P_{l-1})]` when
     :math:`A_{l-1} \ge 0` (the output of a hidden layer), and carries
     :math:`\sigma(A) - \sigma(-A)` otherwise (a skip around the input layer). So a skip
-    layer of width ``n`` costs a plain layer of width ``2n`` (``3n`` at the input), and the
-    parameter count grows by a constant factor (at most 4 for ``[1, w, ..., w, 1]``).
+    layer of width ``n`` costs a plain layer of width ``2n`` (``3n`` at the input). For
+    ``[1, w, ..., w, 1]`` with ``L`` hidden layers and skips around layers 2 to ``L``, all
+    entries counted, the plain network has less than 4 times the parameters; counting
+    non-zero entries (the residual weights and biases all non-zero) it has
+    ``w**2 + 6w + 1 + (L - 2)(2w**2 + 3w)`` against ``3w + 1 + (L - 1)(w**2 + w)``, a ratio
+    below ``2 + 1/(w + 1)`` that tends to it as ``L`` grows.
     """
     model = _check_model(model)
     params = model.parameters()

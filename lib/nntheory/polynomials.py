@@ -32,7 +32,7 @@ width 4, using :math:`hx = \tfrac14\bigl((h + x)^2 - (h - x)^2\bigr)`.
   :math:`L^2` approximation of any continuous ``f``, as a Legendre series
   :math:`\sum_j \frac{2j + 1}{2}\langle f, P_j\rangle P_j` with the inner products
   computed by Gauss–Legendre quadrature;
-* :func:`chebyshev_interpolant` interpolates at Chebyshev points;
+* :func:`chebyshev_interpolant` interpolates at Chebyshev points (second kind);
 * :func:`taylor_polynomial` truncates a power series, e.g. the Runge function's
   :math:`1/(1 + 25x^2) = \sum_j (-25x^2)^j` (radius of convergence :math:`1/5`);
 * :func:`l2_error` and :func:`sup_error` measure errors (quadrature, fine grid);
@@ -414,12 +414,16 @@ def l2_projection(f: Callable, degree: int, *, n_quad: int = 400) -> np.polynomi
 
 def chebyshev_interpolant(f: Callable, degree: int) -> np.polynomial.Chebyshev:
     """The polynomial of degree ``degree`` interpolating ``f`` at the ``degree + 1``
-    Chebyshev points of the first kind, ``cos((2k + 1) pi / (2 degree + 2))``."""
+    Chebyshev points of the second kind (Chebyshev extreme points),
+    ``cos(k pi / degree)``, ``k = 0..degree`` (the point 0 for ``degree = 0``), the
+    points of Trefethen's *Approximation Theory and Approximation Practice*."""
     f = check_callable(f, "f")
     degree = check_int(degree, "degree", minimum=0)
-    nodes = np.polynomial.chebyshev.chebpts1(degree + 1)
-    _values(f, nodes)  # named errors for bad f before numpy sees it
-    return np.polynomial.Chebyshev.interpolate(f, degree)
+    nodes = (np.polynomial.chebyshev.chebpts2(degree + 1) if degree > 0
+             else np.zeros(1))
+    values = _values(f, nodes)  # named errors for bad f before numpy sees it
+    coef = np.polynomial.chebyshev.chebfit(nodes, values, degree)
+    return np.polynomial.Chebyshev(coef)
 
 
 def taylor_polynomial(coefficient: Callable[[int], object], degree: int, *,
