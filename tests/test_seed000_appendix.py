@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from nntheory import common, constructions, seed000
+from nntheory import common, constructions, depth, seed000
 from nntheory import numpy_core as npc
 
 # --------------------------------------------------------------- architectures
@@ -373,3 +373,94 @@ def test_zero_epochs_means_untrained_not_an_error():
         np.array_equal(p, q)
         for p, q in zip(untrained.parameters(), fresh.parameters(), strict=True)
     )
+
+
+# --------------------------------------------------------------- verdict logic
+
+
+@pytest.mark.parametrize(
+    "parts, verdict, verdict_readings",
+    [
+        ({"a": True, "b": True}, "confirmed", "confirmed"),
+        ({"a": True, "b": False}, "refuted", "inconclusive"),
+        ({"a": False, "b": False}, "refuted", "refuted"),
+        ({"a": False, "b": None}, "refuted", "inconclusive"),
+        ({"a": True, "b": None}, "inconclusive", "inconclusive"),
+        ({"a": None, "b": None}, "not checkable here", "not checkable here"),
+        ({"a": np.bool_(True)}, "confirmed", "confirmed"),
+    ],
+)
+def test_judge_sub_claims_and_readings(parts, verdict, verdict_readings):
+    # sub-claims: one failing part refutes; readings: only all failing readings do
+    assert seed000.judge(parts) == verdict
+    assert seed000.judge(parts, readings=True) == verdict_readings
+    assert {verdict, verdict_readings} <= set(seed000.VERDICTS)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: seed000.judge({}), ValueError, "parts"),
+        (lambda: seed000.judge([True]), ValueError, "parts"),
+        (lambda: seed000.judge({"a": 1}), TypeError, "parts"),
+        (lambda: seed000.judge({"a": "yes"}), TypeError, "parts"),
+        (lambda: seed000.judge({"": True}), ValueError, "parts"),
+        (lambda: seed000.judge({"a": True}, readings="no"), TypeError, "readings"),
+    ],
+)
+def test_judge_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_inconclusive_is_a_verdict_of_the_table():
+    row = _verdict(verdict="inconclusive")
+    assert "**inconclusive**" in seed000.claims_table_markdown([row])
+
+
+def test_article_tables_have_names_without_seed():
+    assert seed000.ARTICLE_DEPTH_WIDTH_TABLE is seed000.SEED_DEPTH_WIDTH_TABLE
+    assert seed000.ARTICLE_APPROXIMATION_TABLE is seed000.SEED_APPROXIMATION_TABLE
+
+
+# --------------------------------------------------------------- composition
+
+
+@pytest.mark.parametrize("times", [1, 2, 3, 6])
+def test_compose_delta2_is_the_sawtooth_with_half_the_layers(times):
+    # Delta^2 as four ReLU units; composed j times it is Delta^(2j), exactly on the
+    # dyadic grid (every number involved is dyadic, so float64 is exact)
+    delta2 = depth.relu_spline([0, 0.25, 0.5, 0.75, 1], [0, 1, 0, 1, 0])
+    net = seed000.compose(delta2, times)
+    assert net.sizes == (1,) + (4,) * times + (1,)
+    grid = np.linspace(0, 1, 2 ** (2 * times + 1) + 1)[:, None]
+    assert np.array_equal(net.predict(grid), depth.sawtooth(2 * times).predict(grid))
+    assert depth.count_pieces(net, 0.0, 1.0) == 4**times
+
+
+def test_compose_matches_repeated_application_in_two_dimensions():
+    # a random [2, 5, 2] network applied three times, against one composed network;
+    # the merged weights round differently, so agreement is to ~1e-12 relative
+    model = npc.MLP([2, 5, 2], seed=4)
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    out = X
+    for _ in range(3):
+        out = model.predict(out)
+    composed = seed000.compose(model, 3).predict(X)
+    assert np.allclose(composed, out, rtol=1e-12, atol=1e-12 * np.abs(out).max())
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: seed000.compose("net", 2), TypeError, "model"),
+        (lambda: seed000.compose(npc.MLP([1, 3, 2]), 2), ValueError, "model"),
+        (lambda: seed000.compose(npc.MLP([1, 3, 3, 1]), 2), ValueError, "model"),
+        (lambda: seed000.compose(npc.MLP([1, 3, 1], "tanh"), 2), ValueError, "model"),
+        (lambda: seed000.compose(npc.MLP([1, 3, 1]), 0), ValueError, "times"),
+        (lambda: seed000.compose(npc.MLP([1, 3, 1]), 1.5), TypeError, "times"),
+    ],
+)
+def test_compose_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

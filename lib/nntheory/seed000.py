@@ -41,6 +41,8 @@ from . import common, constructions, numpy_core, validation
 __all__ = [
     "SEED_DEPTH_WIDTH_TABLE",
     "SEED_APPROXIMATION_TABLE",
+    "ARTICLE_DEPTH_WIDTH_TABLE",
+    "ARTICLE_APPROXIMATION_TABLE",
     "ApproximationClaim",
     "layer_sizes",
     "count_parameters",
@@ -67,6 +69,8 @@ __all__ = [
     "VERDICTS",
     "ClaimVerdict",
     "claims_table_markdown",
+    "judge",
+    "compose",
 ]
 
 #: Seed 000 §3.1 as printed: (hidden layers, width) -> (parameters, error, training time).
@@ -399,6 +403,11 @@ SEED_APPROXIMATION_TABLE: tuple[ApproximationClaim, ...] = (
                        0.001),
     ApproximationClaim("piecewise", r"\mathbf{1}[x \ge 0]", _step, 100, 0.005),
 )
+
+#: The same tables under names that say where they come from (the article, not an RNG
+#: seed); chapters 3 and 4 use the older names.
+ARTICLE_DEPTH_WIDTH_TABLE = SEED_DEPTH_WIDTH_TABLE
+ARTICLE_APPROXIMATION_TABLE = SEED_APPROXIMATION_TABLE
 
 
 def _ramp_network(width: float) -> numpy_core.MLP:
@@ -740,7 +749,40 @@ class ExpressivenessAnalyzer:
 # --------------------------------------------------------------------------- claims
 
 #: The verdicts a claim can receive in the book's appendix.
-VERDICTS: tuple[str, ...] = ("confirmed", "refuted", "not checkable here")
+VERDICTS: tuple[str, ...] = ("confirmed", "refuted", "inconclusive", "not checkable here")
+
+
+def judge(parts: Mapping[str, bool | None], *, readings: bool = False) -> str:
+    """The verdict of a claim from what was decided about its parts.
+
+    ``parts`` maps a description to ``True`` (it holds), ``False`` (it fails) or
+    ``None`` (it cannot be decided here). By default the parts are *sub-claims*, all
+    asserted by the claim: it is ``"refuted"`` if any part fails, ``"confirmed"`` if
+    every part holds, ``"not checkable here"`` if no part could be decided, and
+    ``"inconclusive"`` otherwise (some parts hold, the others are undecided).
+
+    With ``readings=True`` the parts are alternative *readings* of an ambiguous claim:
+    it is ``"refuted"`` only if every reading fails, ``"confirmed"`` if every reading
+    holds, ``"not checkable here"`` if none could be decided, and ``"inconclusive"``
+    otherwise (the verdict depends on the reading).
+    """
+    if not isinstance(parts, Mapping) or not parts:
+        raise ValueError(f"parts must be a non-empty mapping; got {parts!r}")
+    readings = validation.check_flag(readings, "readings")
+    values = []
+    for name, value in parts.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"parts keys must be non-empty strings; got {name!r}")
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"parts[{name!r}] must be True, False or None; "
+                            f"got {value!r}")
+        values.append(None if value is None else bool(value))
+    if all(v is None for v in values):
+        return "not checkable here"
+    if all(v is True for v in values):
+        return "confirmed"
+    failed = all(v is False for v in values) if readings else False in values
+    return "refuted" if failed else "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -787,3 +829,31 @@ def claims_table_markdown(rows: Sequence[ClaimVerdict]) -> str:
         lines.append(f"| {i} | {r.claim} | {r.source} | {where} | {r.measured} "
                      f"| **{r.verdict}**: {r.why} |")
     return "\n".join(lines)
+
+
+def compose(model: numpy_core.MLP, times: int) -> numpy_core.MLP:
+    """``model`` applied ``times`` times in a row, written as one network.
+
+    ``model`` must be a one-hidden-layer ReLU network ``[n, m, n]`` (as many outputs as
+    inputs). Each copy's output layer is affine, so it is merged into the next copy's
+    input layer: the result has ``times`` hidden layers of ``m`` units and computes
+    ``model(model(...model(x)))`` exactly (up to round-off in the merged weights).
+    Used by the appendix to compute the sawtooth with half as many layers as
+    :func:`nntheory.depth.sawtooth`, from the four-unit network of ``Delta^2``.
+    """
+    if not isinstance(model, numpy_core.MLP):
+        raise TypeError(f"model must be a numpy_core.MLP; got {type(model).__name__}")
+    sizes = tuple(model.sizes)
+    if len(sizes) != 3 or sizes[0] != sizes[2] or model.activation != "relu" or any(
+            model.skip):
+        raise ValueError(f"model must be a ReLU network [n, m, n] without skips; "
+                         f"got sizes {sizes}")
+    times = _positive_int(times, "times")
+    W1, b1, W2, b2 = (np.array(p, dtype=np.float64) for p in model.get_parameters())
+    params = [W1, b1]
+    for _ in range(times - 1):
+        params += [W2 @ W1, b2 @ W1 + b1]
+    params += [W2, b2]
+    net = numpy_core.MLP([sizes[0]] + [sizes[1]] * times + [sizes[0]], "relu")
+    net.set_parameters(params)
+    return net
