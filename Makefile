@@ -15,6 +15,11 @@ PROGRESS := sh tools/progress.sh
 # when one provides it, otherwise from PyTorch's CPU index.
 # Progress bars off in builds and tests (nntheory.settings.show_progress).
 export NNTHEORY_QUIET := 1
+# One BLAS/OpenMP thread per process: the book's matrices are small, and make test runs
+# two processes (pytest-xdist) on CI's two cores, where more threads only oversubscribe.
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 TORCH_VERSION ?= 2.13.0
 # pytest-xdist: tests and notebooks on two processes (CI has 2 cores); TEST_JOBS=0 runs
 # serially. A notebook's cells stay together on one process (--dist loadfile).
