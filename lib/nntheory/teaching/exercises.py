@@ -125,6 +125,105 @@ def _mlp(sizes, activation, params):
     return net
 
 
+# ------------------------------------------------------------------ chapter 1
+
+#: the data of chapter 1's exercises (the notebook defines the same arrays)
+_PC_X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [-1.0, 1.0]])
+_PC_Y = np.array([1.0, -1.0, 1.0, -1.0])
+_PC_U = np.array([1.0, -1.0, 0.5])
+_LEN_X = np.diag([1.0, 2.0, 3.0, 4.0])
+
+#: by-hand numbers: three significant digits pass
+_BY_HAND = 2e-3
+
+
+def _pc_margin() -> float:
+    from .. import perceptron
+    return perceptron.margin(_PC_U, _PC_X, _PC_Y)
+
+
+def _pc_epoch(answer) -> Verdict:
+    from .. import perceptron
+    expected = perceptron.train_perceptron(_PC_X, _PC_Y, max_epochs=1).w
+    ok, message = _checks.array_verdict(answer, expected, rtol=1e-9, atol=1e-12)
+    if not ok and "shape" not in message:
+        message += " (y_i <w, x_i> = 0 counts as a mistake; the bias is the last entry)"
+    return ok, message
+
+
+def _pc_lengths_expected() -> tuple[int, float, float, float, float]:
+    """(mistakes, gamma*, bound, k R^2 / |w_k|^2, |w_k|^2 / <u*, w_k>^2)."""
+    from itertools import permutations
+
+    from .. import perceptron
+    ones = np.ones(4)
+    counts = {perceptron.train_perceptron(_LEN_X, ones, order=list(p),
+                                          add_bias=False).mistakes
+              for p in permutations(range(4))}
+    if len(counts) != 1:
+        raise RuntimeError("the number of mistakes depends on the order")
+    k = counts.pop()
+    w = perceptron.train_perceptron(_LEN_X, ones, add_bias=False).w
+    u, gamma = perceptron.max_margin(_LEN_X, ones, add_bias=False)
+    R = perceptron.radius(_LEN_X, add_bias=False)
+    return k, gamma, (R / gamma) ** 2, k * R**2 / (w @ w), (w @ w) / (u @ w) ** 2
+
+
+def _pc_lengths(answer) -> Verdict:
+    if not isinstance(answer, (list, tuple)) or len(answer) != 5:
+        return False, ("give five numbers: (mistakes, best margin, bound, "
+                       "norm factor, Cauchy-Schwarz factor)")
+    expected = _pc_lengths_expected()
+    parts = ("(a) mistakes", "(b) best margin", "(c) bound", "(d) norm factor",
+             "(d) Cauchy-Schwarz factor")
+    wrong = []
+    for i, (value, target, part) in enumerate(zip(answer, expected, parts, strict=True)):
+        if i == 0:
+            ok = _is_whole(value) and int(value) == target
+        else:
+            ok = _checks.number_verdict(value, target, rtol=_BY_HAND)[0]
+        if not ok:
+            wrong.append(part)
+    if not wrong:
+        return True, "all five are right"
+    return False, "not yet right: " + ", ".join(wrong)
+
+
+# ------------------------------------------------------------------ chapter 2
+
+_COLLINEAR = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+_FARKAS_X = np.array([[0.0], [1.0], [2.0]])
+_FARKAS_Y = np.array([1.0, -1.0, 1.0])
+
+
+def _xor_collinear() -> int:
+    from .. import separability
+    return separability.count_separable_dichotomies(_COLLINEAR)
+
+
+def _xor_farkas(answer) -> Verdict:
+    from .. import separability
+    lam = _checks._as_array(answer)
+    if lam.shape != (3,):
+        return False, "give three multipliers, one per point"
+    ok = separability.check_certificate(_FARKAS_X, _FARKAS_Y, lam)
+    return ok, ("a valid proof that no threshold separates these labels" if ok else
+                "the multipliers must be >= 0, sum to 1 and make "
+                "sum_i lambda_i y_i (x_i, 1) vanish")
+
+
+def _xor_parity(answer) -> Verdict:
+    """Exact up to round-off: weights like 1/3 are exact in real arithmetic but leave
+    errors of about 1e-16 in floating point, so the check allows 1e-9."""
+    from .. import datasets
+    net = _mlp([3, 3, 1], "relu", _params(answer, 4))
+    cube = datasets.boolean_cube(3)
+    error = np.abs(net.forward(cube).ravel() - cube.sum(axis=1) % 2)
+    wrong = int(np.sum(~(error <= 1e-9)))       # NaN counts as wrong
+    return wrong == 0, ("exact on all 8 points" if wrong == 0
+                        else f"wrong on {wrong} of 8 points")
+
+
 # ------------------------------------------------------------------ chapter 3
 
 
@@ -324,6 +423,94 @@ def _space_widths(answer) -> Verdict:
     return ok_w and ok_n, "both right" if ok_w and ok_n else hint.strip()
 
 
+# ------------------------------------------------------------------ chapter 8
+
+_INIT_HINT = "compute E[phi(z)^2] for a symmetric z: half positive, half negative"
+
+
+def _leaky_second_moment(alpha: float) -> float:
+    """``E[phi(g)^2]``, ``g ~ N(0, 1)``, for leaky ReLU of slope ``alpha``, by
+    quadrature (not by the closed form the exercise asks for)."""
+    from scipy import integrate
+
+    def integrand(t):
+        return (t if t > 0 else alpha * t) ** 2 * math.exp(-t * t / 2)
+    parts = [integrate.quad(integrand, lo, hi)[0]
+             for lo, hi in ((-np.inf, 0), (0, np.inf))]
+    return sum(parts) / math.sqrt(2 * math.pi)
+
+
+def _leaky_on(alphas, *, visible: bool):
+    """A function of alpha must keep ``E[q_l]`` at every slope of ``alphas``; a value
+    (accepted by the exercise) is checked at alpha = 0.01 by the visible case only."""
+    def run(answer) -> Verdict:
+        if not callable(answer):
+            if not visible:
+                return True, "a value, not a function: nothing more to test"
+            ok, message = _checks.number_verdict(answer, 1 / _leaky_second_moment(0.01),
+                                                 rtol=1e-6)
+            return ok, message if ok else f"{message}; {_INIT_HINT}"
+        for alpha in alphas:
+            where = f"for alpha = {alpha}" if visible else "for one of these slopes"
+            try:
+                value = _checks._as_float(answer(alpha))
+            except Exception as exc:         # its message could show a hidden input
+                return False, f"the function raised {type(exc).__name__} {where}"
+            if not abs(value * _leaky_second_moment(alpha) - 1) < 1e-6:  # NaN fails
+                return False, f"not right {where}; {_INIT_HINT}"
+        return True, "the signal's expected scale is kept"
+    return _guard(run)
+
+
+_TANH_NET = ([[1.0, -2.0]], [0.5, 0.0], [[3.0], [1.0]], [0.0])
+
+
+def _tanh_as_sigmoid_on(xs: np.ndarray):
+    def run(answer) -> Verdict:
+        tanh_net = _mlp([1, 2, 1], "tanh", [np.array(p) for p in _TANH_NET])
+        try:
+            sig_net = _mlp([1, 2, 1], "sigmoid", _params(answer, 4))
+        except (TypeError, ValueError) as exc:
+            return False, f"the parameters do not fit a 1-2-1 network: {exc}"
+        x = xs[:, None]
+        gap = float(np.max(np.abs(sig_net.predict(x) - tanh_net.predict(x))))
+        if gap < 1e-9:                                               # NaN fails
+            return True, "the two networks compute the same function"
+        return False, ("the functions differ; remember the 2 inside sigma(2u) and the -1 "
+                       "outside, which the output layer must absorb")
+    return _guard(run)
+
+
+def _torch_limit(n: int, gain: float) -> float:
+    """Where the library's recursion of ``E[q_l]`` settles (ReLU, torch's default
+    initialisation, weights scaled by ``gain``): run it until the contraction factor
+    ``gain^2 / 6`` has shrunk the distance to the limit below 1e-13."""
+    from .. import initialisation as ini
+    depth = 10 + math.ceil(math.log(1e-13) / math.log(gain ** 2 / 6))
+    return float(ini.mean_field("relu", "torch", n, depth, gain=gain)[-1])
+
+
+def _torch_on(cases, *, visible: bool):
+    def run(answer) -> Verdict:
+        if not callable(answer):
+            return False, "the answer should be a function of n and gain"
+        for n, gain in cases:
+            where = (f"n = {n}, gain = {gain}" if visible
+                     else "one of these widths and gains")
+            try:
+                value = _checks._as_float(answer(n, gain))
+            except Exception as exc:         # its message could show a hidden input
+                return False, f"the function raised {type(exc).__name__} at {where}"
+            if not abs(value / _torch_limit(n, gain) - 1) < 1e-6:    # NaN fails
+                return False, f"not where the recursion settles for {where}"
+        return True, "the fixed point is right for every width and gain tried"
+    return _guard(run)
+
+
+_FAR = np.concatenate([np.linspace(-40, 40, 8001),
+                       np.random.default_rng(2027).uniform(-10, 10, 2000)])
+
+
 # ------------------------------------------------------------------ the registry
 
 _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
@@ -331,6 +518,30 @@ _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
 _DENSE = np.concatenate([np.linspace(-1, 1, 40001), [-1.0, -0.5, 0.0, 0.5, 1.0]])
 
 _EXERCISES = [
+    # chapter 1
+    Exercise("ex-perceptron-margin", "01_perceptron", "Computing the margin", "easy",
+             "gamma_answer", ("margin",), _guard(_number(_pc_margin, rtol=_BY_HAND)),
+             _pc_margin, goal="compute the margin of a separator on augmented points"),
+    Exercise("ex-perceptron-epoch", "01_perceptron", "One pass by hand", "medium",
+             "w_after_pass", ("one pass",), _guard(_pc_epoch),
+             goal="run the perceptron's update rule by hand"),
+    Exercise("ex-perceptron-lengths", "01_perceptron", "Orthogonal data of unequal lengths",
+             "hard", "lengths_answer", ("orthogonal data of unequal lengths",),
+             _guard(_pc_lengths),
+             goal="locate the two inequalities where Novikoff's bound loses",
+             needs_human="the explanation of the two factors (which step of the proof "
+                         "each one measures)"),
+    # chapter 2
+    Exercise("ex-xor-count", "02_xor", "Four points on a line", "easy", "n_collinear",
+             ("separable labellings of four collinear points",),
+             _guard(_number(_xor_collinear)), _xor_collinear,
+             goal="see why Cover's count needs general position"),
+    Exercise("ex-xor-farkas", "02_xor", "A certificate on the line", "medium", "lam_line",
+             ("Farkas certificate",), _guard(_xor_farkas),
+             goal="write a Farkas certificate of non-separability", kind="construction"),
+    Exercise("ex-xor-parity", "02_xor", "Parity of three bits", "hard", "parity_params",
+             ("parity network",), _guard(_xor_parity),
+             goal="build a two-layer ReLU network for parity", kind="construction"),
     # chapter 3
     Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "n_params",
              ("parameter count",), _guard(_number(_bp_count)), _bp_count,
@@ -394,6 +605,89 @@ _EXERCISES = [
              "hard", "unrolled_answer", ("unrolling with changing widths",),
              _guard(_space_widths),
              goal="count the cost of writing a residual network as a plain one"),
+    # chapter 8
+    Exercise("ex-init-leaky", "08_activations", "He's constant for leaky ReLU", "easy",
+             "he_constant", ("He's constant for leaky ReLU",),
+             _leaky_on((0.01, 0.2, 0.5), visible=True),
+             hidden=(HiddenCase("ReLU and the identity (the ends of the slopes)",
+                                _leaky_on((0.0, 1.0), visible=False)),
+                     HiddenCase("other slopes",
+                                _leaky_on((0.05, 0.3, 0.9), visible=False))),
+             goal="derive the variance-preserving weight scale for leaky ReLU"),
+    Exercise("ex-init-tanh-sigmoid", "08_activations",
+             "A sigmoid network for a tanh network", "medium", "sigmoid_params",
+             ("tanh to sigmoid",),
+             _tanh_as_sigmoid_on(np.linspace(-3, 3, 61)),
+             hidden=(HiddenCase("far from the origin and at random points",
+                                _tanh_as_sigmoid_on(_FAR)),),
+             goal="rewrite a tanh network as a sigmoid network", kind="construction"),
+    Exercise("ex-init-torch", "08_activations",
+             "Where torch's default initialisation settles", "hard", "torch_fixed_point",
+             ("fixed point of torch's default initialisation",),
+             _torch_on(((32, 1.0), (10, 2.0), (7, 0.5)), visible=True),
+             hidden=(HiddenCase("other widths and gains",
+                                _torch_on(((1, 1.0), (3, 1.5), (128, 0.1)), visible=False)),
+                     HiddenCase("gains close to the critical one",
+                                _torch_on(((64, 2.4), (1000, 2.3)), visible=False))),
+             goal="find where the signal recursion with biases settles",
+             hint="the bias adds a constant every layer",
+             needs_human="for which gains the recursion settles (the argument)",
+             kind="function"),
+]
+
+# ------------------------------------------------------------------ chapter 10
+
+
+def _gen_labellings() -> int:
+    from .. import separability
+    return separability.cover_count(9, 7)
+
+
+def _gen_rademacher() -> float:
+    from .. import generalisation
+    return generalisation.rademacher_linear_exact([[1.0, 0.0], [1.0, 1.0]], 2.0)
+
+
+def _gen_ntk() -> np.ndarray:
+    from .. import generalisation
+    return generalisation.arccos_ntk(np.eye(2))[0]
+
+
+def _gen_implicit() -> np.ndarray:
+    from .. import generalisation
+    return generalisation.implicit_bias_limit([[1.0, 1, 0], [0, 1, 1]], [2.0, 2],
+                                              [1.0, 0, 0])
+
+
+def _gen_array(expected: Callable[[], object], rtol: float, atol: float = 1e-9):
+    def check(answer) -> Verdict:
+        return _checks.array_verdict(answer, expected(), rtol=rtol, atol=atol)
+    return check
+
+
+_EXERCISES += [
+    Exercise("ex-gen-vc", "10_generalisation", "Nine points in seven dimensions", "easy",
+             "n_labellings", ("separable labellings of nine points in R^7",),
+             _guard(_number(_gen_labellings)), _gen_labellings,
+             goal="count the labellings halfspaces realise beyond the VC dimension",
+             hint="which labellings does Radon's theorem rule out, and are there others?"),
+    Exercise("ex-gen-rademacher", "10_generalisation",
+             "Rademacher complexity of two points at an angle", "medium", "rademacher_2",
+             ("Rademacher complexity of two points",),
+             _guard(_number(_gen_rademacher, rtol=2e-3)), _gen_rademacher,
+             goal="compute an empirical Rademacher complexity by enumerating signs",
+             hint="average ||s1 x1 + s2 x2|| over the four sign vectors, times B/n"),
+    Exercise("ex-gen-ntk", "10_generalisation", "The tangent kernel of orthogonal inputs",
+             "medium", "ntk_values", ("tangent kernel of orthogonal unit vectors",),
+             _guard(_gen_array(_gen_ntk, rtol=2e-3)), _gen_ntk,
+             goal="evaluate the arc-cosine tangent kernel",
+             hint="theta = 0 and theta = pi/2 in the arc-cosine kernels"),
+    Exercise("ex-gen-implicit", "10_generalisation", "Where gradient descent ends", "hard",
+             "w_limit", ("limit of gradient descent",),
+             _guard(_gen_array(_gen_implicit, rtol=1e-6)), _gen_implicit,
+             goal="find the implicit bias of gradient descent from a non-zero start",
+             hint="the limit solves Xw = y, and w - w0 is orthogonal to the null space "
+                  "of X"),
 ]
 
 #: label -> exercise, in book order.
