@@ -136,6 +136,8 @@ def test_random_feature_errors_match_pinv_and_primal_ridge():
     for j, p in enumerate(ps):
         F = [np.maximum(X @ W[:, :p], 0) / math.sqrt(p) for X in (Xtr, Xva, Xte)]
         coef = np.linalg.pinv(F[0], rcond=1e-6) @ ytr
+        sv = np.linalg.svd(F[0], compute_uv=False)     # min(n, p) of them, descending
+        assert res.sigma_min[0, j] == pytest.approx(sv[-1], rel=1e-6)
         assert res.test_minnorm[0, j] == pytest.approx(
             np.mean((F[2] @ coef - Xte @ beta) ** 2), rel=1e-6
         )
@@ -236,6 +238,19 @@ def test_symmetric_init_starts_at_zero():
         gen.ntk_init(3, 5, symmetric=True)
     with pytest.raises(TypeError, match="symmetric"):
         gen.ntk_init(3, 4, symmetric=1)
+
+
+def test_symmetric_init_kernel_is_that_of_half_the_width():
+    """Paired units (w, a), (w, -a) contribute equally to the tangent kernel, so the
+    kernel of the width-2m paired network is exactly that of its first m units: its
+    fluctuations are those of width m, not 2m (the reason chapter 10 measures the
+    kernel error with independent weights)."""
+    W, a = gen.ntk_init(3, 16, seed=4, symmetric=True)
+    X = np.random.default_rng(1).standard_normal((5, 3))
+    K_pair, K_half = gen.empirical_ntk(W, a, X), gen.empirical_ntk(W[:8], a[:8], X)
+    assert np.abs(K_pair - K_half).max() < 1e-14 * np.abs(K_half).max()
+    W_ind, a_ind = gen.ntk_init(3, 16, seed=4)
+    assert np.abs(gen.empirical_ntk(W_ind, a_ind, X) - K_half).max() > 1e-3
 
 
 def test_ntk_train_step_is_the_autograd_gradient():

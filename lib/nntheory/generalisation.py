@@ -215,8 +215,10 @@ def rademacher_linear_bound(X, B: float = 1.0) -> float:
 
 @dataclass
 class RandomFeatureErrors:
-    """Test and validation mean squared errors, indexed ``[seed, p]`` for the
-    minimum-norm fit and ``[seed, lambda, p]`` for ridge."""
+    r"""Test and validation mean squared errors, indexed ``[seed, p]`` for the
+    minimum-norm fit and ``[seed, lambda, p]`` for ridge; ``sigma_min[seed, p]`` is
+    the smallest of the ``min(n, p)`` largest singular values of the training
+    feature matrix :math:`\Phi` (its smallest non-trivial one)."""
 
     n_features: np.ndarray
     lambdas: np.ndarray
@@ -224,6 +226,7 @@ class RandomFeatureErrors:
     test_ridge: np.ndarray
     val_ridge: np.ndarray
     train_minnorm: np.ndarray
+    sigma_min: np.ndarray
 
 
 def random_feature_errors(
@@ -269,7 +272,7 @@ def random_feature_errors(
     n_test = check_int(n_test, "n_test", minimum=1)
     n_val = check_int(n_val, "n_val", minimum=1)
     shape = (len(seeds), len(ps))
-    test_mn, train_mn = np.empty(shape), np.empty(shape)
+    test_mn, train_mn, sigma_min = np.empty(shape), np.empty(shape), np.empty(shape)
     test_r, val_r = (
         np.empty((len(seeds), len(lams), len(ps))),
         np.empty((len(seeds), len(lams), len(ps))),
@@ -293,6 +296,7 @@ def random_feature_errors(
             qy = Q.T @ ytr
             Ktr, Kva, Kte = Ftr @ Ftr.T @ Q, Fva @ Ftr.T @ Q, Fte @ Ftr.T @ Q
             keep = e > _EIG_RTOL * e[-1]
+            sigma_min[i, j] = math.sqrt(max(e[n_train - min(n_train, int(p))], 0.0))
             c = np.where(keep, qy / np.where(keep, e, 1.0), 0.0)
             test_mn[i, j] = np.mean((Kte @ c - yte) ** 2)
             train_mn[i, j] = np.mean((Ktr @ c - ytr) ** 2)
@@ -300,7 +304,7 @@ def random_feature_errors(
                 c = qy / (np.maximum(e, 0.0) + lam)
                 test_r[i, k, j] = np.mean((Kte @ c - yte) ** 2)
                 val_r[i, k, j] = np.mean((Kva @ c - yva) ** 2)
-    return RandomFeatureErrors(ps, lams, test_mn, test_r, val_r, train_mn)
+    return RandomFeatureErrors(ps, lams, test_mn, test_r, val_r, train_mn, sigma_min)
 
 
 # ------------------------------------------------------------------------ implicit bias
@@ -339,7 +343,10 @@ def ntk_init(
 
     ``symmetric=True`` (``width`` even) draws half the units and repeats them with
     ``a`` negated, so that the network starts at ``f = 0`` (to round-off) while every
-    entry is still standard normal (the tangent kernel has the same limit).
+    entry is still standard normal (the tangent kernel has the same limit). At finite
+    width the paired network's tangent kernel is *exactly* that of the independent
+    width-``width // 2`` network of its first half, so its fluctuations are those of
+    half the width: to study the kernel at initialisation, use independent weights.
     """
     dim = check_int(dim, "dim", minimum=1)
     width = check_int(width, "width", minimum=1)

@@ -635,6 +635,129 @@ _EXERCISES = [
              kind="function"),
 ]
 
+# ------------------------------------------------------------------ chapter 9
+
+#: the data of chapter 9's first exercise (the notebook defines the same array)
+_OPT_X = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]])
+_OPT_MOMENTUM = 0.9
+
+
+def _opt_L() -> float:
+    from .. import optimisation as op
+    return float(np.linalg.eigvalsh(op.linear_mse_hessian(_OPT_X)).max())
+
+
+def _opt_threshold_expected() -> float:
+    """The heavy ball's stability limit 2(1 + beta)/L (roots of z^2 - (1 + beta - eta
+    lambda) z + beta inside the unit circle)."""
+    return 2 * (1 + _OPT_MOMENTUM) / _opt_L()
+
+
+def _opt_threshold(answer) -> Verdict:
+    value = _checks._as_float(answer)
+    ok, message = _checks.number_verdict(value, _opt_threshold_expected(), rtol=1e-3)
+    if ok:
+        return ok, message
+    if abs(value * _opt_L() / 2 - 1) < 1e-3:                 # NaN fails
+        return False, ("that is plain gradient descent's threshold: the momentum changes "
+                       "where a root of the heavy ball's iteration leaves the unit circle")
+    return False, (f"{message}; write the iteration on one eigen-direction of the Hessian "
+                   "(2/n) Z^T Z and find where a root of its characteristic polynomial "
+                   "reaches -1")
+
+
+def _adamax_on(cases, *, visible: bool):
+    """``adamax_step`` must follow ``torch.optim.Adamax`` for every
+    ``(lr, beta1, beta2, eps, scales, steps, zero_start)`` of ``cases``."""
+    def run(answer) -> Verdict:
+        if not callable(answer):
+            return False, ("expected a function adamax_step(p, g, m, u, t, lr, beta1, beta2, "
+                           "eps)")
+        import torch
+        gen = np.random.default_rng(11 if visible else 29)
+        for lr, b1, b2, eps, scales, steps, zero_start in cases:
+            where = "for some hyper-parameters" if visible else "in one of these cases"
+            scales = np.asarray(scales, dtype=float)
+            p0 = gen.normal(size=scales.size)
+            grads = gen.normal(size=(steps, scales.size)) * scales
+            grads[:zero_start, 0] = 0.0
+            pt = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
+            reference = torch.optim.Adamax([pt], lr=lr, betas=(b1, b2), eps=eps)
+            p, m, u = p0.copy(), np.zeros(scales.size), np.zeros(scales.size)
+            for t, g in enumerate(grads, start=1):
+                pt.grad = torch.tensor(g, dtype=torch.float64)
+                reference.step()
+                try:
+                    p, m, u = answer(p.copy(), g.copy(), m, u, t, lr, b1, b2, eps)
+                    far = float(np.max(np.abs(np.asarray(p, dtype=float)
+                                              - pt.detach().numpy())))
+                except Exception as exc:     # its message could show a hidden input
+                    return False, f"adamax_step raised {type(exc).__name__} {where}"
+                if not far <= 1e-12 * max(1.0, float(np.abs(p0).max())):   # NaN fails
+                    return False, (f"differs from torch at step {t} {where}: check where eps "
+                                   "goes and which moment is bias-corrected")
+        return True, "every step matches torch.optim.Adamax"
+    return _guard(run)
+
+
+def _adam_defeated(steps: int, core: str):
+    """``(p, C)`` must make Adam (beta1 = 0, beta2 = 0.99, alpha_t = 0.5/sqrt(t),
+    projection onto [-1, 1]) end with its last ``p`` iterates above 0.5 on average."""
+    def run(answer) -> Verdict:
+        try:
+            period, C = answer
+            period, C = int(period), float(C)
+        except (TypeError, ValueError):
+            return False, "expected a pair (p, C)"
+        if not (2 <= period <= 300 and answer[0] == period and math.isfinite(C)
+                and C > period - 1):
+            return False, "p must be a whole number in [2, 300] and C > p - 1"
+        from .. import optimisation as op
+        x = op.run_optimizer("adam", lambda t, x: op.reddi_gradient(t, C, period), [0.0],
+                             lr=0.5, steps=steps, lr_schedule=lambda t: 0.5 / math.sqrt(t),
+                             project=op.project_interval(-1.0, 1.0), betas=(0.0, 0.99),
+                             core=core)
+        if x[-period:].mean() > 0.5:
+            return True, "Adam ends near the worst point"
+        return False, ("Adam still finds -1: make the period long compared with "
+                       "1/(1 - beta2), and C only a little above p - 1")
+    return _guard(run)
+
+
+_EXERCISES += [
+    Exercise("ex-opt-threshold", "09_optimisers", "The stability threshold with momentum",
+             "easy", "hb_threshold", ("heavy-ball stability threshold",),
+             _guard(_opt_threshold), _opt_threshold_expected,
+             goal="find the learning rate at which the heavy ball becomes unstable",
+             hint="one eigen-direction at a time: a 2x2 linear recursion"),
+    Exercise("ex-opt-adamax", "09_optimisers", "One Adamax step, as torch takes it", "medium",
+             "adamax_step", ("Adamax step",),
+             _adamax_on(((1e-2, 0.9, 0.999, 1e-8, (1.0, 1e-3, 10.0), 20, 0),
+                         (0.1, 0.5, 0.6, 0.3, (1.0, 1.0, 1.0), 20, 0),
+                         (0.05, 0.0, 0.9, 1e-3, (1.0, 1e-3, 10.0), 20, 0)), visible=True),
+             hidden=(HiddenCase("a coordinate whose gradient is zero for the first steps",
+                                _adamax_on(((1e-2, 0.9, 0.999, 1e-8, (1.0, 2.0), 30, 5),
+                                            (0.1, 0.8, 0.5, 0.5, (1.0, 2.0), 30, 3)),
+                                           visible=False)),
+                     HiddenCase("a long run with gradients of very different sizes",
+                                _adamax_on(((3e-3, 0.95, 0.99, 1e-6,
+                                             (1e-6, 1.0, 1e4, 0.1), 200, 0),),
+                                           visible=False))),
+             goal="implement an optimiser's update exactly as torch.optim computes it",
+             hint="torch's documentation of Adamax writes out its algorithm",
+             kind="function"),
+    Exercise("ex-opt-defeat", "09_optimisers", "Defeat beta2 = 0.99", "hard", "defeat",
+             ("defeat beta2 = 0.99",), _adam_defeated(4000, "numpy"),
+             hidden=(HiddenCase("still defeated after twice as many steps",
+                                _adam_defeated(8000, "numpy")),
+                     HiddenCase("the same in the torch core (torch.optim.Adam)",
+                                _adam_defeated(4000, "torch"))),
+             goal="build a problem on which Adam with a given beta2 does not converge",
+             needs_human="the explanation why the small gradients win",
+             kind="construction"),
+]
+
+
 # ------------------------------------------------------------------ chapter 10
 
 
