@@ -26,6 +26,7 @@ __all__ = [
     "errors",
     "CORES",
     "train_width",
+    "train_ensemble",
     "width_sweep",
     "loglog_slope",
 ]
@@ -139,11 +140,47 @@ def train_width(f: Callable, width: int, *, core="numpy", activation: str = "rel
     return model
 
 
+def train_ensemble(f: Callable, width: int, seeds: Sequence[int], *, core="numpy",
+                   activation: str = "relu", epochs: int = 3000, lr: float = 1e-2,
+                   n_train: int = 256, init: str = "he", optimizer: str = "adam"):
+    """:func:`train_width` for every seed in ``seeds`` at once; return the trained
+    ``Ensemble`` (member ``j`` equals ``train_width(f, width, seed=seeds[j], ...)``
+    to float64 round-off).
+
+    A member whose training diverges raises the
+    :class:`~nntheory.common.DivergenceError` that :func:`train_width` would raise
+    for it (the first such member in ``seeds`` order).
+    """
+    validation.check_callable(f, "f")
+    width = validation.check_int(width, "width", minimum=1)
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    n_train = validation.check_int(n_train, "n_train", minimum=2)
+    epochs = validation.check_int(epochs, "epochs", minimum=0)
+    lr = validation.check_positive(lr, "lr")
+    module = _core(core)
+    X = grid(n_train)
+    y = _values(f(X), "f(x)", n_train).reshape(-1, 1)
+    ensemble = module.Ensemble([1, width, 1], activation, init=init, seeds=seeds)
+    histories = module.fit_ensemble(ensemble, X, y, optimizer=optimizer, lr=lr,
+                                    epochs=epochs)
+    for h in histories:
+        if h.diverged is not None:
+            raise h.diverged
+    return ensemble
+
+
 def width_sweep(f: Callable, widths: Sequence[int], seeds: Sequence[int] = (0, 1), *,
                 progress: bool | None = None, **train_options) -> np.ndarray:
     """Sup errors of trained networks, shape ``(len(widths), len(seeds))``.
 
     ``train_options`` go to :func:`train_width` (``core``, ``epochs``, ``lr``, ...).
+    The networks of one width are trained together as one ensemble
+    (:func:`train_ensemble`); entry ``[i, j]`` equals the sup error (:func:`errors`)
+    of ``train_width(f, widths[i], seed=seeds[j], **train_options)`` to round-off.
     """
     validation.check_callable(f, "f")
     if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
@@ -157,15 +194,24 @@ def width_sweep(f: Callable, widths: Sequence[int], seeds: Sequence[int] = (0, 1
     if not seeds:
         raise ValueError("seeds must be non-empty")
     show = show_progress() if progress is None else validation.check_flag(progress, "progress")
-    jobs = [(i, j) for i in range(len(widths)) for j in range(len(seeds))]
+    jobs = range(len(widths))
     if show:
         from tqdm.auto import tqdm
 
         jobs = tqdm(jobs, desc="training", leave=False)
+    x = grid()
+    target = _values(f(x), "f(x)", x.shape[0])
     out = np.empty((len(widths), len(seeds)))
-    for i, j in jobs:
-        model = train_width(f, widths[i], seed=seeds[j], **train_options)
-        out[i, j] = errors(model, f)[0]
+    for i in jobs:
+        if len(seeds) == 1:  # one network: fit is the cheaper loop
+            model = train_width(f, widths[i], seed=seeds[0], **train_options)
+            out[i, 0] = errors(model, f)[0]
+            continue
+        ensemble = train_ensemble(f, widths[i], seeds, **train_options)
+        pred = ensemble.predict(x)
+        for j in range(len(seeds)):
+            diff = _values(pred[j], "model.predict(x)", x.shape[0]) - target
+            out[i, j] = float(np.max(np.abs(diff)))
     return out
 
 

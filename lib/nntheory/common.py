@@ -79,6 +79,10 @@ __all__ = [
     "divergence_message",
     "build_optimizer",
     "epoch_range",
+    "check_ensemble_seeds",
+    "check_member_seeds",
+    "ensemble_minibatches",
+    "EnsembleDivergenceCheck",
 ]
 
 #: Activation names understood by both cores (hidden layers; the output layer is linear).
@@ -637,6 +641,11 @@ class History:
     optimizer: str = "sgd"
     lr: float = 0.0
     batch_size: int | None = None
+    #: ``None`` for a run that finished; for an ensemble member that diverged, the
+    #: :class:`DivergenceError` a separate ``fit`` would have raised (same ``epoch``,
+    #: ``step``, ``loss``, ``limit`` and message; its ``history`` is this History).
+    #: ``fit`` itself never sets it: it raises instead.
+    diverged: DivergenceError | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -644,3 +653,100 @@ class History:
     @property
     def final_loss(self) -> float:
         return self.loss[-1]
+
+
+# --------------------------------------------------------------------------- ensembles
+
+def check_ensemble_seeds(seeds: object, argument: str = "seeds") -> tuple[int, ...]:
+    """An ensemble's member seeds: a non-empty sequence of integers ``>= 0``.
+
+    One member per entry (repeats are allowed: two members with the same seed
+    start equal). ``None`` entries are refused: an ensemble member must start
+    from a reproducible network.
+    """
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
+        seeds = seeds.tolist()
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError(f"{argument} must be a sequence of integer seeds, one per member; "
+                        f"got {type(seeds).__name__}")
+    if len(seeds) == 0:
+        raise ValueError(f"{argument} must hold at least one seed (one per member)")
+    return tuple(check_seed(s, f"{argument}[{i}]", allow_none=False)
+                 for i, s in enumerate(seeds))
+
+
+def check_member_seeds(seeds: object, n_models: int) -> tuple[int | None, ...]:
+    """``fit_ensemble``'s ``seeds`` (the mini-batch order of each member).
+
+    ``None`` (every member draws as ``fit(..., seed=None)`` would) or a sequence
+    of ``n_models`` entries, each ``None`` or an integer ``>= 0``.
+    """
+    if seeds is None:
+        return (None,) * n_models
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
+        seeds = seeds.tolist()
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError("seeds must be None or a sequence of seeds, one per member; "
+                        f"got {type(seeds).__name__}")
+    if len(seeds) != n_models:
+        raise ValueError(f"seeds must hold one seed per member ({n_models}); "
+                         f"got {len(seeds)}")
+    return tuple(check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds))
+
+
+def ensemble_minibatches(n_samples: int, batch_size: int | None,
+                         rngs: Sequence[np.random.Generator]
+                         ) -> Iterator[np.ndarray | None]:
+    """One epoch's batches of every member: ``None`` (full batch) or an index array
+    of shape ``(n_models, batch)`` whose row ``k`` is the batch that
+    :func:`minibatches` draws from ``rngs[k]`` (one permutation per member, drawn
+    in member order), so member ``k`` sees exactly the batches of a separate
+    ``fit`` with that member's seed."""
+    if batch_size is None or batch_size >= n_samples:
+        yield None
+        return
+    perms = np.stack([rng.permutation(n_samples) for rng in rngs])
+    for start in range(0, n_samples, batch_size):
+        yield perms[:, start:start + batch_size]
+
+
+class EnsembleDivergenceCheck:
+    """The divergence rule of ``fit`` applied to each member of an ensemble.
+
+    ``accept(values, epoch)`` takes the members' losses (shape ``(n_models,)``)
+    at their current parameters and returns a boolean mask of the members
+    rejected now: each gets, in ``histories[k].diverged``, the
+    :class:`DivergenceError` a separate ``fit`` would have raised, and is marked
+    inactive (the caller puts back its saved parameters and freezes it there).
+    Members already inactive are ignored. Limits are set per member at its
+    first loss, as :func:`divergence_limit` sets them.
+    """
+
+    def __init__(self, n_models: int, lr: float, histories: Sequence[History]):
+        self.lr = lr
+        self.histories = histories
+        self.limit = np.full(n_models, np.inf)
+        self.has_limit = np.zeros(n_models, dtype=bool)
+        self.active = np.ones(n_models, dtype=bool)
+        self.steps = 0
+
+    def accept(self, values: np.ndarray, epoch: int) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        if self.steps == 0:  # limits are set at the first loss (a finite one)
+            new = ~self.has_limit & np.isfinite(values)
+            self.limit[new] = DIVERGENCE_FACTOR * np.maximum(values[new], DIVERGENCE_FLOOR)
+            self.has_limit |= new
+            bad = self.active & ~(self.has_limit & (values <= self.limit))
+        else:  # every active member has its limit by now
+            bad = ~(values <= self.limit)  # True for NaN
+            bad &= self.active
+        if bad.any():
+            for k in np.flatnonzero(bad):
+                loss = float(values[k])
+                limit = float(self.limit[k]) if self.has_limit[k] else None
+                self.histories[k].diverged = DivergenceError(
+                    divergence_message(epoch, loss, self.lr, step=self.steps, limit=limit),
+                    epoch=epoch, step=self.steps, loss=loss, limit=limit,
+                    history=self.histories[k])
+            self.active &= ~bad
+        return bad

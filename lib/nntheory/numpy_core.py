@@ -57,6 +57,8 @@ __all__ = [
     "AdamW",
     "make_optimizer",
     "fit",
+    "Ensemble",
+    "fit_ensemble",
     "DivergenceError",
     "History",
 ]
@@ -878,3 +880,9 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
         # the parameters fit returns must pass the same check (eval network: no dropout)
         check.accept(_eval_loss(model, X, y, loss), args.epochs)
     return history
+
+
+# --------------------------------------------------------------------------- ensembles
+# K networks of one shape trained at once (see nntheory._ensemble_numpy); imported last
+# because that module builds on the definitions above.
+from ._ensemble_numpy import Ensemble, fit_ensemble  # noqa: E402

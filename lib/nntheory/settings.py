@@ -39,6 +39,9 @@ def is_full_scale() -> bool:
 
 
 def _parent_is_batch_tool() -> bool:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # a pytest-xdist worker (``python -c ...``) and everything it starts
+        return True
     try:
         import psutil
 

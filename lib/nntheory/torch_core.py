@@ -48,6 +48,8 @@ __all__ = [
     "AdamW",
     "make_optimizer",
     "fit",
+    "Ensemble",
+    "fit_ensemble",
     "default_device",
     "DivergenceError",
     "History",
@@ -449,3 +451,9 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
     with torch.no_grad():  # the parameters fit returns pass the same check
         check.accept(float(_loss(loss, model._forward(Xt), yt).item()), args.epochs)
     return history
+
+
+# --------------------------------------------------------------------------- ensembles
+# K networks of one shape trained at once (see nntheory._ensemble_torch); imported last
+# because that module builds on the definitions above.
+from ._ensemble_torch import Ensemble, fit_ensemble  # noqa: E402

@@ -1,0 +1,392 @@
+"""Ensembles: K networks trained at once equal K separate fits, in both cores.
+
+Tolerance. Member ``i`` of ``fit_ensemble`` evaluates the same float64 expressions
+as a separate ``fit`` of ``MLP(..., seed=seeds[i])`` with ``seed=fit_seeds[i]``,
+except that some sums are taken in another order (a batched ``einsum`` instead of
+``vdot`` for the MSE value, batched products in torch), so the two differ by a
+few ulps per operation. Over the 12-25 steps of these tests, on networks of at
+most 6 units per layer, that stays below 1e-13 relative (measured: at most
+4e-15); we allow 1e-10, relative to the largest loss / parameter entry. A real
+mistake (a member seeing another member's batch, a shared optimiser state, a
+missing skip term) changes the curves at order 1e-3 or more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_problem
+
+from nntheory import common
+from nntheory import numpy_core as nc
+from nntheory import torch_core as tc
+
+RTOL = 1e-10
+CORES = [pytest.param(nc, id="numpy"), pytest.param(tc, id="torch")]
+KW = {nc: {}, tc: {"device": "cpu"}}
+
+OPTIMIZERS = [
+    ("sgd", 0.05, {}),
+    ("sgd", 0.05, {"momentum": 0.9, "nesterov": True, "weight_decay": 1e-2}),
+    ("sgd", 0.05, {"momentum": 0.5, "dampening": 0.3}),
+    ("adagrad", 0.05, {"lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    ("rmsprop", 0.01, {"momentum": 0.5, "centered": True, "weight_decay": 1e-3}),
+    ("adam", 0.01, {"amsgrad": True, "weight_decay": 1e-3}),
+    ("adam", 0.01, {}),
+    ("adamw", 0.01, {"weight_decay": 0.1}),
+]
+
+
+def rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b))) / max(float(np.max(np.abs(b))), 1e-300)
+
+
+def separate(core, sizes, activation, skip, seeds, fit_seeds, X, y, **fit_kw):
+    """Each member trained alone: (histories, final parameters, errors raised)."""
+    out = []
+    for s, fs in zip(seeds, fit_seeds, strict=True):
+        model = core.MLP(sizes, activation, skip=skip, seed=s, **KW[core])
+        try:
+            h, err = core.fit(model, X, y, seed=fs, **fit_kw), None
+        except common.DivergenceError as exc:
+            h, err = exc.history, exc
+        out.append((h, model.get_parameters(), err))
+    return out
+
+
+def assert_equal_runs(core, sizes, activation, skip, X, y, seeds=(3, 4, 5),
+                      fit_seeds=(7, 8, 9), **fit_kw):
+    ens = core.Ensemble(sizes, activation, skip=skip, seeds=seeds, **KW[core])
+    hists = core.fit_ensemble(ens, X, y, seeds=fit_seeds, **fit_kw)
+    assert len(hists) == len(seeds)
+    for i, (h, params, err) in enumerate(
+            separate(core, sizes, activation, skip, seeds, fit_seeds, X, y, **fit_kw)):
+        assert len(hists[i].loss) == len(h.loss)
+        assert rel(hists[i].loss, h.loss) <= RTOL
+        scale = max(float(np.max(np.abs(p))) for p in params)
+        for a, b in zip(ens.get_parameters(i), params, strict=True):
+            assert float(np.max(np.abs(a - b))) <= RTOL * scale
+        assert (hists[i].diverged is None) == (err is None)
+    return ens, hists
+
+
+# ----------------------------------------------------------------------------- start
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("init", common.INITS)
+def test_members_start_as_mlps_and_forward_matches(core, init):
+    sizes, seeds = [2, 5, 5, 3], [0, 11, 0, 7]
+    ens = core.Ensemble(sizes, "tanh", skip=True, init=init, seeds=seeds, **KW[core])
+    assert ens.n_models == 4
+    X = np.random.default_rng(1).normal(size=(9, 2))
+    out = ens.predict(X)
+    assert out.shape == (4, 9, 3)
+    fwd = ens.forward(X)
+    assert tuple(fwd.shape) == (4, 9, 3)
+    for i, s in enumerate(seeds):
+        mlp = core.MLP(sizes, "tanh", skip=True, init=init, seed=s, **KW[core])
+        for a, b in zip(ens.get_parameters(i), mlp.get_parameters(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert rel(out[i], mlp.predict(X)) <= 1e-13
+    np.testing.assert_array_equal(out[0], out[2])  # same seed, same member
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_member_is_an_independent_copy_and_set_parameters(core):
+    ens = core.Ensemble([1, 4, 1], seeds=[1, 2], **KW[core])
+    m = ens.member(1)
+    assert isinstance(m, core.MLP)
+    before = ens.get_parameters(1)
+    m.set_parameters([p + 1.0 for p in m.get_parameters()])
+    for a, b in zip(ens.get_parameters(1), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    new = [p * 2.0 for p in before]
+    ens.set_parameters(1, new)
+    for a, b in zip(ens.get_parameters(1), new, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(ens.get_parameters(0), core.MLP([1, 4, 1], seed=1).get_parameters(),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)  # the other member untouched
+
+
+# ----------------------------------------------------------------------------- equality
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("batch_size", [None, 4], ids=["full", "mini"])
+@pytest.mark.parametrize("optimizer,lr,options", OPTIMIZERS,
+                         ids=[f"{o}{i}" for i, (o, _, _) in enumerate(OPTIMIZERS)])
+def test_every_optimizer_equals_separate_fits(core, batch_size, optimizer, lr, options):
+    X, y = make_problem("mse", [2, 1], n=11)
+    assert_equal_runs(core, [2, 5, 5, 1], "tanh", True, X, y, loss="mse",
+                      optimizer=optimizer, lr=lr, epochs=12 if batch_size is None else 4,
+                      batch_size=batch_size, **options)
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("activation", common.ACTIVATIONS)
+def test_every_activation_equals_separate_fits(core, activation):
+    X, y = make_problem("mse", [2, 1], n=10)
+    assert_equal_runs(core, [2, 4, 4, 1], activation, activation != "square", X, y,
+                      loss="mse", optimizer="adam", lr=0.01, epochs=3, batch_size=4)
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("loss", common.LOSSES)
+@pytest.mark.parametrize("skip", [False, True])
+@pytest.mark.parametrize("batch_size", [None, 3], ids=["full", "mini"])
+def test_every_loss_equals_separate_fits(core, loss, skip, batch_size):
+    n_out = 3 if loss == "cross_entropy" else 2
+    sizes = [3, 4, 4, n_out]
+    X, y = make_problem(loss, sizes, n=10)
+    assert_equal_runs(core, sizes, "relu", skip, X, y, loss=loss, optimizer="sgd",
+                      lr=0.1, momentum=0.9, epochs=12 if batch_size is None else 3,
+                      batch_size=batch_size)
+
+
+def test_reference_problem_members_bitwise_in_numpy():
+    # the NumPy ensemble evaluates a separate fit's products member by member: on
+    # the book's 1 -> w -> 1 problems the parameters agree exactly, not just to 1e-10
+    X = np.linspace(-1, 1, 64)[:, None]
+    y = np.sin(np.pi * X)
+    ens = nc.Ensemble([1, 16, 1], seeds=[0, 1, 2])
+    nc.fit_ensemble(ens, X, y, optimizer="adam", lr=0.01, epochs=30)
+    for i in range(3):
+        m = nc.MLP([1, 16, 1], seed=i)
+        nc.fit(m, X, y, optimizer="adam", lr=0.01, epochs=30)
+        for a, b in zip(ens.get_parameters(i), m.get_parameters(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_numpy_ensemble_equals_torch_ensemble():
+    X, y = make_problem("bce", [2, 1], n=12)
+    runs = []
+    for core in (nc, tc):
+        ens = core.Ensemble([2, 6, 6, 1], "gelu", skip=True, seeds=[0, 1, 2, 3], **KW[core])
+        hists = core.fit_ensemble(ens, X, y, loss="bce", optimizer="rmsprop", lr=0.01,
+                                  epochs=6, batch_size=5, seeds=[4, 5, 6, 7])
+        runs.append((hists, [ens.get_parameters(i) for i in range(4)]))
+    (hn, pn), (ht, pt) = runs
+    for i in range(4):
+        assert rel(hn[i].loss, ht[i].loss) <= RTOL
+        for a, b in zip(pn[i], pt[i], strict=True):
+            assert rel(a, b) <= RTOL
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_seeds_none_is_full_batch_deterministic_and_single_member(core):
+    X, y = make_problem("mse", [1, 1], n=8)
+    ens = core.Ensemble([1, 3, 1], seeds=[5], **KW[core])
+    (h,) = core.fit_ensemble(ens, X, y, lr=0.05, epochs=5)
+    m = core.MLP([1, 3, 1], seed=5, **KW[core])
+    assert rel(h.loss, core.fit(m, X, y, lr=0.05, epochs=5).loss) <= RTOL
+    assert h.optimizer == "sgd" and h.lr == 0.05 and h.batch_size is None
+
+
+# ----------------------------------------------------------------------------- divergence
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("batch_size", [None, 5], ids=["full", "mini"])
+def test_a_diverging_member_is_frozen_and_reported_alone(core, batch_size):
+    # member 1 starts from weights scaled by 10: at lr 0.1 its loss runs away (to the
+    # limit 1e10 x first loss, or to inf/NaN), the others train normally
+    X, y = make_problem("mse", [2, 1], n=10)
+    sizes, seeds, fit_seeds = [2, 6, 1], (0, 1, 2), (3, 4, 5)
+    ens = core.Ensemble(sizes, seeds=seeds, **KW[core])
+    big = [10.0 * p for p in ens.get_parameters(1)]
+    ens.set_parameters(1, big)
+    kw = dict(loss="mse", optimizer="sgd", lr=0.1, epochs=40, batch_size=batch_size)
+    hists = core.fit_ensemble(ens, X, y, seeds=fit_seeds, **kw)
+    for i, s in enumerate(seeds):
+        model = core.MLP(sizes, seed=s, **KW[core])
+        if i == 1:
+            model.set_parameters(big)
+            with pytest.raises(common.DivergenceError) as info:
+                core.fit(model, X, y, seed=fit_seeds[i], **kw)
+            err, got = info.value, hists[i].diverged
+            assert isinstance(got, common.DivergenceError)
+            assert (got.epoch, got.step) == (err.epoch, err.step)
+            assert got.history is hists[i]
+            assert str(got) .split(":")[0] == str(err).split(":")[0]
+            assert rel(hists[i].loss, err.history.loss) <= RTOL
+            assert len(hists[i].loss) == err.epoch < kw["epochs"]
+        else:
+            h = core.fit(model, X, y, seed=fit_seeds[i], **kw)
+            assert hists[i].diverged is None
+            assert rel(hists[i].loss, h.loss) <= RTOL
+            assert len(hists[i].loss) == kw["epochs"]
+        for a, b in zip(ens.get_parameters(i), model.get_parameters(), strict=True):
+            assert np.all(np.isfinite(a))
+            assert float(np.max(np.abs(a - b))) <= RTOL * max(1.0, float(np.max(np.abs(b))))
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_all_members_diverging_stops_early(core):
+    X, y = make_problem("mse", [2, 1], n=10)
+    ens = core.Ensemble([2, 6, 1], seeds=[0, 1], **KW[core])
+    for i in range(2):
+        ens.set_parameters(i, [30.0 * p for p in ens.get_parameters(i)])
+    hists = core.fit_ensemble(ens, X, y, lr=0.5, epochs=1000)
+    assert all(h.diverged is not None and len(h.loss) < 1000 for h in hists)
+    assert all(np.all(np.isfinite(p)) for i in range(2) for p in ens.get_parameters(i))
+
+
+# ----------------------------------------------------------------------------- bad input
+
+BAD_ENSEMBLES = [
+    (dict(seeds=None), TypeError, "seeds"),
+    (dict(seeds=[]), ValueError, "seeds"),
+    (dict(seeds=3), TypeError, "seeds"),
+    (dict(seeds="01"), TypeError, "seeds"),
+    (dict(seeds=[0, -1]), ValueError, r"seeds\[1\]"),
+    (dict(seeds=[0, None]), TypeError, r"seeds\[1\]"),
+    (dict(seeds=[0, 1.5]), TypeError, r"seeds\[1\]"),
+    (dict(seeds=[0], dropout=0.5), ValueError, "dropout"),
+    (dict(seeds=[0], dropout=1.5), ValueError, "dropout"),
+    (dict(seeds=[0], skip=1), TypeError, "skip"),
+    (dict(seeds=[0], init="bad"), ValueError, "init"),
+    (dict(seeds=[0], activation="bad"), ValueError, "activation"),
+    (dict(seeds=[0], sizes=[1]), ValueError, "sizes"),
+]
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("kwargs,exc,match", BAD_ENSEMBLES)
+def test_bad_ensembles_are_named_errors(core, kwargs, exc, match):
+    kwargs = {"sizes": [1, 3, 1], **kwargs}
+    with pytest.raises(exc, match=match):
+        core.Ensemble(**kwargs)
+
+
+def _fit_call(core, **override):
+    ens = core.Ensemble([1, 3, 1], seeds=[0, 1], **KW[core])
+    X, y = np.linspace(-1, 1, 6), np.zeros(6)
+    kw = dict(lr=0.1, epochs=2)
+    kw.update(override)
+    X = kw.pop("X", X)
+    ens = kw.pop("ensemble", ens)
+    return core.fit_ensemble(ens, X, y, **kw)
+
+
+BAD_FITS = [
+    (dict(ensemble="nope"), TypeError, "ensemble"),
+    (dict(seeds=[0]), ValueError, "seeds"),
+    (dict(seeds=[0, -2]), ValueError, r"seeds\[1\]"),
+    (dict(seeds=5), TypeError, "seeds"),
+    (dict(lr=-1.0), ValueError, "lr"),
+    (dict(epochs=0), ValueError, "epochs"),
+    (dict(batch_size=0), ValueError, "batch_size"),
+    (dict(loss="nope"), ValueError, "loss"),
+    (dict(optimizer="nope"), ValueError, "optimizer"),
+    (dict(momentum=0.9, optimizer="adam"), TypeError, "momentum"),
+    (dict(X=np.full(6, np.nan)), ValueError, "X"),
+    (dict(X=np.zeros((6, 2))), ValueError, "X"),
+    (dict(progress="yes"), TypeError, "progress"),
+]
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("override,exc,match", BAD_FITS)
+def test_bad_fit_ensemble_arguments_are_named_errors(core, override, exc, match):
+    with pytest.raises(exc, match=match):
+        _fit_call(core, **override)
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_bad_member_indices_and_parameters(core):
+    ens = core.Ensemble([1, 3, 1], seeds=[0, 1], **KW[core])
+    for bad, exc in ((2, ValueError), (-1, ValueError), (1.0, TypeError), ("0", TypeError)):
+        with pytest.raises(exc, match="i"):
+            ens.get_parameters(bad)
+        with pytest.raises(exc, match="i"):
+            ens.member(bad)
+    with pytest.raises(ValueError, match="params"):
+        ens.set_parameters(0, [np.zeros((1, 3))])
+    with pytest.raises(ValueError, match="NaN"):
+        ens.set_parameters(0, [np.full((1, 3), np.nan), np.zeros(3), np.zeros((3, 1)),
+                               np.zeros(1)])
+    with pytest.raises(ValueError, match="X"):
+        ens.forward(np.zeros((4, 2)))
+
+
+def test_same_messages_in_both_cores():
+    for kwargs, _, _ in BAD_ENSEMBLES:
+        kwargs = {"sizes": [1, 3, 1], **kwargs}
+        msgs = []
+        for core in (nc, tc):
+            with pytest.raises((TypeError, ValueError)) as info:
+                core.Ensemble(**kwargs)
+            msgs.append((type(info.value), str(info.value)))
+        assert msgs[0] == msgs[1]
+    for override, _, _ in BAD_FITS:
+        msgs = []
+        for core in (nc, tc):
+            with pytest.raises((TypeError, ValueError)) as info:
+                _fit_call(core, **override)
+            msgs.append((type(info.value), str(info.value).replace("torch_core", "CORE")
+                         .replace("numpy_core", "CORE")))
+        assert msgs[0] == msgs[1]
+
+
+def test_torch_ensemble_dtype_and_device_checked():
+    with pytest.raises(TypeError, match="dtype"):
+        tc.Ensemble([1, 2, 1], seeds=[0], dtype=torch.int64)
+    with pytest.raises(ValueError, match="device"):
+        tc.Ensemble([1, 2, 1], seeds=[0], device="nonsense")
+
+
+# ----------------------------------------------------------------------------- chunks
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("batch_size", [None, 4], ids=["full", "mini"])
+def test_numpy_chunks_and_threads_do_not_change_the_result(monkeypatch, threads,
+                                                           batch_size):
+    # a tiny chunk budget splits 5 members into chunks of one (the reference
+    # problem's case); with 2 threads the chunks run concurrently. Each chunk writes
+    # only its own members' slices, so the numbers are bitwise those of one chunk.
+    from nntheory import _ensemble_numpy
+
+    X, y = make_problem("mse", [2, 1], n=12)
+    kw = dict(loss="mse", optimizer="adam", lr=0.01, epochs=5, batch_size=batch_size,
+              seeds=range(5))
+    whole = nc.Ensemble([2, 6, 6, 1], "tanh", skip=True, seeds=range(5))
+    h_whole = nc.fit_ensemble(whole, X, y, **kw)
+    monkeypatch.setattr(_ensemble_numpy, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(_ensemble_numpy, "_THREADS", threads)
+    split = nc.Ensemble([2, 6, 6, 1], "tanh", skip=True, seeds=range(5))
+    h_split = nc.fit_ensemble(split, X, y, **kw)
+    for i in range(5):
+        assert h_split[i].loss == h_whole[i].loss
+        for a, b in zip(split.get_parameters(i), whole.get_parameters(i), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_torch_thread_setting_is_restored():
+    before = torch.get_num_threads()
+    X, y = make_problem("mse", [1, 1], n=8)
+    ens = tc.Ensemble([1, 3, 1], seeds=[0, 1], device="cpu")
+    tc.fit_ensemble(ens, X, y, lr=0.05, epochs=2)
+    assert torch.get_num_threads() == before
+
+
+def test_numpy_divergence_in_chunks_matches_one_chunk(monkeypatch):
+    from nntheory import _ensemble_numpy
+
+    X, y = make_problem("mse", [2, 1], n=10)
+
+    def run():
+        ens = nc.Ensemble([2, 6, 1], seeds=(0, 1, 2))
+        ens.set_parameters(1, [10.0 * p for p in ens.get_parameters(1)])
+        hists = nc.fit_ensemble(ens, X, y, lr=0.1, epochs=20, batch_size=5,
+                                seeds=(3, 4, 5))
+        return hists, [ens.get_parameters(i) for i in range(3)]
+
+    h1, p1 = run()
+    monkeypatch.setattr(_ensemble_numpy, "_CHUNK_BYTES", 1)
+    h2, p2 = run()
+    assert [h.diverged is not None for h in h2] == [False, True, False]
+    for i in range(3):
+        assert h1[i].loss == h2[i].loss
+        for a, b in zip(p1[i], p2[i], strict=True):
+            np.testing.assert_array_equal(a, b)
