@@ -167,6 +167,107 @@ def test_perceptron_cycles_inside_a_bounded_lattice():
     lattice_points = int(np.sum(np.linalg.norm(grid, axis=1) <= r))
     assert run.cycle_start_epoch + run.cycle_length <= lattice_points
 
+def test_novikoff_attained_with_a_bias():
+    """The augmented statement is attained too: the 2d points +-e_i labelled by their
+    sign, with a bias, have (R/gamma*)^2 = 2 / (1/d) = 2d, and the worst order makes
+    exactly 2d mistakes (d = 1: the points +-1 of the line, 2 mistakes in both orders)."""
+    for d in (1, 2, 3):
+        P, labels = np.vstack([np.eye(d), -np.eye(d)]), np.r_[np.ones(d), -np.ones(d)]
+        bound = perceptron.novikoff_bound(P, labels)
+        assert abs(bound - 2 * d) <= 4 * np.finfo(float).eps * 2 * d
+        counts = [perceptron.train_perceptron(P, labels, order=list(o)).mistakes
+                  for o in itertools.permutations(range(2 * d))]
+        assert max(counts) == 2 * d
+        assert d > 1 or counts == [2, 2]
+
+
+def test_a_new_order_in_every_pass():
+    """order may be a function of the pass: it is called once per pass, its orders are
+    used, and Novikoff's bound holds for such runs too; no cycle test is made."""
+    X, y, *_ = datasets.linearly_separable(100, 4, margin=0.03, bias=0.2, seed=3)
+    bound = perceptron.novikoff_bound(X, y)
+    calls = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+
+        def order(epoch, rng=rng):
+            calls.append(epoch)
+            return rng.permutation(len(X))
+
+        run = perceptron.train_perceptron(X, y, order=order)
+        assert run.converged and run.mistakes <= bound and not run.cycled
+        assert calls[-run.epochs:] == list(range(1, run.epochs + 1))
+    # a fixed order given as a function is the same run as the order itself
+    fixed = np.random.default_rng(9).permutation(len(X))
+    a = perceptron.train_perceptron(X, y, order=fixed)
+    b = perceptron.train_perceptron(X, y, order=lambda epoch: fixed)
+    assert a.mistake_indices == b.mistake_indices and np.array_equal(a.w, b.w)
+
+
+@pytest.mark.parametrize("bad", [lambda e: [0, 1, 2], lambda e: [0.0, 1.0, 2.0, 3.0],
+                                 lambda e: None])
+def test_an_order_function_must_return_permutations(bad):
+    with pytest.raises(ValueError, match="order"):
+        perceptron.train_perceptron(XOR_X, XOR_Y, order=bad)
+
+
+def test_perceptron_path_is_the_perceptron():
+    """Presenting a fixed order pass after pass gives train_perceptron's weights."""
+    X, y, *_ = datasets.linearly_separable(30, 3, margin=0.05, seed=4)
+    order = np.random.default_rng(1).permutation(30)
+    run = perceptron.train_perceptron(X, y, order=order, lr=0.5)
+    path = perceptron.perceptron_path(X, y, np.tile(order, run.epochs), lr=0.5)
+    changed = np.any(np.diff(path, axis=0) != 0, axis=1)
+    assert int(changed.sum()) == run.mistakes
+    np.testing.assert_array_equal(path[1:][changed], np.array(run.weights[1:]))
+    assert perceptron.perceptron_path(X, y, np.array([], dtype=int)).shape == (1, 4)
+
+
+@pytest.mark.parametrize(("sequence", "word"), [
+    ([0.0, 1.0], "integers"), ([[0, 1]], "1-D"), ([0, 4], "range"), ([-1], "range"),
+])
+def test_perceptron_path_refuses_bad_sequences(sequence, word):
+    with pytest.raises(ValueError, match=word):
+        perceptron.perceptron_path(XOR_X, XOR_Y, sequence)
+
+
+def test_perceptron_path_refuses_long_sequences(monkeypatch):
+    monkeypatch.setattr(perceptron, "MAX_PATH_LENGTH", 10)
+    with pytest.raises(ValueError, match="at most 10"):
+        perceptron.perceptron_path(XOR_X, XOR_Y, np.zeros(11, dtype=int))
+
+
+def test_reachable_weights_hold_every_sequence():
+    """XOR: the exhaustive search ends (the cycling theorem), starts at 0, and every
+    weight vector of a long random sequence and of fixed-order runs is in the set."""
+    states = perceptron.reachable_weights(XOR_X, XOR_Y)
+    assert not np.any(states[0])
+    found = {tuple(s) for s in states.tolist()}
+    assert len(found) == len(states)
+    seq = np.random.default_rng(0).integers(0, 4, size=20_000)
+    path = perceptron.perceptron_path(XOR_X, XOR_Y, seq)
+    assert {tuple(w) for w in path.tolist()} <= found
+    for order in itertools.permutations(range(4)):
+        run = perceptron.train_perceptron(XOR_X, XOR_Y, order=list(order))
+        assert run.cycled and {tuple(w) for w in np.array(run.weights).tolist()} <= found
+
+
+def test_xor_weights_return_to_zero_after_each_pass():
+    run = perceptron.train_perceptron(XOR_X, XOR_Y, max_epochs=10)
+    assert run.mistakes == 4 and not np.any(run.w)
+    assert (run.cycle_start_epoch, run.cycle_length) == (0, 1)
+
+
+def test_reachable_weights_stops_at_its_limit():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [0.0, 2.0], [1.0, 0.0]])
+    y = np.array([1.0, 1.0, -1.0, -1.0, -1.0])
+    with pytest.raises(RuntimeError, match="more than 3"):
+        perceptron.reachable_weights(X, y, max_states=3)
+    with pytest.raises(TypeError, match="max_states"):
+        perceptron.reachable_weights(X, y, max_states=2.5)
+    with pytest.raises(ValueError, match="max_states"):
+        perceptron.reachable_weights(X, y, max_states=perceptron.MAX_REACHABLE + 1)
+
 # ----------------------------------------------------------------------------- datasets
 
 

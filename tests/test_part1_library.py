@@ -285,3 +285,55 @@ def test_separability_bad_input():
         separability.separate(X, y[:3])
     with pytest.raises(ValueError, match="n must be"):
         separability.count_threshold_functions(0)
+
+
+def _notebook_namespace(chapter: str, starts: tuple[str, ...]) -> dict:
+    """Execute the code cells of ``chapter`` that start with one of ``starts``."""
+    import json
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "book" / "chapters" / f"{chapter}.ipynb"
+    namespace: dict = {"np": np}
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and src.startswith(starts):
+            exec(src, namespace)
+    return namespace
+
+
+def test_the_registry_grades_the_data_the_chapters_show():
+    """The exercise registry keeps its own copy of the exercises' data; it must be the
+    data the chapters print (else a right answer would be graded wrong)."""
+    from nntheory.teaching import exercises
+    ch1 = _notebook_namespace("01_perceptron", ("X_ex = ", "X_len = "))
+    np.testing.assert_array_equal(ch1["X_ex"], exercises._PC_X)
+    np.testing.assert_array_equal(ch1["y_ex"], exercises._PC_Y)
+    np.testing.assert_array_equal(ch1["u_ex"], exercises._PC_U)
+    np.testing.assert_array_equal(ch1["X_len"], exercises._LEN_X)
+    ch2 = _notebook_namespace("02_xor", ("X_line = ",))
+    np.testing.assert_array_equal(ch2["X_line"], exercises._FARKAS_X)
+    np.testing.assert_array_equal(ch2["y_line"], exercises._FARKAS_Y)
+
+
+def test_the_chapter_one_and_two_answers_pass_and_near_misses_fail():
+    """The registered checks accept the worked answers (and a three-digit margin) and
+    reject near misses, without printing the expected value."""
+    from nntheory.teaching import exercises
+    get = exercises.get
+    assert get("ex-perceptron-margin").verdict(0.333)[0]
+    assert not get("ex-perceptron-margin").verdict(0.5)[0]     # forgot to divide by |u|
+    run = perceptron.train_perceptron(exercises._PC_X, exercises._PC_Y, max_epochs=1)
+    assert get("ex-perceptron-epoch").verdict(run.w)[0]
+    assert not get("ex-perceptron-epoch").verdict(run.w + [0, 0, 1])[0]
+    g = 12 / np.sqrt(205)
+    right = (4, g, 205 / 9, 64 / 30, 30 * 205 / (16 * 144))
+    assert get("ex-perceptron-lengths").verdict(right)[0]
+    ok, message = get("ex-perceptron-lengths").verdict((4, g, 205 / 9, 1.0, 1.0))
+    assert not ok and "(d)" in message and "2.13" not in message
+    assert get("ex-xor-count").verdict(8)[0] and not get("ex-xor-count").verdict(14)[0]
+    assert get("ex-xor-farkas").verdict([0.25, 0.5, 0.25])[0]
+    assert not get("ex-xor-farkas").verdict([1 / 3, 1 / 3, 1 / 3])[0]
+    # exact in real arithmetic, off by round-off in floating point (weights of 1/3)
+    third = [np.full((3, 3), 1 / 3), np.array([0.0, -1.0, -2.0]) / 3,
+             np.array([[3.0], [-6.0], [6.0]]), np.array([0.0])]
+    assert get("ex-xor-parity").verdict(third)[0]
+    assert not get("ex-xor-parity").verdict([third[0], third[1], -third[2], third[3]])[0]

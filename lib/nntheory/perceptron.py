@@ -28,13 +28,22 @@ from scipy import optimize
 
 from .validation import check_array, check_flag, check_int, check_positive
 
-__all__ = ["augment", "PerceptronRun", "train_perceptron", "margin", "max_margin",
-           "novikoff_bound", "radius", "MAX_INPUT"]
+__all__ = ["augment", "PerceptronRun", "train_perceptron", "perceptron_path",
+           "reachable_weights", "margin",
+           "max_margin", "novikoff_bound", "radius", "MAX_INPUT", "MAX_PATH_LENGTH",
+           "MAX_REACHABLE"]
 
 #: Inputs are refused above this magnitude: the perceptron's weights are sums of
 #: ``lr * x_i`` and its tests are dot products ``<w, x_i>``, which overflow float64
 #: (about 1.8e308) long before the inputs themselves do.
 MAX_INPUT = 1e100
+
+#: :func:`reachable_weights` gives up after this many distinct weight vectors.
+MAX_REACHABLE = 1_000_000
+
+#: :func:`perceptron_path` stores one weight vector per presentation; longer
+#: sequences are refused (about 1 s and 150 MB of Python tuples at this length).
+MAX_PATH_LENGTH = 1_000_000
 
 
 def augment(X) -> np.ndarray:
@@ -95,15 +104,19 @@ def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 100
     X, y : inputs ``(n, d)`` and labels in ``{-1, +1}``.
     lr : the step ``eta > 0`` (from ``w_0 = 0`` it only rescales every ``w_t``).
     order : the order in which examples are visited in every epoch (a permutation
-        of ``range(n)``); default ``0, 1, ..., n-1``.
+        of ``range(n)``); default ``0, 1, ..., n-1``. Or a function
+        ``order(epoch) -> permutation`` called at the start of every epoch
+        (``epoch = 1, 2, ...``), for a different order in every pass.
     max_epochs : give up after this many passes (an integer >= 1).
     add_bias : append the constant coordinate 1 to ``X`` (the default). With
         ``False`` the perceptron runs on ``X`` as given: no bias, or one that ``X``
         already carries as a column.
 
-    The run also stops when the weight vector at the start of an epoch equals
-    its value at the start of an earlier epoch: from then on the run repeats
-    forever (``cycled=True``, with the epoch where the cycle starts and its length).
+    With a fixed order the run also stops when the weight vector at the start of
+    an epoch equals its value at the start of an earlier epoch: from then on the
+    run repeats forever (``cycled=True``, with the epoch where the cycle starts and
+    its length). With an order that changes from pass to pass a repeated weight
+    vector does not imply a repeated run, so this test is not made.
     """
     Xa = _prepare(X, add_bias)
     n = Xa.shape[0]
@@ -113,12 +126,9 @@ def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 100
         raise ValueError(f"lr must be at most {MAX_INPUT:.0e} (the weights are sums of "
                          f"lr * x_i and would overflow); got {lr!r}")
     max_epochs = check_int(max_epochs, "max_epochs", minimum=1)
-    if order is None:
-        order = np.arange(n)
-    order = np.asarray(order)
-    if (order.ndim != 1 or order.dtype.kind not in "iu"
-            or sorted(order.tolist()) != list(range(n))):
-        raise ValueError(f"order must be a permutation of range({n}) (integers)")
+    order_of = order if callable(order) else None
+    if order_of is None:
+        order = _check_order(np.arange(n) if order is None else order, n)
     w = np.zeros(Xa.shape[1])
     run = PerceptronRun(w=w, mistakes=0, epochs=0, converged=False, weights=[w.copy()])
     seen = {w.tobytes(): 0}
@@ -126,6 +136,8 @@ def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 100
         for epoch in range(1, max_epochs + 1):
             run.epochs = epoch
             clean = True
+            if order_of is not None:
+                order = _check_order(order_of(epoch), n)
             for i in order:
                 score = float(y[i] * (Xa[i] @ w))
                 if not math.isfinite(score):
@@ -140,6 +152,8 @@ def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 100
             if clean:
                 run.converged = True
                 break
+            if order_of is not None:
+                continue
             key = w.tobytes()
             if key in seen:
                 run.cycled = True
@@ -149,6 +163,93 @@ def train_perceptron(X, y, *, lr: float = 1.0, order=None, max_epochs: int = 100
             seen[key] = epoch
     run.w = w
     return run
+
+
+def _check_order(order, n: int) -> np.ndarray:
+    order = np.asarray(order)
+    if (order.ndim != 1 or order.dtype.kind not in "iu"
+            or sorted(order.tolist()) != list(range(n))):
+        raise ValueError(f"order must be a permutation of range({n}) (integers), or a "
+                         "function of the epoch that returns one")
+    return order
+
+
+def perceptron_path(X, y, sequence, *, lr: float = 1.0,
+                    add_bias: bool = True) -> np.ndarray:
+    """The perceptron's weights along an arbitrary sequence of presentations.
+
+    From ``w_0 = 0``, example ``sequence[t]`` is presented at step ``t`` and
+    ``w <- w + lr * y_i x_i`` when ``y_i <w, x_i> <= 0``, whether or not the data
+    are separable and with repetitions allowed (the setting of the perceptron
+    cycling theorem: the sequence need not be made of passes). Returns the array
+    of shape ``(len(sequence) + 1, d)`` of ``w_0, w_1, ...`` (augmented weights,
+    bias last, when ``add_bias``). ``sequence`` holds indices in ``range(n)``, at
+    most :data:`MAX_PATH_LENGTH` of them.
+    """
+    Xa = _prepare(X, add_bias)
+    n = Xa.shape[0]
+    y = _check_labels(y, n)
+    lr = check_positive(lr, "lr")
+    if lr > MAX_INPUT:
+        raise ValueError(f"lr must be at most {MAX_INPUT:.0e}; got {lr!r}")
+    seq = np.asarray(sequence)
+    if seq.ndim != 1 or (seq.size and seq.dtype.kind not in "iu"):
+        raise ValueError("sequence must be a 1-D array of example indices (integers)")
+    if seq.size and (seq.min() < 0 or seq.max() >= n):
+        raise ValueError(f"sequence must hold indices in range({n})")
+    if seq.size > MAX_PATH_LENGTH:
+        raise ValueError(f"sequence has {seq.size} presentations; at most "
+                         f"{MAX_PATH_LENGTH} are accepted")
+    Z = (y[:, None] * Xa).tolist()                            # y_i x_i
+    U = [((lr * y[i]) * Xa[i]).tolist() for i in range(n)]    # its update, as in training
+    w = [0.0] * Xa.shape[1]
+    path = [tuple(w)]
+    for i in seq.tolist():
+        score = sum(a * b for a, b in zip(w, Z[i], strict=True))
+        if not math.isfinite(score):
+            raise OverflowError(f"the perceptron's scores overflowed float64 after "
+                                f"{len(path) - 1} presentations; rescale X or lr")
+        if score <= 0:
+            w = [a + b for a, b in zip(w, U[i], strict=True)]
+        path.append(tuple(w))
+    return np.array(path)
+
+
+def reachable_weights(X, y, *, add_bias: bool = True,
+                      max_states: int = 100_000) -> np.ndarray:
+    """Every weight vector the perceptron (``lr = 1``, ``w_0 = 0``) reaches under
+    *some* sequence of presentations, by breadth-first search.
+
+    From ``w``, presenting example ``i`` leads to ``w + y_i x_i`` if
+    ``y_i <w, x_i> <= 0`` and leaves ``w`` unchanged otherwise; the search
+    follows every ``i`` from every state found. For integer data the states are
+    integer vectors, so the set is finite exactly when it is bounded, which is
+    what the perceptron cycling theorem asserts; then the search ends and
+    returns the states as rows (the first is ``w_0 = 0``). It raises
+    ``RuntimeError`` after ``max_states`` distinct states (at most
+    :data:`MAX_REACHABLE`): an unbounded or non-lattice set never ends.
+    """
+    Xa = _prepare(X, add_bias)
+    y = _check_labels(y, Xa.shape[0])
+    max_states = check_int(max_states, "max_states", minimum=1, maximum=MAX_REACHABLE)
+    Z = [tuple(z) for z in (y[:, None] * Xa).tolist()]
+    start = (0.0,) * Xa.shape[1]
+    seen, frontier = {start}, [start]
+    while frontier:
+        new = []
+        for w in frontier:
+            for z in Z:
+                if sum(a * b for a, b in zip(w, z, strict=True)) <= 0:
+                    v = tuple(a + b for a, b in zip(w, z, strict=True))
+                    if v not in seen:
+                        seen.add(v)
+                        new.append(v)
+        if len(seen) > max_states:
+            raise RuntimeError(f"more than {max_states} reachable weight vectors: the "
+                               "set is unbounded or not on a lattice (or raise max_states)")
+        frontier = new
+    states = sorted(seen, key=lambda v: (v != start, v))
+    return np.array(states)
 
 
 def radius(X, *, add_bias: bool = True) -> float:

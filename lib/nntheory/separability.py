@@ -109,19 +109,24 @@ def _orbit_representatives(n: int):
     this group, so one LP per orbit decides all of its members."""
     cube = boolean_cube(n).astype(int)
     N = 2**n
-    weights = 1 << np.arange(N, dtype=np.int64)
     tables = np.arange(2**N, dtype=np.int64)
-    bits = (tables[:, None] >> np.arange(N)) & 1  # bits[f, k] = f(cube[k])
+    bits = ((tables[:, None] >> np.arange(N)) & 1).astype(np.uint8)  # f(cube[k])
     index = {tuple(p): k for k, p in enumerate(cube)}
     canon = tables.copy()
     for perm in itertools.permutations(range(n)):
         for flips in itertools.product([0, 1], repeat=n):
             # point k of the transformed function is f(g(cube[k]))
             src = np.array([index[tuple(p[list(perm)] ^ np.array(flips))] for p in cube])
-            g = bits[:, src] @ weights
+            g = _pack(bits[:, src])
             canon = np.minimum(canon, np.minimum(g, (2**N - 1) - g))
     reps, sizes = np.unique(canon, return_counts=True)
     return cube, reps, sizes
+
+
+def _pack(bits: np.ndarray) -> np.ndarray:
+    """Rows of bits (least significant first) as integers."""
+    packed = np.packbits(bits, axis=1, bitorder="little")
+    return (packed.astype(np.int64) << (8 * np.arange(packed.shape[1]))).sum(axis=1)
 
 
 def count_threshold_functions(n: int) -> tuple[int, int]:
@@ -135,7 +140,7 @@ def count_threshold_functions(n: int) -> tuple[int, int]:
     total = 0
     for rep, size in zip(reps, sizes, strict=True):
         y = np.where((int(rep) >> np.arange(2**n)) & 1, 1.0, -1.0)
-        if separate(cube, y).separable:
+        if _separating_lp(cube, y).status == 0:
             total += int(size)
     return total, 2 ** (2**n)
 
