@@ -537,8 +537,10 @@ def remeasure_claim(claim: ApproximationClaim, ladder: Sequence[int] = (1, 2, 5,
                                             zero_tolerance=zero_tolerance)
 
     def trained_mse(width: int) -> float:
-        return min(mse(approximation.train_width(claim.f, width, seed=s, epochs=epochs, lr=lr))
-                   for s in seeds)
+        # all seeds at once: member j equals train_width(..., seed=seeds[j])
+        ensemble = approximation.train_ensemble(claim.f, width, seeds, epochs=epochs, lr=lr)
+        pred = np.asarray(ensemble.predict(x))[:, :, 0]
+        return float(np.min(np.mean((pred - y) ** 2, axis=1)))
 
     trained_units = None
     for width in ladder:
