@@ -271,8 +271,11 @@ def reddi_gradient(t: int, C: float, period: int = 3) -> float:
 def reddi_regret(iterates, C: float, period: int = 3) -> np.ndarray:
     r"""Average regret :math:`R_T/T = \frac1T\sum_{t\le T} f_t(x_t) - f_t(-1)`, for each T.
 
-    ``iterates[t-1]`` is :math:`x_t` (the point played at step t); requires
-    ``C > period - 1`` (so that ``-1`` is the best fixed point).
+    ``iterates[t-1]`` is :math:`x_t`, the point played at step ``t`` (where the loss
+    :math:`f_t` is evaluated, before the step that uses its gradient). For the output
+    ``out`` of :func:`run_optimizer`, which evaluates step ``t``'s gradient at
+    ``out[t-1]``, pass ``out[:-1]``. Requires ``C > period - 1`` (so that ``-1`` is the
+    best fixed point).
     """
     x = check_array(iterates, "iterates").reshape(-1)
     C = check_positive(C, "C")
