@@ -122,6 +122,7 @@ student: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_cores.py
+	$(BIN)/python bench/bench_ensembles.py
 
 clean:
 	rm -rf book/_build .pytest_cache .ruff_cache
