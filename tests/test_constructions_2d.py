@@ -113,6 +113,25 @@ def test_towers_converge_off_the_lines_but_vanish_at_crossings():
         assert np.max(ideal_gap) <= towers.tail(1 / (8 * n)) + SLACK
 
 
+def test_towers_in_the_propositions_regime_cover_more_of_the_square():
+    # delta = h^2 (delta / h -> 0), s = 60 n^3 (s delta = 60 n -> infinity): the region
+    # where part 1 of the proposition applies grows, and the bound holds there
+    P = _square_grid(161)
+    fractions = []
+    for n in (4, 8, 16):
+        h, delta = 1 / n, 1 / n ** 2
+        towers = constructions.bump_network_2d(_bump, n, steepness=60.0 * n ** 3)
+        inside = (P.min(axis=1) >= delta) & (P.max(axis=1) <= 1 - delta)
+        far = (towers.distance_to_grid(P) >= delta) & inside
+        err = np.abs(towers.model.predict(P).ravel() - _bump(P))[far]
+        assert np.max(err) <= math.sqrt(2) * math.pi * (h / 2 - delta) + towers.tail(delta)
+        fractions.append(far.mean())
+    assert fractions[0] < fractions[1] < fractions[2]
+    # (1 - 2 delta / h)^2 of the square, up to the resolution of the 1/160 grid, which
+    # is coarser than delta = 1/256 at n = 16 (observed deviation 0.034)
+    np.testing.assert_allclose(fractions, [(1 - 2 / n) ** 2 for n in (4, 8, 16)], atol=0.05)
+
+
 def test_ramp_is_sigmoidal_and_two_relus():
     t = np.linspace(-5, 5, 1001)
     r = constructions.ramp(t)

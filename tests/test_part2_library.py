@@ -117,6 +117,43 @@ def test_best_polynomial_error_known_values():
     assert abs(e1 - 0.5) < 1e-9
 
 
+@pytest.mark.parametrize("f, k, known", [(np.abs, 2, 0.125), (np.square, 1, 0.5),
+                                         (np.abs, 4, None), (np.exp, 3, None)])
+def test_polynomial_floor_is_a_certified_tight_lower_bound(f, k, known):
+    fl = constructions.polynomial_floor(f, k)
+    # the bracket is tight: the LP solution is optimal to well below the solver tolerance
+    assert 0 < fl.lower <= fl.upper < fl.lower * (1 + 1e-9)
+    if known is not None:
+        assert abs(fl.lower - known) < 1e-9
+    # the certificate itself: k + 2 points where f - p alternates with |f - p| >= lower
+    x = fl.points
+    e = f(x) - fl.polynomial(x)
+    assert x.size == k + 2 and np.all(np.diff(x) > 0)
+    assert np.all(np.abs(e) >= fl.lower) and np.all(e[1:] * e[:-1] < 0)
+    assert fl.alternations >= k + 2                      # Chebyshev equioscillation
+    # and it is a floor: no polynomial of degree k does better on the grid
+    grid = np.linspace(-1, 1, 2001)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        c = fl.polynomial.coef + rng.normal(scale=10.0 ** rng.uniform(-8, -1), size=k + 1)
+        q = np.polynomial.Chebyshev(c, domain=[-1, 1])
+        assert np.max(np.abs(f(grid) - q(grid))) >= fl.lower
+
+
+def test_polynomial_floor_of_a_polynomial_is_zero():
+    fl = constructions.polynomial_floor(lambda x: x ** 3 - x, 3)
+    assert fl.lower <= fl.upper < 1e-10
+
+
+def test_relu_breakpoints_of_an_interpolant_are_its_knots():
+    net = constructions.relu_interpolant(np.square, -1.0, 1.0, 5)
+    np.testing.assert_allclose(constructions.relu_breakpoints(net), [-1.0, -0.5, 0.0, 0.5],
+                               atol=1e-15)
+    linear = constructions.relu_interpolant(lambda x: 2 * x, -1.0, 1.0, 5)
+    # only the first unit changes the slope (from 0 to 2); the others add nothing
+    np.testing.assert_allclose(constructions.relu_breakpoints(linear), [-1.0], atol=1e-15)
+
+
 def test_network_polynomial_detects_polynomials():
     sq = npc.MLP([1, 5, 5, 1], "square", init="xavier", seed=2)
     _, residual = constructions.network_polynomial(sq, 4)
@@ -151,6 +188,12 @@ def test_sup_error():
                                         np.tanh), "X must have shape"),
     (lambda: constructions.best_polynomial_error(np.abs, -1), "degree"),
     (lambda: constructions.network_polynomial("net", 2), "model must be"),
+    (lambda: constructions.polynomial_floor(np.abs, -1), "degree"),
+    (lambda: constructions.polynomial_floor("abs", 2), "f must be"),
+    (lambda: constructions.relu_breakpoints(npc.MLP([1, 3, 3, 1])), "model must be"),
+    (lambda: constructions.relu_breakpoints(npc.MLP([1, 3, 1], "tanh")), "relu"),
+    (lambda: constructions.relu_breakpoints(npc.MLP([1, 3, 1]), min_slope_change=-1.0),
+     "min_slope_change"),
 ])
 def test_constructions_bad_input(call, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -30,8 +30,11 @@ model) together with the quantities its error bound is made of.
   true at every scale).
 
 :func:`best_polynomial_error` computes the best uniform error of degree-``k``
-polynomials on a grid by linear programming; networks with a polynomial
-activation can never do better (Leshno et al.'s converse).
+polynomials on a grid by linear programming (to solver tolerance), and
+:func:`polynomial_floor` certifies a lower bound for it by de la Vallée
+Poussin's theorem; networks with a polynomial activation can never do better
+(Leshno et al.'s converse). :func:`relu_breakpoints` lists where a
+one-hidden-layer ReLU network on the line changes slope.
 """
 
 from __future__ import annotations
@@ -61,7 +64,10 @@ __all__ = [
     "SweepVerdict",
     "compare_with_training",
     "best_polynomial_error",
+    "PolynomialFloor",
+    "polynomial_floor",
     "network_polynomial",
+    "relu_breakpoints",
     "sup_error",
 ]
 
@@ -562,8 +568,7 @@ class SweepVerdict:
                       "construction")
         if w[-1] in self.kink_beating:
             kinked = (f"training does better than the uniform-grid construction at width "
-                      f"{w[-1]}: it moves a kink of its own onto the target's kink, which a "
-                      "fixed grid cannot do")
+                      f"{w[-1]}")
         else:
             kinked = (f"training does not beat the uniform-grid construction at width {w[-1]}")
         failing, ok = self.osc_failing, self.existence_without_learning
@@ -641,10 +646,12 @@ def best_polynomial_error(f: Callable, degree: int, a: float = -1.0, b: float = 
     r"""The best uniform error of degree-``k`` polynomials to ``f`` on a grid, by LP.
 
     Solves ``min t`` subject to ``|p(x_i) - f(x_i)| <= t`` on ``n_grid`` equally
-    spaced points, with ``p`` in the Chebyshev basis (well conditioned). Any
-    polynomial of degree ``<= k`` has a grid error at least this value, so it is
-    a certified floor for every network whose output is such a polynomial.
-    Returns ``(error, p)``.
+    spaced points, with ``p`` in the Chebyshev basis (well conditioned), and
+    returns ``(error, p)`` with ``error = max_i |p(x_i) - f(x_i)|``, the *primal*
+    error of the solver's polynomial. That is an upper bound on the grid minimum,
+    equal to it only up to the solver's tolerance (HiGHS: about ``1e-7``
+    relative), so it is not by itself a floor. For a certified lower bound use
+    :func:`polynomial_floor`.
     """
     f = _check_function(f)
     k = _check_count(degree, "degree", 0)
@@ -665,6 +672,82 @@ def best_polynomial_error(f: Callable, degree: int, a: float = -1.0, b: float = 
         raise RuntimeError(f"linprog failed: {res.message}")
     p = np.polynomial.Chebyshev(res.x[:-1], domain=[a, b])
     return float(np.max(np.abs(p(x) - y))), p
+
+
+@dataclass(frozen=True)
+class PolynomialFloor:
+    """A certified bracket for the best uniform error ``E_k`` of degree-``k`` polynomials.
+
+    ``lower <= E_k(f on [a, b]) `` by de la Vallée Poussin's theorem (``f - p``
+    alternates in sign at the ``k + 2`` points ``points`` with ``|f - p| >= lower``
+    there), and ``upper = max |f - p|`` on the grid is an upper bound on the best
+    grid error. ``alternations`` is the length of the longest sign-alternating
+    sequence of grid extrema of ``f - p`` (at least ``k + 2`` for a best
+    approximation, by Chebyshev's equioscillation theorem).
+    """
+
+    lower: float
+    upper: float
+    points: np.ndarray
+    alternations: int
+    polynomial: np.polynomial.Chebyshev
+
+
+def polynomial_floor(f: Callable, degree: int, a: float = -1.0, b: float = 1.0,
+                     n_grid: int = 2001) -> PolynomialFloor:
+    r"""Certify the best uniform polynomial error of ``f`` on ``[a, b]`` from below.
+
+    Solves the linear program of :func:`best_polynomial_error`, then applies de la
+    Vallée Poussin's theorem to the error ``e = f - p`` on the grid: split the grid
+    into maximal runs of constant sign, take the largest ``|e|`` of each run, and
+    over every ``k + 2`` consecutive runs take the smallest of those maxima; the
+    best such value is a lower bound on the best error of *every* polynomial of
+    degree ``<= k``, on the grid and hence on ``[a, b]`` (up to the round-off of
+    evaluating ``f`` and ``p``). If ``e`` alternates fewer than ``k + 2`` times
+    (for example when ``f`` is itself such a polynomial) the floor returned is 0.
+    """
+    f = _check_function(f)
+    k = _check_count(degree, "degree", 0)
+    a, b = _check_interval(a, b)
+    n = _check_count(n_grid, "n_grid", k + 2)
+    upper, p = best_polynomial_error(f, k, a, b, n)
+    x = np.linspace(a, b, n)
+    e = _values(f, x[:, None]) - p(x)
+    keep = e != 0.0
+    xs, es = x[keep], e[keep]
+    run_start = np.flatnonzero(np.concatenate([[True], np.sign(es[1:]) != np.sign(es[:-1])]))
+    run_end = np.append(run_start[1:], es.size)
+    best_in_run = np.array([s + int(np.argmax(np.abs(es[s:t])))
+                            for s, t in zip(run_start, run_end, strict=True)], dtype=int)
+    m = best_in_run.size
+    if m < k + 2:  # too few alternations for a certificate: 0 is the only safe floor
+        return PolynomialFloor(lower=0.0, upper=upper, points=np.empty(0), alternations=int(m),
+                               polynomial=p)
+    heights = np.abs(es[best_in_run])
+    windows = np.array([heights[i:i + k + 2].min() for i in range(m - k - 1)])
+    i = int(np.argmax(windows))
+    return PolynomialFloor(lower=float(windows[i]), upper=upper,
+                           points=xs[best_in_run[i:i + k + 2]], alternations=int(m),
+                           polynomial=p)
+
+
+def relu_breakpoints(model, *, min_slope_change: float = 1e-8) -> np.ndarray:
+    """The points where a ``[1, m, 1]`` ReLU network changes slope, sorted.
+
+    Unit ``j`` computes ``relu(w_j x + b_j)``; with output weight ``a_j`` it changes
+    the slope by ``|a_j w_j|`` at ``x = -b_j / w_j``. Units with ``w_j = 0`` or a
+    slope change below ``min_slope_change`` are left out.
+    """
+    sizes = tuple(getattr(model, "sizes", ()))
+    if len(sizes) != 3 or sizes[0] != 1 or sizes[2] != 1:
+        raise TypeError(f"model must be a [1, m, 1] network; got sizes {sizes}")
+    if getattr(model, "activation", "relu") != "relu":
+        raise ValueError(f"model must use the relu activation; got {model.activation!r}")
+    min_slope_change = validation.check_real(min_slope_change, "min_slope_change", low=0.0)
+    W1, b1, W2, _ = (np.asarray(p, dtype=np.float64) for p in model.get_parameters())
+    w, bias, out = W1.ravel(), b1.ravel(), W2.ravel()
+    active = (w != 0) & (np.abs(out * w) > min_slope_change)
+    return np.sort(-bias[active] / w[active])
 
 
 def network_polynomial(model, degree: int, a: float = -1.0, b: float = 1.0
