@@ -30,7 +30,9 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "book/chapters/04_universal_app
 
 def _code_cells() -> list[str]:
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    # the chapter's code cells, without the hidden Colab set-up cell (tools/setup_cell.py)
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+            and "remove-cell" not in c.get("metadata", {}).get("tags", [])]
 
 
 def _cell(cells: list[str], start: str) -> str:
