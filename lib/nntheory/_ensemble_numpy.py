@@ -60,7 +60,7 @@ class _Workspace:
         self.diff = np.empty((K, n, sizes[-1]))
 
 
-class Ensemble:
+class Ensemble(common.EnsembleMembers):
     """``K`` networks of the same ``sizes``, stored stacked, trained together.
 
     Member ``i`` starts exactly as
@@ -93,25 +93,6 @@ class Ensemble:
     def __repr__(self) -> str:
         return (f"Ensemble(sizes={list(self.sizes)}, activation={self.activation!r}, "
                 f"skip={any(self.skip)}, init={self.init!r}, n_models={self.n_models})")
-
-    @property
-    def n_models(self) -> int:
-        return len(self.seeds)
-
-    def __len__(self) -> int:
-        return self.n_models
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.sizes) - 1
-
-    def _index(self, i: object) -> int:
-        from . import validation
-
-        i = validation.check_int(i, "i", minimum=0)
-        if i >= self.n_models:
-            raise ValueError(f"i must be a member index in [0, {self.n_models - 1}]; got {i}")
-        return i
 
     def parameters(self) -> list[np.ndarray]:
         """The live stacked arrays ``[W1, b1, ...]`` (leading axis: the member)."""

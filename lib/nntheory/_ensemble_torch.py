@@ -29,14 +29,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import common, validation
+from . import common
 from . import torch_core as _core
 from .common import History
 
 __all__ = ["Ensemble", "fit_ensemble"]
 
 
-class Ensemble:
+class Ensemble(common.EnsembleMembers):
     """``K`` torch networks of the same ``sizes``, stored stacked, trained together.
 
     Member ``i`` starts exactly as ``torch_core.MLP(sizes, activation, skip=skip,
@@ -76,23 +76,6 @@ class Ensemble:
         return (f"Ensemble(sizes={list(self.sizes)}, activation={self.activation!r}, "
                 f"skip={any(self.skip)}, init={self.init!r}, n_models={self.n_models}, "
                 f"device={str(self.device)!r})")
-
-    @property
-    def n_models(self) -> int:
-        return len(self.seeds)
-
-    def __len__(self) -> int:
-        return self.n_models
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.sizes) - 1
-
-    def _index(self, i: object) -> int:
-        i = validation.check_int(i, "i", minimum=0)
-        if i >= self.n_models:
-            raise ValueError(f"i must be a member index in [0, {self.n_models - 1}]; got {i}")
-        return i
 
     def parameters(self) -> list[torch.Tensor]:
         """The live stacked leaf tensors ``[W1, b1, ...]`` (leading axis: the member)."""

@@ -117,6 +117,20 @@ def _core(core):
     return core
 
 
+def _problem(f: Callable, width, n_train, epochs, lr, core):
+    """The checked arguments and the training data shared by :func:`train_width` and
+    :func:`train_ensemble`: ``(width, epochs, lr, core module, X, y)``."""
+    validation.check_callable(f, "f")
+    width = validation.check_int(width, "width", minimum=1)
+    n_train = validation.check_int(n_train, "n_train", minimum=2)
+    epochs = validation.check_int(epochs, "epochs", minimum=0)
+    lr = validation.check_positive(lr, "lr")
+    module = _core(core)
+    X = grid(n_train)
+    y = _values(f(X), "f(x)", n_train).reshape(-1, 1)
+    return width, epochs, lr, module, X, y
+
+
 def train_width(f: Callable, width: int, *, core="numpy", activation: str = "relu",
                 seed: int = 0, epochs: int = 3000, lr: float = 1e-2, n_train: int = 256,
                 init: str = "he", optimizer: str = "adam"):
@@ -126,15 +140,8 @@ def train_width(f: Callable, width: int, *, core="numpy", activation: str = "rel
     from the seeded initialisation ``init``. ``core`` is ``"numpy"`` (default),
     ``"torch"``, or the module :mod:`nntheory.numpy_core` / :mod:`nntheory.torch_core`.
     """
-    validation.check_callable(f, "f")
-    width = validation.check_int(width, "width", minimum=1)
     seed = validation.check_seed(seed, allow_none=False)
-    n_train = validation.check_int(n_train, "n_train", minimum=2)
-    epochs = validation.check_int(epochs, "epochs", minimum=0)
-    lr = validation.check_positive(lr, "lr")
-    module = _core(core)
-    X = grid(n_train)
-    y = _values(f(X), "f(x)", n_train).reshape(-1, 1)
+    width, epochs, lr, module, X, y = _problem(f, width, n_train, epochs, lr, core)
     model = module.MLP([1, width, 1], activation, init=init, seed=seed)
     module.fit(model, X, y, optimizer=optimizer, lr=lr, epochs=epochs)
     return model
@@ -151,19 +158,12 @@ def train_ensemble(f: Callable, width: int, seeds: Sequence[int], *, core="numpy
     :class:`~nntheory.common.DivergenceError` that :func:`train_width` would raise
     for it (the first such member in ``seeds`` order).
     """
-    validation.check_callable(f, "f")
-    width = validation.check_int(width, "width", minimum=1)
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
     seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
     if not seeds:
         raise ValueError("seeds must be non-empty")
-    n_train = validation.check_int(n_train, "n_train", minimum=2)
-    epochs = validation.check_int(epochs, "epochs", minimum=0)
-    lr = validation.check_positive(lr, "lr")
-    module = _core(core)
-    X = grid(n_train)
-    y = _values(f(X), "f(x)", n_train).reshape(-1, 1)
+    width, epochs, lr, module, X, y = _problem(f, width, n_train, epochs, lr, core)
     ensemble = module.Ensemble([1, width, 1], activation, init=init, seeds=seeds)
     histories = module.fit_ensemble(ensemble, X, y, optimizer=optimizer, lr=lr,
                                     epochs=epochs)

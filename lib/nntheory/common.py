@@ -750,3 +750,30 @@ class EnsembleDivergenceCheck:
                     history=self.histories[k])
             self.active &= ~bad
         return bad
+
+
+class EnsembleMembers:
+    """What both cores' ``Ensemble`` classes share: member counting and indexing.
+
+    A subclass sets ``seeds`` (one per member) and ``sizes`` (the layer widths).
+    """
+
+    seeds: tuple
+    sizes: tuple
+
+    @property
+    def n_models(self) -> int:
+        return len(self.seeds)
+
+    def __len__(self) -> int:
+        return self.n_models
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    def _index(self, i: object) -> int:
+        i = validation.check_int(i, "i", minimum=0)
+        if i >= self.n_models:
+            raise ValueError(f"i must be a member index in [0, {self.n_models - 1}]; got {i}")
+        return i
