@@ -293,8 +293,9 @@ class MLP(nn.Module):
     def _forward(self, A: torch.Tensor, masks: list[torch.Tensor] | None = None
                  ) -> torch.Tensor:
         last = self.n_layers - 1
-        for l, layer in enumerate(self.layers[:last]):
-            h = self._act(layer(A))
+        layers = self.layers
+        for l in range(last):  # (slicing a ModuleList would build a new Module per call)
+            h = self._act(layers[l](A))
             if masks is not None:
                 h = h * masks[l]
             A = A + h if self.skip[l] else h
