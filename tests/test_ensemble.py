@@ -13,6 +13,8 @@ missing skip term) changes the curves at order 1e-3 or more.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -145,18 +147,96 @@ def test_every_loss_equals_separate_fits(core, loss, skip, batch_size):
                       batch_size=batch_size)
 
 
-def test_reference_problem_members_bitwise_in_numpy():
-    # the NumPy ensemble evaluates a separate fit's products member by member: on
-    # the book's 1 -> w -> 1 problems the parameters agree exactly, not just to 1e-10
-    X = np.linspace(-1, 1, 64)[:, None]
-    y = np.sin(np.pi * X)
-    ens = nc.Ensemble([1, 16, 1], seeds=[0, 1, 2])
-    nc.fit_ensemble(ens, X, y, optimizer="adam", lr=0.01, epochs=30)
+# One hidden layer and one output (the book's 1 -> w -> 1 and 2 -> w -> 1 problems)
+# take the ensembles' fast path (`_shallow_pass` in both cores): the same
+# gradients from fewer passes over the (n, w) arrays, with the rounded products in
+# another order. The equality tests above use deeper networks or several outputs,
+# so they run the layer-by-layer path; these run the fast one.
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("batch_size", [None, 4], ids=["full", "mini"])
+@pytest.mark.parametrize("optimizer,lr,options", OPTIMIZERS,
+                         ids=[f"{o}-{i}" for i, (o, _, _) in enumerate(OPTIMIZERS)])
+def test_one_hidden_layer_every_optimizer_equals_separate_fits(core, batch_size, optimizer,
+                                                               lr, options):
+    X, y = make_problem("mse", [1, 1], n=11)
+    assert_equal_runs(core, [1, 7, 1], "relu", False, X, y, loss="mse",
+                      optimizer=optimizer, lr=lr, epochs=12 if batch_size is None else 4,
+                      batch_size=batch_size, **options)
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("activation", common.ACTIVATIONS)
+@pytest.mark.parametrize("loss", ["mse", "bce", "hinge"])
+def test_one_hidden_layer_every_activation_and_loss_equals_separate_fits(core, activation,
+                                                                         loss):
+    X, y = make_problem(loss, [3, 1], n=10)
+    assert_equal_runs(core, [3, 5, 1], activation, False, X, y, loss=loss,
+                      optimizer="adam", lr=0.01, epochs=3, batch_size=4)
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_reference_problem_members_equal_separate_fits(core):
+    # the bench's reference problem itself: 1 -> 100 -> 1 ReLU, 1000 points
+    X = np.random.default_rng(0).uniform(-1.0, 1.0, size=(1000, 1))
+    assert_equal_runs(core, [1, 100, 1], "relu", False, X, np.sin(np.pi * X),
+                      seeds=(0, 1, 2), fit_seeds=(0, 0, 0), loss="mse",
+                      optimizer="adam", lr=0.01, epochs=30)
+
+
+def _fast_pass_gradients(core, ens, X, y):
+    """The gradients of every member from the ensemble's fast path (MSE)."""
+    Xa = np.concatenate([X, np.ones((len(X), 1))], axis=1)
+    if core is nc:
+        module = importlib.import_module("nntheory._ensemble_numpy")
+        ws = module._ShallowWorkspace(ens.n_models, ens.sizes, len(X), True)
+        grads = [np.empty_like(p) for p in ens.parameters()]
+        module._shallow_pass(ens, Xa, y, "mse", ws, ens.parameters(), grads)
+        return grads
+    module = importlib.import_module("nntheory._ensemble_torch")
+    Xt = torch.as_tensor(Xa)
+    ws = module._ShallowWorkspace(ens.n_models, ens.sizes, len(X), Xt)
+    grads = [torch.empty_like(p) for p in ens.parameters()]
+    with torch.no_grad():
+        module._shallow_pass(ens, Xt, torch.as_tensor(y), "mse", ws,
+                             [p.detach() for p in ens.parameters()], grads)
+    return [g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("activation", common.ACTIVATIONS)
+def test_fast_pass_gradients_within_the_rounding_bound(core, activation):
+    # Both the fast path and the layer-by-layer pass of `loss_and_gradients` compute
+    # dL/dW1[i, j] = sum_n X[n, i] g[n] W2[j] s'(Z[n, j]) (g = dL/d out) from the
+    # same factors, in another order: each is within gamma_(n+3) T of the exact sum,
+    # T = sum_n |X[n, i] g[n] W2[j] s'(Z[n, j])| (three rounded products per term,
+    # n - 1 rounded additions, one product by W2 after the sum in the fast path),
+    # so they differ by at most 2 gamma_(n+3) T. A wrong factor or index fails it
+    # by far. Inputs include 0 with zero biases, so Z hits the kink exactly.
+    n, sizes = 13, [2, 9, 1]
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, 2))
+    X[3] = 0.0
+    y = rng.normal(size=(n, 1))
+    ens = core.Ensemble(sizes, activation, init="xavier", seeds=[0, 1, 2], **KW[core])
+    got = _fast_pass_gradients(core, ens, X, y)
+    u = 2.0 ** -53
+    gamma = (n + 3) * u / (1 - (n + 3) * u)
     for i in range(3):
-        m = nc.MLP([1, 16, 1], seed=i)
-        nc.fit(m, X, y, optimizer="adam", lr=0.01, epochs=30)
-        for a, b in zip(ens.get_parameters(i), m.get_parameters(), strict=True):
-            np.testing.assert_array_equal(a, b)
+        member = ens.member(i)
+        _, ref = core.loss_and_gradients(member, X, y, "mse")
+        W1, b1, W2, b2 = ens.get_parameters(i)
+        Z = X @ W1 + b1
+        g = 2.0 * (member.predict(X) - y) / n
+        dsigma = np.abs(nc.activation_derivative(activation, Z))
+        Xa = np.concatenate([X, np.ones((n, 1))], axis=1)
+        T = (np.abs(Xa * g).T @ dsigma) * np.abs(W2[:, 0])   # (3, 9): W1 rows and b1
+        assert np.all(np.abs(got[0][i] - ref[0]) <= 2 * gamma * T[:2])
+        assert np.all(np.abs(got[1][i] - ref[1]) <= 2 * gamma * T[2])
+        # the bound is tight: far below the gradients themselves, so a wrong result fails
+        assert np.max(2 * gamma * T[:2]) <= 1e-13 * np.max(np.abs(ref[0]))
+        # the output layer is computed as in the layer-by-layer pass
+        assert rel(got[2][i], ref[2]) <= 1e-14 and rel(got[3][i], ref[3]) <= 1e-14
 
 
 def test_numpy_ensemble_equals_torch_ensemble():
@@ -338,24 +418,30 @@ def test_torch_ensemble_dtype_and_device_checked():
 
 # ----------------------------------------------------------------------------- chunks
 
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("sizes,skip", [([2, 6, 6, 1], True), ([2, 6, 1], False)],
+                         ids=["deep", "one-hidden"])
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("batch_size", [None, 4], ids=["full", "mini"])
-def test_numpy_chunks_and_threads_do_not_change_the_result(monkeypatch, threads,
-                                                           batch_size):
+def test_chunks_and_threads_do_not_change_the_result(monkeypatch, core, sizes, skip,
+                                                     threads, batch_size):
     # a tiny chunk budget splits 5 members into chunks of one (the reference
-    # problem's case); with 2 threads the chunks run concurrently. Each chunk writes
+    # problem's case); with 2 threads the NumPy core runs chunks concurrently (the
+    # torch core leaves threads to torch's own kernels). Each chunk writes
     # only its own members' slices, so the numbers are bitwise those of one chunk.
-    from nntheory import _ensemble_numpy
-
+    module = importlib.import_module(
+        "nntheory._ensemble_numpy" if core is nc else "nntheory._ensemble_torch")
     X, y = make_problem("mse", [2, 1], n=12)
     kw = dict(loss="mse", optimizer="adam", lr=0.01, epochs=5, batch_size=batch_size,
               seeds=range(5))
-    whole = nc.Ensemble([2, 6, 6, 1], "tanh", skip=True, seeds=range(5))
-    h_whole = nc.fit_ensemble(whole, X, y, **kw)
-    monkeypatch.setattr(_ensemble_numpy, "_CHUNK_BYTES", 1)
-    monkeypatch.setattr(_ensemble_numpy, "_THREADS", threads)
-    split = nc.Ensemble([2, 6, 6, 1], "tanh", skip=True, seeds=range(5))
-    h_split = nc.fit_ensemble(split, X, y, **kw)
+    whole = core.Ensemble(sizes, "tanh", skip=skip, seeds=range(5), **KW[core])
+    h_whole = core.fit_ensemble(whole, X, y, **kw)
+    monkeypatch.setattr(module, "_CHUNK_BYTES", 1)
+    if core is tc:
+        monkeypatch.setattr(module, "_SHALLOW_CHUNK_BYTES", 1)
+    monkeypatch.setattr(common, "ENSEMBLE_THREADS", threads)
+    split = core.Ensemble(sizes, "tanh", skip=skip, seeds=range(5), **KW[core])
+    h_split = core.fit_ensemble(split, X, y, **kw)
     for i in range(5):
         assert h_split[i].loss == h_whole[i].loss
         for a, b in zip(split.get_parameters(i), whole.get_parameters(i), strict=True):

@@ -11,9 +11,20 @@ overhead of one step is paid once for all ``K`` members. Members are processed i
 chunks whose buffers stay within a cache-sized budget (one stack of ``K``
 ``(batch, width)`` buffers would stream through main memory and lose more than
 the saved overhead), and the chunks of a step are shared among up to two
-threads (NumPy releases the GIL inside its kernels; each chunk has its own
+threads (:func:`nntheory.common.ensemble_threads`; each chunk has its own
 buffers and writes only its members' slices, so the result does not depend on
-the threads). The optimisers are the
+the chunks or the threads: tested bitwise).
+
+Networks with one hidden layer and one output (the book's ``1 -> w -> 1`` and
+``2 -> w -> 1`` problems) take a fast path, :func:`_shallow_pass`: the first
+bias joins the first product, and the hidden layer's gradient is formed without
+its ``(batch, width)`` intermediate arrays. On the reference problem of
+``bench/bench_ensembles.py`` it makes 4 passes over those arrays where the
+layer-by-layer pass makes 9. Its rounded products come in another order than a
+separate ``fit``'s, so members agree with separate fits to round-off (tested,
+with the rounding bound), not bit for bit as the layer-by-layer path does.
+
+The optimisers are the
 NumPy core's own classes applied to the stacked arrays: every update rule is
 elementwise, so each member keeps its own state (momentum, second moments, ...)
 in its slice; the step counter is shared, and it is the same for all members
@@ -26,8 +37,7 @@ have left it at (its last accepted loss) and reported in its own
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
+import contextlib
 import threading
 
 import numpy as np
@@ -41,8 +51,6 @@ __all__ = ["Ensemble", "fit_ensemble"]
 
 #: Bytes of forward/backward buffers one chunk of members may use in ``fit_ensemble``.
 _CHUNK_BYTES = 4 << 20
-#: At most this many threads share the chunks of one step.
-_THREADS = 2
 
 
 class _Workspace:
@@ -58,6 +66,23 @@ class _Workspace:
         self.G = [np.empty((K, n, sizes[l + 1])) for l in range(L)]
         self.dA = [np.empty((K, n, sizes[l + 1])) for l in range(L - 1)]
         self.diff = np.empty((K, n, sizes[-1]))
+
+
+class _ShallowWorkspace:
+    """Buffers of the one-hidden-layer pass with one output (:func:`_shallow_pass`)."""
+
+    def __init__(self, k: int, sizes, n: int, separate_derivative: bool):
+        a, h, _ = sizes
+        self.n = n
+        self.Wa = np.empty((k, a + 1, h))
+        self.Z = np.empty((k, n, h))
+        self.A = np.empty((k, n, h))
+        self.D = np.empty((k, n, h)) if separate_derivative else self.Z
+        self.out = np.empty((k, n, 1))
+        self.G = np.empty((k, n, 1))
+        self.diff = np.empty((k, n, 1))
+        self.V = np.empty((k, n, a + 1))
+        self.M = np.empty((k, a + 1, h))
 
 
 class Ensemble(common.EnsembleMembers):
@@ -166,6 +191,56 @@ class Ensemble(common.EnsembleMembers):
             self._act_b(ws.Z[l - 1], ws.S[l - 1], dA, ws.G[l - 1])
 
 
+def _is_shallow(ens: Ensemble) -> bool:
+    """One hidden layer (no skip) and one output: the case :func:`_shallow_pass` serves."""
+    return ens.n_layers == 2 and ens.sizes[-1] == 1 and not any(ens.skip)
+
+
+_ONE = np.ones(())
+
+
+def _derivative(ens: Ensemble, Z: np.ndarray, A: np.ndarray, out: np.ndarray) -> None:
+    """``out = sigma'(Z)`` (``A = sigma(Z)``); for ReLU ``out`` may be ``Z`` itself."""
+    if ens.activation == "relu":
+        np.greater(Z, 0.0, out=out, casting="unsafe")  # torch's relu'(0) = 0
+    else:
+        ens._act_b(Z, A, _ONE, out)
+
+
+def _shallow_pass(ens: Ensemble, Xa: np.ndarray, y, loss: str, ws: _ShallowWorkspace,
+                  params, grads) -> np.ndarray:
+    """Losses and gradients of members ``a -> h -> 1`` in fewer passes over the
+    ``(n, h)`` arrays than the layer-by-layer backward pass (the ensemble's fast path).
+
+    ``Xa = [X, 1]`` (shape ``(n, a + 1)`` shared, or ``(k, n, a + 1)``) makes the
+    first layer's bias part of one product ``Xa @ [W1; b1]``. With one output, the
+    hidden layer's gradient ``G1 = (g W2^T) * sigma'(Z)`` need not be formed:
+    ``dL/dW1[i, j] = W2[j] sum_n sigma'(Z)[n, j] X[n, i] g[n]`` and
+    ``dL/db1[j] = W2[j] sum_n sigma'(Z)[n, j] g[n]``, i.e. one product
+    ``(Xa * g)^T @ sigma'(Z)`` scaled by ``W2``. Against the layer-by-layer pass
+    (the NumPy core's, which a separate ``fit`` runs) only the order of the
+    rounded products changes: the results agree to round-off (tested), not bitwise.
+    """
+    W1, b1, W2, b2 = params
+    a = W1.shape[1]
+    ws.Wa[:, :a] = W1
+    ws.Wa[:, a] = b1
+    np.matmul(Xa, ws.Wa, out=ws.Z)
+    ens._act_f(ws.Z, ws.A)
+    np.matmul(ws.A, W2, out=ws.out)
+    ws.out += b2[:, None, :]
+    values = _losses_and_output_grad(loss, ws.out, y, ws.G, ws.diff)
+    np.matmul(ws.A.swapaxes(1, 2), ws.G, out=grads[2])
+    np.add.reduce(ws.G, axis=1, out=grads[3])
+    _derivative(ens, ws.Z, ws.A, ws.D)
+    np.multiply(Xa, ws.G, out=ws.V)  # [X g, g]: the last column of Xa is 1
+    np.matmul(ws.V.swapaxes(1, 2), ws.D, out=ws.M)  # (k, a + 1, h)
+    ws.M *= W2.swapaxes(1, 2)
+    np.copyto(grads[0], ws.M[:, :a])
+    np.copyto(grads[1], ws.M[:, a])
+    return values
+
+
 def _product(A: np.ndarray, W: np.ndarray, out: np.ndarray) -> None:
     """``out = A @ W`` (broadcast over the member axis). An inner dimension of 1 (an
     input width of 1, or a layer of width 1 seen from the backward pass) is an outer
@@ -224,25 +299,6 @@ def _losses_and_output_grad(loss: str, out: np.ndarray, y: np.ndarray, G: np.nda
     raise AssertionError(loss)  # pragma: no cover - names are checked before
 
 
-_POOL: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _pool() -> concurrent.futures.ThreadPoolExecutor | None:
-    """Threads for the chunks of a step (NumPy releases the GIL in its kernels), one
-    per available CPU, at most :data:`_THREADS`; ``None`` on one CPU."""
-    global _POOL
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    threads = min(cpus, _THREADS)
-    if threads < 2:
-        return None
-    if _POOL is None or _POOL._max_workers != threads:
-        _POOL = concurrent.futures.ThreadPoolExecutor(threads, "nntheory-ensemble")
-    return _POOL
-
-
 def _eval_losses(ens: Ensemble, X: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
     ws = _Workspace(ens.n_models, ens.sizes, ens.skip, X.shape[0])
     ens._forward(X, ws)
@@ -297,7 +353,14 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
     # members are processed in chunks whose buffers fit in a cache-sized budget: one
     # stack of K large (batch, width) buffers would stream through main memory
     batch = n if args.batch_size is None else min(args.batch_size, n)
-    size = max(1, min(K, _CHUNK_BYTES // (32 * batch * sum(ens.sizes[1:]))))
+    shallow = _is_shallow(ens)
+    if shallow:
+        separate_derivative = ens.activation != "relu"
+        member_bytes = 8 * batch * ens.sizes[1] * (3 if separate_derivative else 2)
+        Xa = np.concatenate([X, np.ones((n, 1))], axis=1)
+    else:
+        member_bytes = 32 * batch * sum(ens.sizes[1:])
+    size = max(1, min(K, _CHUNK_BYTES // member_bytes))
     chunks = [(slice(c, c + size), [p[c:c + size] for p in params],
                [g[c:c + size] for g in grads]) for c in range(0, K, size)]
 
@@ -314,10 +377,12 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
         if ws is None:
             if len(spaces) > 3:
                 spaces.clear()
-            ws = spaces[nb, k] = _Workspace(k, ens.sizes, ens.skip, nb)
+            ws = spaces[nb, k] = (_ShallowWorkspace(k, ens.sizes, nb, separate_derivative)
+                                  if shallow else _Workspace(k, ens.sizes, ens.skip, nb))
         return ws
 
-    pool = _pool() if len(chunks) > 1 else None
+    threads = contextlib.ExitStack()
+    pool, parts = threads.enter_context(common.ensemble_threads(len(chunks)))
 
     def freeze(bad: np.ndarray) -> None:
         for p, q in zip(params, saved, strict=True):
@@ -325,30 +390,34 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
         frozen[bad] = True
 
     any_frozen = False
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with threads, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in common.epoch_range(args.epochs, args.progress, args.optimizer):
             total = np.zeros(K)
             for idx in common.ensemble_minibatches(n, args.batch_size, rngs):
+                Xs = Xa if shallow else X
                 if idx is None:
-                    Xb, yb = X, y
+                    Xb, yb = Xs, y
                 else:
-                    Xb, yb = X[idx], y[idx]
+                    Xb, yb = Xs[idx], y[idx]
                 nb = Xb.shape[-2]
 
-                def work(c: int, Xb=Xb, yb=yb, idx=idx, nb=nb) -> None:
-                    sl, p_c, g_c = chunks[c]
-                    Xc, yc = (Xb, yb) if idx is None else (Xb[sl], yb[sl])
-                    ws = workspace(nb, len(p_c[0]))
-                    ens._forward(Xc, ws, p_c)
-                    values[sl] = _losses_and_output_grad(loss, ws.A[-1], yc, ws.G[-1],
-                                                         ws.diff)
-                    ens._backward(Xc, ws, g_c, p_c)
+                def work(part: range, Xb=Xb, yb=yb, idx=idx, nb=nb) -> None:
+                    for c in part:
+                        sl, p_c, g_c = chunks[c]
+                        Xc, yc = (Xb, yb) if idx is None else (Xb[sl], yb[sl])
+                        ws = workspace(nb, len(p_c[0]))
+                        if shallow:
+                            values[sl] = _shallow_pass(ens, Xc, yc, loss, ws, p_c, g_c)
+                            continue
+                        ens._forward(Xc, ws, p_c)
+                        values[sl] = _losses_and_output_grad(loss, ws.A[-1], yc,
+                                                             ws.G[-1], ws.diff)
+                        ens._backward(Xc, ws, g_c, p_c)
 
                 if pool is None:
-                    for c in range(len(chunks)):
-                        work(c)
-                else:
-                    for _ in pool.map(work, range(len(chunks))):
+                    work(range(len(chunks)))
+                else:  # one contiguous share of the chunks per thread
+                    for _ in pool.map(work, parts):
                         pass
                 bad = check.accept(values, epoch)
                 if bad.any():

@@ -31,8 +31,11 @@ hold the same, finite parameters) and raise :class:`DivergenceError`.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import math
 import numbers
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -82,6 +85,7 @@ __all__ = [
     "check_ensemble_seeds",
     "check_member_seeds",
     "ensemble_minibatches",
+    "ensemble_threads",
     "EnsembleDivergenceCheck",
 ]
 
@@ -708,6 +712,40 @@ def ensemble_minibatches(n_samples: int, batch_size: int | None,
     perms = np.stack([rng.permutation(n_samples) for rng in rngs])
     for start in range(0, n_samples, batch_size):
         yield perms[:, start:start + batch_size]
+
+
+#: At most this many threads share the member chunks of one ensemble step.
+ENSEMBLE_THREADS = 2
+
+
+@contextlib.contextmanager
+def ensemble_threads(n_chunks: int
+                     ) -> Iterator[tuple[concurrent.futures.ThreadPoolExecutor | None,
+                                         list[range]]]:
+    """Threads for the member chunks of an ensemble's steps, and each one's share.
+
+    NumPy and torch release the GIL inside their kernels, so chunks of members
+    (each with its own buffers, writing only its members' slices: the numbers do
+    not depend on the threads) run in parallel. One thread per CPU available to
+    this process, at most :data:`ENSEMBLE_THREADS`; ``(None, [range(n_chunks)])``
+    on one CPU. The shares are contiguous ranges of chunk indices, one per thread.
+    The threads live for one ``fit_ensemble`` call and are joined at its end, so no
+    idle threads stay behind in the caller's process (idle threads that had run
+    torch kernels were measured to slow the main thread's later torch work: a
+    separate fit of the reference problem from 0.49 to 0.7-0.9 ms per step).
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    threads = min(cpus, ENSEMBLE_THREADS, n_chunks)
+    if threads < 2:
+        yield None, [range(n_chunks)]
+        return
+    bounds = [n_chunks * t // threads for t in range(threads + 1)]
+    shares = [range(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    with concurrent.futures.ThreadPoolExecutor(threads, "nntheory-ensemble") as pool:
+        yield pool, shares
 
 
 class EnsembleDivergenceCheck:
