@@ -55,7 +55,7 @@ def test_chapter_claims_hold_on_a_reduced_full_configuration(monkeypatch):
     ns["sweep_widths"] = [w for w in ns["sweep_widths"] if w in (2, 16, 64)]
     ns["sweep"]["seeds"] = ns["sweep"]["seeds"][:2]     # best of two, as at full scale
     assert ns["sweep_widths"] == [2, 16, 64]
-    exec(_cell(cells, "trained, built, bounds = {}, {}, {}"), ns)
+    exec(_cell(cells, "trained, spread, built, bounds, networks = "), ns)
     exec(_cell(cells, "fig, axes = figure(ncols=3"), ns)
     plt.close("all")
     exec(_cell(cells, "sentences = verdict.sentences()"), ns)   # the asserted claims

@@ -243,6 +243,23 @@ def test_width_sweep_shape_and_determinism():
     assert e1.shape == (2, 2) and np.array_equal(e1, e2) and np.all(e1 > 0)
 
 
+def test_width_sweep_returns_the_networks_it_measured():
+    f = approximation.TARGETS["smooth"]
+    errs, ensembles = approximation.width_sweep(f, [2, 5], seeds=(0, 3, 4), epochs=30,
+                                                progress=False, return_ensembles=True)
+    assert np.array_equal(errs, approximation.width_sweep(f, [2, 5], seeds=(0, 3, 4),
+                                                          epochs=30, progress=False))
+    assert [e.sizes[1] for e in ensembles] == [2, 5]
+    for i, ens in enumerate(ensembles):
+        assert ens.seeds == (0, 3, 4)
+        for j in range(3):   # each member's own sup error is the table's entry
+            assert approximation.errors(ens.member(j), f)[0] == errs[i, j]
+    one = approximation.train_width(f, 5, seed=3, epochs=30)   # a separate fit, to round-off
+    assert abs(approximation.errors(one, f)[0] - errs[1, 1]) <= 1e-12
+    with pytest.raises(TypeError, match="return_ensembles"):
+        approximation.width_sweep(f, [2], epochs=1, return_ensembles="yes")
+
+
 def test_loglog_slope_of_a_power_law():
     x = np.array([1.0, 2.0, 4.0, 8.0])
     assert abs(approximation.loglog_slope(x, 3 * x**-2.5) + 2.5) < 1e-12

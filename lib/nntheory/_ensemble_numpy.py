@@ -112,7 +112,14 @@ class Ensemble(common.EnsembleMembers):
                              f"supported; train them with fit one by one); got {dropout!r}")
         self.seeds = common.check_ensemble_seeds(seeds)
         members = [common.init_parameters(self.sizes, self.init, s) for s in self.seeds]
-        self._params = [np.stack([m[j] for m in members]) for j in range(len(members[0]))]
+        stacked = [np.stack([m[j] for m in members]) for j in range(len(members[0]))]
+        # one flat buffer holds every stacked array (``_params`` are views of it), so
+        # an optimiser step is one set of elementwise calls on one array, not one per
+        # array (the same numbers: every update rule is elementwise)
+        self._flat = np.empty(sum(a.size for a in stacked))
+        self._params = _views(self._flat, [a.shape for a in stacked])
+        for view, a in zip(self._params, stacked, strict=True):
+            view[...] = a
         self._act_f, self._act_b = _core._ACTIVATIONS[self.activation]
 
     def __repr__(self) -> str:
@@ -189,6 +196,17 @@ class Ensemble(common.EnsembleMembers):
             if self.skip[l]:
                 dA += ws.dA[l]
             self._act_b(ws.Z[l - 1], ws.S[l - 1], dA, ws.G[l - 1])
+
+
+def _views(flat: np.ndarray, shapes) -> list[np.ndarray]:
+    """Consecutive views of ``flat`` with the given shapes (which fill it exactly)."""
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start:start + size].reshape(shape))
+        start += size
+    assert start == flat.size
+    return views
 
 
 def _is_shallow(ens: Ensemble) -> bool:
@@ -338,11 +356,12 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
     member_seeds = common.check_member_seeds(seeds, ens.n_models)
     X, y, loss = args.X, args.y, args.loss
     K, n = ens.n_models, X.shape[0]
-    params = ens.parameters()
-    opt = _core._OPTIMIZER_CLASSES[args.optimizer](params, lr=args.lr, **args.options)
+    params, flat = ens.parameters(), ens._flat
+    opt = _core._OPTIMIZER_CLASSES[args.optimizer]([flat], lr=args.lr, **args.options)
     rngs = [np.random.default_rng(s) for s in member_seeds]
-    grads = [np.empty_like(p) for p in params]
-    saved = [p.copy() for p in params]
+    flat_grad, saved_flat = np.empty_like(flat), flat.copy()
+    grads = _views(flat_grad, [p.shape for p in params])
+    saved = _views(saved_flat, [p.shape for p in params])
     histories = [History(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size)
                  for _ in range(K)]
     check = common.EnsembleDivergenceCheck(K, args.lr, histories)
@@ -425,9 +444,8 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
                     any_frozen = True
                     if frozen.all():
                         break
-                for p, q in zip(params, saved, strict=True):
-                    np.copyto(q, p)
-                opt._step(grads)
+                np.copyto(saved_flat, flat)
+                opt._step([flat_grad])
                 check.steps += 1
                 if any_frozen:
                     freeze(frozen)
