@@ -123,6 +123,7 @@ student: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_cores.py
 	$(BIN)/python bench/bench_ensembles.py
+	$(BIN)/python bench/bench_sweep.py --quick
 
 clean:
 	rm -rf book/_build .pytest_cache .ruff_cache
