@@ -3,12 +3,14 @@
 Tolerance. Member ``i`` of ``fit_ensemble`` evaluates the same float64 expressions
 as a separate ``fit`` of ``MLP(..., seed=seeds[i])`` with ``seed=fit_seeds[i]``,
 except that some sums are taken in another order (a batched ``einsum`` instead of
-``vdot`` for the MSE value, batched products in torch), so the two differ by a
-few ulps per operation. Over the 12-25 steps of these tests, on networks of at
-most 6 units per layer, that stays below 1e-13 relative (measured: at most
-4e-15); we allow 1e-10, relative to the largest loss / parameter entry. A real
-mistake (a member seeing another member's batch, a shared optimiser state, a
-missing skip term) changes the curves at order 1e-3 or more.
+``vdot`` for the MSE value, batched products in torch, and on the fast path for
+one hidden layer the hidden gradient's products and sums), so the two differ by a
+few ulps per operation. Over the 3-30 steps of these tests, on networks of up to
+100 units (the reference problem), that stays below 1e-13 relative (measured: at
+most 4e-15); we allow 1e-10, relative to the largest loss / parameter entry. A
+real mistake (a member seeing another member's batch, a shared optimiser state,
+a missing skip term, a wrong factor in the fast path) changes the curves at order
+1e-3 or more.
 """
 
 from __future__ import annotations
@@ -212,7 +214,9 @@ def test_fast_pass_gradients_within_the_rounding_bound(core, activation):
     # T = sum_n |X[n, i] g[n] W2[j] s'(Z[n, j])| (three rounded products per term,
     # n - 1 rounded additions, one product by W2 after the sum in the fast path),
     # so they differ by at most 2 gamma_(n+3) T. A wrong factor or index fails it
-    # by far. Inputs include 0 with zero biases, so Z hits the kink exactly.
+    # by far. Inputs include 0 with zero biases, so Z hits the kink exactly. The bound
+    # takes Z and the outputs to be the same in both paths: they are, bitwise, because
+    # the biases are 0 at this initialisation (xavier), so only the gradient sums differ.
     n, sizes = 13, [2, 9, 1]
     rng = np.random.default_rng(5)
     X = rng.normal(size=(n, 2))
@@ -418,19 +422,22 @@ def test_torch_ensemble_dtype_and_device_checked():
 
 # ----------------------------------------------------------------------------- chunks
 
-@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("core,threads", [pytest.param(nc, 1, id="numpy-1"),
+                                          pytest.param(nc, 2, id="numpy-2"),
+                                          pytest.param(tc, 1, id="torch")])
 @pytest.mark.parametrize("sizes,skip", [([2, 6, 6, 1], True), ([2, 6, 1], False)],
                          ids=["deep", "one-hidden"])
-@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("batch_size", [None, 4], ids=["full", "mini"])
 def test_chunks_and_threads_do_not_change_the_result(monkeypatch, core, sizes, skip,
                                                      threads, batch_size):
     # a tiny chunk budget splits 5 members into chunks of one (the reference
-    # problem's case); with 2 threads the NumPy core runs chunks concurrently (the
-    # torch core leaves threads to torch's own kernels). Each chunk writes
-    # only its own members' slices, so the numbers are bitwise those of one chunk.
+    # problem's case); with 2 threads the NumPy core runs chunks concurrently (two
+    # CPUs are granted even on a one-CPU runner, so the threads really run; the torch
+    # core leaves threads to torch's own kernels). Each chunk writes only its own
+    # members' slices, so the numbers are bitwise those of one chunk.
     module = importlib.import_module(
         "nntheory._ensemble_numpy" if core is nc else "nntheory._ensemble_torch")
+    monkeypatch.setattr(common.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     X, y = make_problem("mse", [2, 1], n=12)
     kw = dict(loss="mse", optimizer="adam", lr=0.01, epochs=5, batch_size=batch_size,
               seeds=range(5))
@@ -446,6 +453,44 @@ def test_chunks_and_threads_do_not_change_the_result(monkeypatch, core, sizes, s
         assert h_split[i].loss == h_whole[i].loss
         for a, b in zip(split.get_parameters(i), whole.get_parameters(i), strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_ensemble_threads_share_the_chunks_and_are_joined(monkeypatch):
+    monkeypatch.setattr(common.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    with common.ensemble_threads(7) as (pool, shares):
+        assert pool is not None and pool._max_workers == 2
+        assert shares == [range(0, 3), range(3, 7)]   # contiguous, covering, disjoint
+        assert sorted(pool.map(lambda r: len(r), shares)) == [3, 4]
+    assert pool._shutdown                               # joined at the end of the fit
+    with common.ensemble_threads(1) as (pool, shares):  # one chunk: no threads
+        assert pool is None and shares == [range(1)]
+    monkeypatch.setattr(common.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    with common.ensemble_threads(7) as (pool, shares):  # one CPU: no threads
+        assert pool is None and shares == [range(7)]
+
+
+def test_numpy_ensemble_copies_train_like_the_original():
+    # the parameters are views of one flat buffer that the optimiser updates; a copy
+    # (deepcopy, pickle) must keep them views of its own buffer, or it would not train
+    import copy
+    import pickle
+
+    X, y = make_problem("mse", [1, 1], n=9)
+    ens = nc.Ensemble([1, 4, 1], seeds=[0, 1])
+    for twin in (copy.deepcopy(ens), pickle.loads(pickle.dumps(ens))):
+        before = [twin.get_parameters(i) for i in range(2)]
+        h_twin = nc.fit_ensemble(twin, X, y, lr=0.05, epochs=5)
+        fresh = nc.Ensemble([1, 4, 1], seeds=[0, 1])
+        h_fresh = nc.fit_ensemble(fresh, X, y, lr=0.05, epochs=5)
+        for i in range(2):
+            assert h_twin[i].loss == h_fresh[i].loss and h_twin[i].loss[0] > h_twin[i].loss[-1]
+            moved = [a - b for a, b in zip(twin.get_parameters(i), before[i], strict=True)]
+            assert max(float(np.max(np.abs(d))) for d in moved) > 1e-3
+            for a, b in zip(twin.get_parameters(i), fresh.get_parameters(i), strict=True):
+                np.testing.assert_array_equal(a, b)
+    for a, b in zip(ens.get_parameters(0), nc.MLP([1, 4, 1], seed=0).get_parameters(),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)   # the original did not move
 
 
 def test_torch_thread_setting_is_restored():

@@ -116,8 +116,9 @@ class Ensemble(common.EnsembleMembers):
         # one flat buffer holds every stacked array (``_params`` are views of it), so
         # an optimiser step is one set of elementwise calls on one array, not one per
         # array (the same numbers: every update rule is elementwise)
+        self._shapes = [a.shape for a in stacked]
         self._flat = np.empty(sum(a.size for a in stacked))
-        self._params = _views(self._flat, [a.shape for a in stacked])
+        self._params = _views(self._flat, self._shapes)
         for view, a in zip(self._params, stacked, strict=True):
             view[...] = a
         self._act_f, self._act_b = _core._ACTIVATIONS[self.activation]
@@ -125,6 +126,17 @@ class Ensemble(common.EnsembleMembers):
     def __repr__(self) -> str:
         return (f"Ensemble(sizes={list(self.sizes)}, activation={self.activation!r}, "
                 f"skip={any(self.skip)}, init={self.init!r}, n_models={self.n_models})")
+
+    # copies (copy.deepcopy, pickle) keep the parameters views of the flat buffer: a
+    # copy of each view on its own would no longer be what the optimiser updates
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_params"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._params = _views(self._flat, self._shapes)
 
     def parameters(self) -> list[np.ndarray]:
         """The live stacked arrays ``[W1, b1, ...]`` (leading axis: the member)."""
@@ -375,7 +387,8 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
     shallow = _is_shallow(ens)
     if shallow:
         separate_derivative = ens.activation != "relu"
-        member_bytes = 8 * batch * ens.sizes[1] * (3 if separate_derivative else 2)
+        member_bytes = 8 * batch * (ens.sizes[1] * (3 if separate_derivative else 2)
+                                    + ens.sizes[0] + 1)
         Xa = np.concatenate([X, np.ones((n, 1))], axis=1)
     else:
         member_bytes = 32 * batch * sum(ens.sizes[1:])

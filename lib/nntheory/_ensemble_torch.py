@@ -334,7 +334,7 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
     batch = n if args.batch_size is None else min(args.batch_size, n)
     shallow = _is_shallow(ens)
     if shallow:
-        member_bytes = 24 * batch * ens.sizes[1]
+        member_bytes = 8 * batch * (3 * ens.sizes[1] + ens.sizes[0] + 1)
         Xa = torch.cat([Xt, torch.ones_like(Xt[:, :1])], dim=1)
         grads = [torch.empty_like(p) for p in params]
     else:
