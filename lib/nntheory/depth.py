@@ -47,6 +47,7 @@ __all__ = [
     "unroll_skip",
     "TrainResult",
     "train_architecture",
+    "train_architectures",
     "fit_rates",
 ]
 
@@ -458,26 +459,60 @@ class TrainResult:
     seconds: float
 
 
-def train_architecture(sizes: Sequence[int], f: Callable, *, seed: int, epochs: int,
-                       lr: float = 1e-2, n_train: int = 256, a: float = -1.0,
-                       b: float = 1.0, n_test: int = 2001) -> TrainResult:
-    """Train a ReLU ``MLP(sizes)`` (He init, Adam, full batch, MSE) on ``n_train`` equally
-    spaced points of ``f`` on ``[a, b]``; report the MSE on ``n_test`` points and the time."""
+def _architecture_problem(f, epochs, n_train, n_test, a, b):
+    """The checked arguments and data of :func:`train_architecture`(``s``)."""
     f = check_callable(f, "f")
-    seed = check_seed(seed, allow_none=False)
     epochs = check_int(epochs, "epochs", minimum=1)
     n_train = check_int(n_train, "n_train", minimum=2)
     n_test = check_int(n_test, "n_test", minimum=2)
     a, b = _interval(a, b)
     X = np.linspace(a, b, n_train)[:, None]
     y = np.asarray(f(X), dtype=np.float64).reshape(-1, 1)
+    Xt = np.linspace(a, b, n_test)[:, None]
+    return epochs, X, y, Xt, np.asarray(f(Xt), dtype=np.float64).reshape(-1, 1)
+
+
+def train_architecture(sizes: Sequence[int], f: Callable, *, seed: int, epochs: int,
+                       lr: float = 1e-2, n_train: int = 256, a: float = -1.0,
+                       b: float = 1.0, n_test: int = 2001) -> TrainResult:
+    """Train a ReLU ``MLP(sizes)`` (He init, Adam, full batch, MSE) on ``n_train`` equally
+    spaced points of ``f`` on ``[a, b]``; report the MSE on ``n_test`` points and the time."""
+    seed = check_seed(seed, allow_none=False)
+    epochs, X, y, Xt, yt = _architecture_problem(f, epochs, n_train, n_test, a, b)
     net = numpy_core.MLP(list(sizes), "relu", init="he", seed=seed)
     t0 = time.perf_counter()
     numpy_core.fit(net, X, y, optimizer="adam", lr=lr, epochs=epochs)
     seconds = time.perf_counter() - t0
-    Xt = np.linspace(a, b, n_test)[:, None]
-    mse = float(np.mean((net.predict(Xt) - np.asarray(f(Xt)).reshape(-1, 1)) ** 2))
+    mse = float(np.mean((net.predict(Xt) - yt) ** 2))
     return TrainResult(tuple(net.sizes), net.n_parameters, mse, seconds)
+
+
+def train_architectures(sizes: Sequence[int], f: Callable, *, seeds: Sequence[int],
+                        epochs: int, lr: float = 1e-2, n_train: int = 256, a: float = -1.0,
+                        b: float = 1.0, n_test: int = 2001) -> list[TrainResult]:
+    """:func:`train_architecture` for every seed in ``seeds``, trained together as one
+    :class:`~nntheory.numpy_core.Ensemble`: result ``j`` equals
+    ``train_architecture(sizes, f, seed=seeds[j], ...)`` to round-off, and its
+    ``seconds`` is the ensemble's wall time divided by ``len(seeds)`` (the time per
+    run, amortised). A member that diverges raises the
+    :class:`~nntheory.common.DivergenceError` ``train_architecture`` would raise for
+    it (the first such member in ``seeds`` order)."""
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence | range):
+        raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    seeds = [check_seed(s, "seeds entry", allow_none=False) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    epochs, X, y, Xt, yt = _architecture_problem(f, epochs, n_train, n_test, a, b)
+    ens = numpy_core.Ensemble(list(sizes), "relu", init="he", seeds=seeds)
+    t0 = time.perf_counter()
+    histories = numpy_core.fit_ensemble(ens, X, y, optimizer="adam", lr=lr, epochs=epochs)
+    seconds = (time.perf_counter() - t0) / len(seeds)
+    for h in histories:
+        if h.diverged is not None:
+            raise h.diverged
+    mse = np.mean((ens.predict(Xt) - yt) ** 2, axis=(1, 2))
+    n_parameters = ens.member(0).n_parameters
+    return [TrainResult(tuple(ens.sizes), n_parameters, float(m), seconds) for m in mse]
 
 
 def fit_rates(n, errors) -> np.ndarray:
