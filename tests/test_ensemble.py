@@ -243,11 +243,13 @@ def test_fast_pass_gradients_within_the_rounding_bound(core, activation):
         assert rel(got[2][i], ref[2]) <= 1e-14 and rel(got[3][i], ref[3]) <= 1e-14
 
 
-def test_numpy_ensemble_equals_torch_ensemble():
+@pytest.mark.parametrize("sizes,skip", [([2, 6, 6, 1], True), ([2, 6, 1], False)],
+                         ids=["deep", "one-hidden"])
+def test_numpy_ensemble_equals_torch_ensemble(sizes, skip):
     X, y = make_problem("bce", [2, 1], n=12)
     runs = []
     for core in (nc, tc):
-        ens = core.Ensemble([2, 6, 6, 1], "gelu", skip=True, seeds=[0, 1, 2, 3], **KW[core])
+        ens = core.Ensemble(sizes, "gelu", skip=skip, seeds=[0, 1, 2, 3], **KW[core])
         hists = core.fit_ensemble(ens, X, y, loss="bce", optimizer="rmsprop", lr=0.01,
                                   epochs=6, batch_size=5, seeds=[4, 5, 6, 7])
         runs.append((hists, [ens.get_parameters(i) for i in range(4)]))
