@@ -380,12 +380,12 @@ def fit_ensemble(ensemble: Ensemble, X, y, *, loss: str = "mse", optimizer: str 
                         p.grad = g
                 else:
                     opt.zero_grad(set_to_none=True)
-                for sl in chunks if not shallow else ():
-                    # each chunk's graph is built, used and freed in turn
-                    Xc, yc = (Xb, yb) if idx is None else (Xb[sl], yb[sl])
-                    values_c = _losses(loss, ens._forward(Xc, [p[sl] for p in params]), yc)
-                    values_c.sum().backward()  # before any in-place change of parameters
-                    parts.append(values_c.detach())
+                    for sl in chunks:  # each chunk's graph is built, used and freed in turn
+                        Xc, yc = (Xb, yb) if idx is None else (Xb[sl], yb[sl])
+                        values_c = _losses(loss, ens._forward(Xc, [p[sl] for p in params]),
+                                           yc)
+                        values_c.sum().backward()  # before any in-place parameter change
+                        parts.append(values_c.detach())
                 values_t = parts[0] if len(parts) == 1 else torch.cat(parts)
                 values = values_t.to("cpu", torch.float64).numpy()
                 bad = check.accept(values, epoch)
