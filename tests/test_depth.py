@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nntheory import approximation, depth
+from nntheory import approximation, common, depth
 from nntheory import numpy_core as nc
 
 
@@ -280,10 +280,22 @@ def test_train_architectures_equals_one_run_per_seed(sizes):
         # tests/test_ensemble.py; measured ~1e-15 here)
         assert abs(r.mse - one.mse) <= 1e-10 * one.mse
     assert len({r.mse for r in runs}) == 3   # three different seeds, three results
+    again = depth.train_architectures(sizes, f, seeds=np.array([0, 1, 2]), epochs=40,
+                                      n_train=32)
+    assert [r.mse for r in again] == [r.mse for r in runs]   # any sequence of seeds
     with pytest.raises(ValueError, match="seeds"):
         depth.train_architectures(sizes, f, seeds=[], epochs=1)
     with pytest.raises(TypeError, match="seeds"):
         depth.train_architectures(sizes, f, seeds=3, epochs=1)
+
+
+def test_train_architectures_raises_what_train_architecture_raises():
+    # Adam at lr 1e6 throws the weights far out: the loss passes the divergence limit
+    with pytest.raises(common.DivergenceError) as one:
+        depth.train_architecture([1, 4, 1], np.sin, seed=1, epochs=30, lr=1e6)
+    with pytest.raises(common.DivergenceError) as many:
+        depth.train_architectures([1, 4, 1], np.sin, seeds=[1, 2], epochs=30, lr=1e6)
+    assert (many.value.epoch, many.value.step) == (one.value.epoch, one.value.step)
 
 
 def test_bad_input():

@@ -20,9 +20,10 @@ Networks with one hidden layer and one output (the book's ``1 -> w -> 1`` and
 bias joins the first product, and the hidden layer's gradient is formed without
 its ``(batch, width)`` intermediate arrays. On the reference problem of
 ``bench/bench_ensembles.py`` (ReLU) it runs 6 kernels over those arrays where
-the layer-by-layer pass runs 9 and makes a temporary mask. Its rounded products come in another order than a
-separate ``fit``'s, so members agree with separate fits to round-off (tested,
-with the rounding bound), not bit for bit as the layer-by-layer path does.
+the layer-by-layer pass runs 9 and makes a temporary mask. Its rounded products
+come in another order than a separate ``fit``'s, so members agree with separate
+fits to round-off (tested, with the rounding bound), not bit for bit as the
+layer-by-layer path does.
 
 The optimisers are the
 NumPy core's own classes applied to the stacked arrays: every update rule is

@@ -20,7 +20,7 @@ explicit weights (layout ``W`` of shape ``(n_in, n_out)``, forward ``X @ W + b``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -451,11 +451,13 @@ def unroll_skip(model: numpy_core.MLP) -> numpy_core.MLP:
 
 @dataclass(frozen=True)
 class TrainResult:
-    """One trained architecture: its sizes, parameter count, test MSE and wall time."""
+    """One trained architecture: its sizes, parameter count, test MSE and CPU time."""
 
     sizes: tuple[int, ...]
     n_parameters: int
     mse: float
+    #: CPU time of the training in seconds (every thread of this process; per run for
+    #: :func:`train_architectures`, whose runs share one ensemble)
     seconds: float
 
 
@@ -476,13 +478,14 @@ def train_architecture(sizes: Sequence[int], f: Callable, *, seed: int, epochs: 
                        lr: float = 1e-2, n_train: int = 256, a: float = -1.0,
                        b: float = 1.0, n_test: int = 2001) -> TrainResult:
     """Train a ReLU ``MLP(sizes)`` (He init, Adam, full batch, MSE) on ``n_train`` equally
-    spaced points of ``f`` on ``[a, b]``; report the MSE on ``n_test`` points and the time."""
+    spaced points of ``f`` on ``[a, b]``; report the MSE on ``n_test`` points and the CPU
+    time of the training."""
     seed = check_seed(seed, allow_none=False)
     epochs, X, y, Xt, yt = _architecture_problem(f, epochs, n_train, n_test, a, b)
     net = numpy_core.MLP(list(sizes), "relu", init="he", seed=seed)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     numpy_core.fit(net, X, y, optimizer="adam", lr=lr, epochs=epochs)
-    seconds = time.perf_counter() - t0
+    seconds = time.process_time() - t0
     mse = float(np.mean((net.predict(Xt) - yt) ** 2))
     return TrainResult(tuple(net.sizes), net.n_parameters, mse, seconds)
 
@@ -493,20 +496,20 @@ def train_architectures(sizes: Sequence[int], f: Callable, *, seeds: Sequence[in
     """:func:`train_architecture` for every seed in ``seeds``, trained together as one
     :class:`~nntheory.numpy_core.Ensemble`: result ``j`` equals
     ``train_architecture(sizes, f, seed=seeds[j], ...)`` to round-off, and its
-    ``seconds`` is the ensemble's wall time divided by ``len(seeds)`` (the time per
-    run, amortised). A member that diverges raises the
+    ``seconds`` is the CPU time of the ensemble's training (every thread: an ensemble
+    may use two) divided by ``len(seeds)``, the time per run. A member that diverges raises the
     :class:`~nntheory.common.DivergenceError` ``train_architecture`` would raise for
     it (the first such member in ``seeds`` order)."""
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence | range):
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
     seeds = [check_seed(s, "seeds entry", allow_none=False) for s in seeds]
     if not seeds:
         raise ValueError("seeds must be non-empty")
     epochs, X, y, Xt, yt = _architecture_problem(f, epochs, n_train, n_test, a, b)
     ens = numpy_core.Ensemble(list(sizes), "relu", init="he", seeds=seeds)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     histories = numpy_core.fit_ensemble(ens, X, y, optimizer="adam", lr=lr, epochs=epochs)
-    seconds = (time.perf_counter() - t0) / len(seeds)
+    seconds = (time.process_time() - t0) / len(seeds)
     for h in histories:
         if h.diverged is not None:
             raise h.diverged
