@@ -24,6 +24,12 @@ def make_problem(loss: str, sizes, n: int = 11, seed: int = 0):
     return X, y
 
 
+def rel(a, b) -> float:
+    """Largest absolute difference of ``a`` and ``b``, relative to the largest entry of ``b``."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b))) / max(float(np.max(np.abs(b))), 1e-300)
+
+
 @pytest.fixture
 def problem():
     return make_problem

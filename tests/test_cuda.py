@@ -11,21 +11,15 @@ these few Adam steps keep below 1e-10 relative (the tolerance of
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
-from conftest import make_problem
+from conftest import make_problem, rel
 
 from nntheory import torch_core as tc
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 RTOL = 1e-10
-
-
-def rel(a, b) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b))) / max(float(np.max(np.abs(b))), 1e-300)
 
 
 @pytest.mark.parametrize("sizes,activation,loss", [

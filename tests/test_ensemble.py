@@ -20,7 +20,7 @@ import importlib
 import numpy as np
 import pytest
 import torch
-from conftest import make_problem
+from conftest import make_problem, rel
 
 from nntheory import common
 from nntheory import numpy_core as nc
@@ -40,11 +40,6 @@ OPTIMIZERS = [
     ("adam", 0.01, {}),
     ("adamw", 0.01, {"weight_decay": 0.1}),
 ]
-
-
-def rel(a, b) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b))) / max(float(np.max(np.abs(b))), 1e-300)
 
 
 def separate(core, sizes, activation, skip, seeds, fit_seeds, X, y, **fit_kw):
