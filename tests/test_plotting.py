@@ -250,7 +250,7 @@ def test_animation_first_frame_shows_the_initial_state():
     ax.set_xlim(0, 1)
     ax.set_ylim(-1, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=60)
+    fig.savefig(buf, format="png", dpi=plotting.DPI)  # animate()'s default
     plt.close(fig)
     blank = _pixels(base64.b64encode(buf.getvalue()).decode())
     assert blank.shape == first.shape

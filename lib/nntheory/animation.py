@@ -3,7 +3,7 @@
 Frames are embedded as PNG images, so page size grows with the number of frames,
 the figure's pixel size and its dpi. :func:`animate` keeps pages light by
 capping the number of frames (evenly subsampling longer sequences, see
-:func:`subsample`) and using a modest dpi; :func:`html_size_kb` reports the size.
+:func:`subsample`); :func:`html_size_kb` reports the size.
 
 The first frame is drawn (``update(frames[0])``) before anything else and is
 also written into the page as the ``src`` of the player's image, so the initial
@@ -11,6 +11,19 @@ state shows at once: in JupyterLab (where the player's script may run before its
 image exists, which left it blank until a button was clicked) and on the site.
 No global matplotlib state is changed (no ``rc_context``, see
 :mod:`nntheory.plotting`).
+
+Frames are rendered at the book's :data:`~nntheory.plotting.DPI` (100), the dpi
+of every other figure: a figure of ``w`` inches is ``100 w`` pixels wide and its
+fonts have the sizes :mod:`nntheory.plotting` computes for the page's column.
+(At 60 dpi, as before, a 6.4-inch figure was a 384-pixel strip with 6-pixel
+legends.)
+
+The page loads nothing from the network. matplotlib's player links Font Awesome
+4.4 from a CDN for the icons of its nine buttons; :func:`animate` removes that
+``<link>`` and gives the buttons text labels (Unicode media symbols, the button
+titles and ARIA labels unchanged), so the controls look the same in
+JupyterLab, on the site and on the offline site, and the browser's console
+stays clean.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import matplotlib.pyplot as plt
 from matplotlib import animation as mpl_animation
 from matplotlib.figure import Figure
 
+from .plotting import DPI
 from .validation import check_callable, check_int
 
 __all__ = ["MAX_FRAMES", "animate", "html_size_kb", "subsample", "count_frames"]
@@ -35,6 +49,37 @@ MAX_FRAMES = 40
 EMBED_LIMIT_MB = 8.0
 
 _FRAME = re.compile(r'frames\[\d+\] = "data:image/png;base64,')
+
+#: matplotlib's remote stylesheet (Font Awesome 4.4 from a CDN), removed from the page.
+_REMOTE_CSS = re.compile(r'<link\s+rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
+#: The player's icons as text: Font Awesome class -> Unicode symbol. U+FE0E asks for
+#: the text form of a symbol that a system could otherwise draw as a coloured emoji.
+_TEXT = "\ufe0e"
+BUTTON_LABELS = {
+    "fa fa-minus": "\u2212",                  # slower
+    "fa fa-fast-backward": "\u23ee" + _TEXT,  # first frame
+    "fa fa-step-backward": "\u2039",          # previous frame
+    "fa fa-play fa-flip-horizontal": "\u25c0" + _TEXT,   # play backwards
+    "fa fa-pause": "\u23f8" + _TEXT,          # pause
+    "fa fa-play": "\u25b6" + _TEXT,           # play
+    "fa fa-step-forward": "\u203a",           # next frame
+    "fa fa-fast-forward": "\u23ed" + _TEXT,   # last frame
+    "fa fa-plus": "+",                        # faster
+}
+_ICON = re.compile(r'<i class="(fa [^"]+)"></i>')
+#: The frame image never wider than the column (it keeps its aspect ratio).
+_IMG_STYLE = "max-width: 100%; height: auto"
+
+
+def _local_player(html: str) -> str:
+    """matplotlib's player without remote resources: text buttons, no CDN stylesheet."""
+    html, n_css = _REMOTE_CSS.subn("", html)
+    unknown = sorted({m for m in _ICON.findall(html) if m not in BUTTON_LABELS})
+    if n_css != 1 or unknown:  # pragma: no cover - matplotlib changed its template
+        raise RuntimeError("matplotlib's animation template changed: remote stylesheets "
+                           f"removed {n_css} (expected 1), unknown icons {unknown}")
+    return _ICON.sub(lambda m: f'<span class="anim-label">{BUTTON_LABELS[m.group(1)]}</span>',
+                     html)
 
 
 def _check_frames(frames, name: str = "frames"):
@@ -70,12 +115,14 @@ def _png_data_uri(fig: Figure, dpi: int) -> str:
 
 
 def animate(fig: Figure, update, frames, *, interval_ms: int = 400,
-            max_frames: int = MAX_FRAMES, dpi: int = 60):
+            max_frames: int = MAX_FRAMES, dpi: int = DPI):
     """Return an ``IPython.display.HTML`` animation of ``update(frame)`` over ``frames``.
 
     ``frames`` is subsampled to at most ``max_frames`` frames (:func:`subsample`);
     the page shows ``update(frames[0])`` before the player starts. The figure is
-    closed afterwards, so the notebook does not also show it static.
+    closed afterwards, so the notebook does not also show it static. ``dpi``
+    defaults to the book's :data:`~nntheory.plotting.DPI`; the player's buttons
+    are text and the page requests nothing from the network.
     """
     from IPython.display import HTML
 
@@ -107,10 +154,11 @@ def animate(fig: Figure, update, frames, *, interval_ms: int = 400,
         raise ValueError(f"the animation is {len(html) / 2**20:.1f} MB (limit "
                          f"{EMBED_LIMIT_MB} MB): lower max_frames or dpi")
     html, n_src = re.subn(r'<img id="(_anim_img[0-9a-f]+)">',
-                          lambda m: f'<img id="{m.group(1)}" src="{first}">', html, count=1)
+                          lambda m: (f'<img id="{m.group(1)}" src="{first}" '
+                                     f'style="{_IMG_STYLE}">'), html, count=1)
     if n_src != 1:  # pragma: no cover - matplotlib changed its template
         raise RuntimeError("could not find the player's image in matplotlib's HTML")
-    return HTML(html)
+    return HTML(_local_player(html))
 
 
 def count_frames(obj) -> int:
