@@ -181,42 +181,57 @@ def test_the_cell_installs_the_pinned_library_from_the_repository():
     from packaging.requirements import Requirement
 
     version, repo, branch = SETTINGS["version"], SETTINGS["repository"], SETTINGS["branch"]
-    assert f'"v{version}", "{branch}"' in CELL
+    assert f'ref, release = "{branch}", "v{version}"' in CELL
+    assert f'or "git+{repo}")' in CELL
     req = Requirement(setup_cell.install_spec(repo, f"v{version}"))
     assert req.name == "nntheory" and req.url == f"git+{repo}@v{version}"
     assert max(len(line) for line in CELL.splitlines()) <= 88
     compile(CELL, "<setup cell>", "exec")
 
 
-def _recorder_prelude(returncodes: list[int]) -> str:
-    """Python that replaces subprocess.run with a recorder (pip is never run)."""
+def _recorder_prelude(answers: list) -> str:
+    """Python that replaces subprocess.run with a recorder (git and pip are never run):
+    the n-th call gets ``answers[n]``, a ``(returncode, stdout)`` pair, or ``"no git"``
+    (it raises FileNotFoundError, as subprocess does when git is not installed)."""
     return textwrap.dedent(f"""
         import json, subprocess
-        CALLS, CODES = [], {returncodes!r}
+        CALLS, ANSWERS = [], {answers!r}
         class _Done:
-            def __init__(self, code):
-                self.returncode = code
+            def __init__(self, code, stdout):
+                self.returncode, self.stdout, self.stderr = code, stdout, ""
         def _run(command, *args, **kwargs):
             CALLS.append(list(command))
-            return _Done(CODES[len(CALLS) - 1])
+            answer = ANSWERS[len(CALLS) - 1]
+            if answer == "no git":
+                raise FileNotFoundError(command[0])
+            return _Done(*answer)
         subprocess.run = _run
     """)
 
 
-def _run_cell(returncodes: list[int], fresh: bool) -> tuple[int, list, str]:
-    """Run the set-up cell in a new interpreter; fresh: one without nntheory on its path."""
-    code = (_recorder_prelude(returncodes) + "\nimport importlib.util, sys\n"
+def _run_cell(answers: list, fresh: bool, source: str | None = None
+              ) -> tuple[int, dict, str]:
+    """Run the set-up cell in a new interpreter; fresh: one without nntheory on its path;
+    source: the NNTHEORY_SOURCE variable (unset when None)."""
+    code = (_recorder_prelude(answers) + "\nimport importlib.util, sys\n"
             "FOUND = importlib.util.find_spec('nntheory') is not None\n"
             "try:\n" + textwrap.indent(CELL, "    ") + "\nfinally:\n"
             "    print('RESULT', json.dumps({'calls': CALLS, 'found': FOUND}))\n")
     # -S: no site-packages (nntheory is installed there, editable), -I: no user site,
     # no PYTHONPATH, no current directory: a Python that has never seen the book
     flags = ["-I", "-S"] if fresh else []
+    env = {k: v for k, v in os.environ.items() if k != "NNTHEORY_SOURCE"}
+    if source is not None:
+        env["NNTHEORY_SOURCE"] = source
     out = subprocess.run([sys.executable, *flags, "-c", code], capture_output=True,
-                         text=True, timeout=60, cwd="/")
+                         text=True, timeout=60, cwd="/", env=env)
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     return out.returncode, result, out.stdout + out.stderr
+
+
+TAGGED = (0, f"0123abcd\trefs/tags/v{SETTINGS['version']}\n")
+PIP = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
 
 
 def test_the_cell_does_nothing_where_nntheory_is_installed():
@@ -234,29 +249,74 @@ def test_the_cell_does_nothing_in_this_process(monkeypatch):
     assert calls == []
 
 
-def test_a_fresh_python_without_nntheory_runs_the_pinned_pip_install():
-    code, result, log = _run_cell([0], fresh=True)
+def test_a_fresh_python_looks_the_release_up_and_installs_it():
+    code, result, log = _run_cell([TAGGED, (0, "")], fresh=True)
     assert result["found"] is False
     assert code == 0, log
-    spec = setup_cell.install_spec(SETTINGS["repository"], f"v{SETTINGS['version']}")
-    # the interpreter running the notebook installs into itself
-    assert result["calls"] == [[sys.executable, "-m", "pip", "install", "--quiet", spec]]
-    assert f"Installing the book's library: {spec}" in log
+    repo, release = SETTINGS["repository"], f"v{SETTINGS['version']}"
+    spec = setup_cell.install_spec(repo, release)
+    # git is asked for the tag first; the interpreter running the notebook installs into
+    # itself; installed packages that satisfy nntheory stay (no --upgrade)
+    assert result["calls"] == [["git", "ls-remote", "--tags", repo, release], [*PIP, spec]]
+    assert f"Installing the book's library from git+{repo} at {release} ...\n" in log
+    assert "not tagged" not in log and "Done: nntheory is installed." in log
 
 
-def test_without_the_release_tag_the_cell_installs_the_branch():
-    code, result, log = _run_cell([1, 0], fresh=True)
+def test_without_the_release_tag_the_cell_says_so_and_installs_the_branch():
+    code, result, log = _run_cell([(0, ""), (0, "")], fresh=True)
     assert code == 0, log
-    repo = SETTINGS["repository"]
-    assert [c[-1] for c in result["calls"]] == [
-        setup_cell.install_spec(repo, f"v{SETTINGS['version']}"),
-        setup_cell.install_spec(repo, SETTINGS["branch"])]
+    repo, branch = SETTINGS["repository"], SETTINGS["branch"]
+    assert result["calls"][1] == [*PIP, setup_cell.install_spec(repo, branch)]
+    assert len(result["calls"]) == 2          # pip is tried once: no failing first try
+    assert (f"from git+{repo} at {branch} (the release v{SETTINGS['version']} is not "
+            "tagged yet) ...") in log
 
 
-def test_when_pip_fails_the_cell_stops_with_a_clear_error():
-    code, result, log = _run_cell([1, 1], fresh=True)
+def test_without_git_the_cell_installs_the_branch():
+    code, result, log = _run_cell(["no git", (0, "")], fresh=True)
+    assert code == 0, log
+    assert result["calls"][1][-1].endswith(f"@{SETTINGS['branch']}")
+
+
+def test_nntheory_source_replaces_the_repository():
+    """NNTHEORY_SOURCE: a fork or a local clone (the Colab test points it at one)."""
+    source = "git+file:///tmp/a-clone"
+    tag = (0, f"abc\trefs/tags/v{SETTINGS['version']}\n")
+    code, result, log = _run_cell([tag, (0, "")], fresh=True, source=source)
+    assert code == 0, log
+    assert result["calls"][0][3] == "file:///tmp/a-clone"
+    assert result["calls"][1][-1] == f"nntheory @ {source}@v{SETTINGS['version']}"
+
+
+def test_when_pip_fails_the_cell_shows_pips_messages_and_stops():
+    code, result, log = _run_cell([TAGGED, (1, "pip: something broke")], fresh=True)
     assert code != 0 and len(result["calls"]) == 2
-    assert "RuntimeError: nntheory could not be installed" in log
+    assert "pip: something broke" in log
+    assert "RuntimeError: nntheory could not be installed from" in log
+
+
+def test_the_release_lookup_works_with_git(tmp_path):
+    """The cell's ``git ls-remote`` line on a real repository, tagged and not."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "r"
+    repo.mkdir()
+    _git("init", "-q", "-b", "main", cwd=repo)
+    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty",
+         "-m", "x", cwd=repo)
+    release = f"v{SETTINGS['version']}"
+
+    def lookup():
+        prelude = "import os, subprocess, sys\n"
+        cell = CELL.split("    try:\n", 1)[1].split("    except", 1)[0]
+        code = (prelude + f"source = {f'git+file://{repo}'!r}\nrelease = {release!r}\n"
+                "ref = 'branch'\n" + textwrap.dedent(cell) + "print(ref)\n")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                              text=True, timeout=60, check=True).stdout.strip()
+
+    assert lookup() == "branch"
+    _git("tag", release, cwd=repo)
+    assert lookup() == release
 
 
 # ------------------------------------------------ pip install "nntheory @ git+<repository>"

@@ -8,7 +8,11 @@ h^4/30 exactly in the continuum (the 2001-point grid changes it by < 1 %).
 
 from __future__ import annotations
 
+import ast
+import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -464,3 +468,87 @@ def test_compose_matches_repeated_application_in_two_dimensions():
 def test_compose_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ------------------------------------------ the claims table against the other chapters
+# The appendix runs alone (Colab, a downloaded copy, a student's folder), so it cannot
+# read the other notebooks; what it says about them is checked here, from its source:
+# each ``row(key, claim, source, where, measured, parts, why)`` call names in ``where``
+# a chapter and a phrase that chapter contains, and every {prf:ref} in its measured or
+# why text must be a label of that chapter.
+
+BOOK_CHAPTERS = Path(__file__).resolve().parents[1] / "book" / "chapters"
+APPENDIX = BOOK_CHAPTERS / "appendix_seed_claims.ipynb"
+
+
+def _notebook_text(path: Path, kinds=("markdown", "code")) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] in kinds)
+
+
+def _strings(node: ast.AST) -> str:
+    """The literal text of an expression: its string constants (f-string parts too)."""
+    return "".join(n.value for n in ast.walk(node)
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
+def appendix_rows() -> list[dict]:
+    """Every ``row(...)`` call of the appendix: its key (source text), where (the literal
+    (chapter, phrase) or None) and the labels its measured and why texts reference."""
+    rows = []
+    for cell in json.loads(APPENDIX.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "row"):
+                continue
+            key, _claim, _source, where, measured, _parts, why = node.args
+            text = _strings(measured) + _strings(why)
+            name = key.value if isinstance(key, ast.Constant) else ast.unparse(key)
+            rows.append({"key": name, "where": ast.literal_eval(where),
+                         "labels": re.findall(r"\{prf:ref\}`([^`]+)`", text)})
+    return rows
+
+
+def test_the_appendix_reads_no_other_notebook():
+    code = _notebook_text(APPENDIX, kinds=("code",))
+    assert ".ipynb" not in code and "read_text" not in code and "open(" not in code
+
+
+def test_every_linked_chapter_discusses_its_claim_and_references_resolve():
+    rows = appendix_rows()
+    linked = [r for r in rows if r["where"] is not None]
+    # the appendix's 54 claims come from 53 calls (one in a loop); most link a chapter
+    assert len(rows) >= 50 and len(linked) >= 40, (len(rows), len(linked))
+    texts, problems = {}, []
+    for r in linked:
+        chapter, phrase = r["where"]
+        path = BOOK_CHAPTERS / f"{chapter}.ipynb"
+        if not path.is_file():
+            problems.append(f"{r['key']}: no chapter {chapter}")
+            continue
+        texts.setdefault(chapter, _notebook_text(path))
+        if phrase not in texts[chapter]:
+            problems.append(f"{r['key']}: {chapter} does not contain {phrase!r}")
+        problems += [f"{r['key']}: {{prf:ref}}`{label}` is not a label of {chapter}"
+                     for label in r["labels"] if f":label: {label}" not in texts[chapter]]
+    problems += [f"{r['key']}: {{prf:ref}} without a linked chapter"
+                 for r in rows if r["where"] is None and r["labels"]]
+    assert not problems, "\n".join(problems)
+    assert sum(len(r["labels"]) for r in linked) > 0     # the label check saw labels
+
+
+def test_the_row_reader_catches_a_wrong_phrase_and_a_dangling_label(tmp_path, monkeypatch):
+    """The check above can fail: a changed phrase and an unknown label are reported."""
+    nb = json.loads(APPENDIX.read_text(encoding="utf-8"))
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": 'row("bad", "c", "s", ("01_perceptron", "no such phrase 91"), '
+                      'f"m {x}", {"p": True}, "see {prf:ref}`thm-nowhere`")\n'}
+    nb["cells"].append(cell)
+    fake = tmp_path / APPENDIX.name
+    fake.write_text(json.dumps(nb))
+    monkeypatch.setitem(globals(), "APPENDIX", fake)
+    with pytest.raises(AssertionError) as err:
+        test_every_linked_chapter_discusses_its_claim_and_references_resolve()
+    assert "bad: 01_perceptron does not contain 'no such phrase 91'" in str(err.value)
+    assert "bad: {prf:ref}`thm-nowhere` is not a label of 01_perceptron" in str(err.value)

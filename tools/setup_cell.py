@@ -11,8 +11,14 @@ The book's repository URL and branch live in ``pyproject.toml``::
 * the first code cell of every notebook listed in ``book/_toc.yml`` (the *set-up
   cell*): on Colab, or in a reader's own Jupyter with a downloaded notebook, it
   installs the book's library ``nntheory`` from the repository, pinned to the
-  version in ``pyproject.toml`` (the git tag ``v<version>``; the branch when that
-  tag does not exist, with a note saying so); where ``nntheory`` is importable
+  version in ``pyproject.toml``: it looks the git tag ``v<version>`` up first
+  (``git ls-remote``) and installs it, or the branch when that tag does not exist,
+  saying which in one calm line (pip's output is shown only when pip fails). pip
+  leaves installed packages that satisfy ``nntheory``'s requirements alone, so
+  Colab's own numpy, scipy, matplotlib, torch and ipywidgets 7 stay as they are.
+  The environment variable ``NNTHEORY_SOURCE`` (``git+<url>``, e.g. a fork or a
+  local clone ``git+file:///path/to/clone``) replaces the repository; the tests
+  point it at a clone of this one. Where ``nntheory`` is importable
   (the repository's ``.venv``, Binder, CI) it does nothing. The cell is tagged
   ``remove-cell``, so the site does not show it (it still runs, silently, and
   nbval runs it like any cell). It sits right after the title cell, before any
@@ -48,22 +54,35 @@ TEMPLATE = '''\
 # library `nntheory` when it is missing, and does nothing where it is installed (the
 # repository's environment, Binder). Written by tools/setup_cell.py: edit it there.
 import importlib.util
+import os
 import subprocess
 import sys
 
 if importlib.util.find_spec("nntheory") is None:
-    NNTHEORY_SOURCE = (
-        "git+{repository}")
-    # the release this notebook was written for; the branch if that tag is missing
-    for ref in ("v{version}", "{branch}"):
-        command = [sys.executable, "-m", "pip", "install", "--quiet",
-                   f"nntheory @ {{NNTHEORY_SOURCE}}@{{ref}}"]
-        print("Installing the book's library:", command[-1])
-        if subprocess.run(command).returncode == 0:
-            break
-    else:
-        raise RuntimeError("nntheory could not be installed: see pip's messages above")
-    importlib.invalidate_caches()'''
+    # NNTHEORY_SOURCE (optional): another repository, e.g. a fork or git+file:///a/clone
+    source = (os.environ.get("NNTHEORY_SOURCE")
+              or "git+{repository}")
+    # the release this notebook was written for, if it is tagged; the branch otherwise
+    ref, release = "{branch}", "v{version}"
+    try:
+        command = ["git", "ls-remote", "--tags", source.removeprefix("git+"), release]
+        tags = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if f"refs/tags/{{release}}" in tags.stdout:
+            ref = release
+    except (OSError, subprocess.SubprocessError):
+        pass  # no git here: pip says so below
+    note = "" if ref == release else f" (the release {{release}} is not tagged yet)"
+    print(f"Installing the book's library from {{source}} at {{ref}}{{note}} ...")
+    # pip keeps the installed numpy, torch, ipywidgets... that satisfy nntheory
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "--disable-pip-version-check", f"nntheory @ {{source}}@{{ref}}"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout + pip.stderr)
+        raise RuntimeError(f"nntheory could not be installed from {{source}}@{{ref}}: "
+                           "see pip's messages above")
+    importlib.invalidate_caches()
+    print("Done: nntheory is installed.")'''
 
 _URL = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)$")
 
