@@ -412,3 +412,88 @@ def test_binder_files_are_where_binder_looks():
     assert "--no-deps" in text                        # environment.yml has the dependencies
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert data["project"]["name"] == "nntheory"
+
+
+# ------------------------------------- the solution-free site (make book-student) launches
+
+
+def _launch_urls(book: Path, pagename: str) -> dict[str, str]:
+    """The Binder and Colab URLs the site's rocket icon gives a page: the book's
+    ``_config.yml`` through Jupyter Book's own translation into Sphinx settings, then
+    sphinx-book-theme's own ``add_launch_buttons`` (what the build runs)."""
+    from types import SimpleNamespace
+
+    pytest.importorskip("jupyter_book")
+    from jupyter_book.config import get_final_config
+    from sphinx_book_theme.header_buttons.launch import add_launch_buttons
+
+    sphinx_config, _ = get_final_config(user_yaml=book / "_config.yml", sourcedir=book,
+                                         cli_config={"latex_individualpages": False})
+    theme = sphinx_config["html_theme_options"]
+    app = SimpleNamespace(
+        config={"html_theme_options": theme},
+        env=SimpleNamespace(doc2path=lambda name: str(book / f"{name}.ipynb"),
+                            metadata={pagename: {"kernelspec": {"name": "python3"}}}))
+    owner_repo = theme["repository_url"].removeprefix("https://github.com/").split("/")
+    context = {"pagename": pagename, "header_buttons": [], "sourcename": "x.ipynb",
+               "github_url": "https://github.com", "github_user": owner_repo[0],
+               "github_repo": owner_repo[1]}
+    add_launch_buttons(app, pagename, "page.html", context, None)
+    buttons = [b for group in context["header_buttons"] for b in group.get("buttons", [])]
+    return {b["text"]: b["url"] for b in buttons}
+
+
+def test_the_full_sites_buttons_open_the_chapter_on_the_main_branch():
+    """The reference: what the solution-free site must NOT do."""
+    urls = _launch_urls(ROOT / "book", "chapters/03_backprop")
+    org_repo = f"{SETTINGS['owner']}/{SETTINGS['name']}"
+    assert urls["Colab"] == ("https://colab.research.google.com/github/"
+                             f"{org_repo}/blob/{SETTINGS['branch']}/book/chapters/03_backprop.ipynb")
+    assert urls["Binder"].startswith(f"https://mybinder.org/v2/gh/{org_repo}/"
+                                     f"{SETTINGS['branch']}?urlpath=")
+
+
+def test_the_solution_free_sites_buttons_open_the_student_copies(tmp_path):
+    """make book-student: Binder and Colab open the chapter on the branch of student
+    copies, which holds the same paths as the main branch with every notebook replaced
+    by its student copy (the same function writes both); the download button gives the
+    page's own notebook, which in the student book is the student copy."""
+    from nntheory.teaching import student
+
+    out = student.student_book(ROOT / "book", tmp_path / "student-book")
+    urls = _launch_urls(out, "chapters/03_backprop")
+    org_repo = f"{SETTINGS['owner']}/{SETTINGS['name']}"
+    path = "book/chapters/03_backprop.ipynb"
+    assert urls["Colab"] == ("https://colab.research.google.com/github/"
+                             f"{org_repo}/blob/{student.STUDENT_BRANCH}/{path}")
+    assert urls["Binder"] == (f"https://mybinder.org/v2/gh/{org_repo}/"
+                              f"{student.STUDENT_BRANCH}?urlpath=lab/tree/{path}")
+    assert student.STUDENT_BRANCH != SETTINGS["branch"]
+    # the student branch's tree: the repository's book/ with the student copies in place
+    branch = tmp_path / "branch"
+    shutil.copytree(ROOT / "book", branch / "book",
+                    ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
+    written = student.write_student_copies(branch / "book")
+    assert branch / path in written
+    for name in (path, "book/chapters/01_perceptron.ipynb"):
+        solved = json.loads((ROOT / name).read_text())
+        copy = json.loads((branch / name).read_text())
+        assert copy == student.make_student_copy(solved) != solved    # solutions gone
+        assert json.loads((out / name.removeprefix("book/")).read_text()) == copy
+    # the other settings of the site are the book's
+    config, book_config = (yaml.safe_load(p.read_text()) for p in
+                           (out / "_config.yml", ROOT / "book" / "_config.yml"))
+    assert config["repository"] == {**book_config["repository"],
+                                    "branch": student.STUDENT_BRANCH}
+    assert config["launch_buttons"] == book_config["launch_buttons"]
+
+
+def test_the_solution_free_site_can_have_no_launch_buttons(tmp_path):
+    from nntheory.teaching import student
+
+    out = student.student_book(ROOT / "book", tmp_path / "sb", launch_branch=None)
+    assert _launch_urls(out, "chapters/03_backprop") == {}
+    assert yaml.safe_load((out / "_config.yml").read_text())["repository"]["branch"] == \
+        SETTINGS["branch"]
+    with pytest.raises(ValueError, match="launch_branch"):
+        student.student_book(ROOT / "book", tmp_path / "sb2", launch_branch="no branch")

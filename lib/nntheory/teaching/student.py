@@ -176,12 +176,64 @@ if __name__ == "__main__":
     main()
 
 
-def student_book(book: Path, out: Path) -> Path:
+#: The git branch that holds the repository with every notebook replaced by its student
+#: copy (``write_student_copies``); the solution-free site's Binder and Colab buttons
+#: open the chapters there. The book's publishing workflow writes it.
+STUDENT_BRANCH = "student"
+
+
+def write_student_copies(folder: Path) -> list[Path]:
+    """Replace every notebook under ``folder`` by its student copy, in place; the list of
+    notebooks. A malformed solution marker is refused naming the notebook."""
+    folder = Path(folder)
+    written = []
+    for path in sorted(folder.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        try:
+            nb = make_student_copy(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError as exc:
+            raise ValueError(f"{path.relative_to(folder)}: {exc}") from None
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _launch_on_branch(config: str, branch: str | None) -> str:
+    """``_config.yml``'s text with ``repository.branch`` set to ``branch`` (the launch
+    buttons open ``<path_to_book>/<page>.ipynb`` on that branch); with ``None``, the
+    Binder and Colab buttons removed instead (the site's download button stays)."""
+    import re
+
+    block = re.search(r"^repository:[ \t]*\n((?:[ \t]+.*\n?)*)", config, re.M)
+    if block is None:
+        raise ValueError("_config.yml has no `repository:` section")
+    if branch is None:
+        return re.sub(r"^[ \t]+(binderhub_url|colab_url):.*\n?", "", config, flags=re.M)
+    if not re.fullmatch(r"[A-Za-z0-9_./-]+", branch):
+        raise ValueError(f"launch_branch: not a branch name: {branch!r}")
+    body = block.group(1)
+    if re.search(r"^[ \t]+branch:", body, re.M):
+        body = re.sub(r"^([ \t]+branch:[ \t]*)\S+", lambda m: m.group(1) + branch, body,
+                      count=1, flags=re.M)
+    else:
+        body = body.rstrip("\n") + f"\n  branch: {branch}\n"
+    return config[:block.start(1)] + body + config[block.end(1):]
+
+
+def student_book(book: Path, out: Path, *, launch_branch: str | None = STUDENT_BRANCH
+                 ) -> Path:
     """Copy the book folder ``book`` to ``out`` with every chapter notebook replaced by
     its student copy (no solution code, no solution prose): the source of a
     solution-free site (``make book-student``). ``out`` is replaced if it exists.
-    The configuration's relative path to the book's Sphinx helpers (``../tools``)
-    is made absolute so that the copy builds from anywhere."""
+
+    The site's download button gives the page's own notebook, the student copy. Its
+    Binder and Colab buttons open the chapter on the repository's branch
+    ``launch_branch`` (:data:`STUDENT_BRANCH`), where every notebook is its student
+    copy (written by :func:`write_student_copies`, published with the site), not the
+    solved chapter on the main branch; ``launch_branch=None`` removes those two buttons.
+    The configuration's relative path to the book's Sphinx helpers (``../tools``) is
+    made absolute so that the copy builds from anywhere."""
     import shutil
 
     book, out = Path(book).resolve(), Path(out).resolve()
@@ -190,19 +242,16 @@ def student_book(book: Path, out: Path) -> Path:
     if out == book or book in out.parents and "_build" not in out.relative_to(book).parts:
         raise ValueError(f"out: {out} would overwrite the book; choose a folder outside it "
                          "or under its _build")
+    config = out / "_config.yml"
+    new_config = _launch_on_branch((book / "_config.yml").read_text(encoding="utf-8"),
+                                   launch_branch)
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(book, out, ignore=shutil.ignore_patterns(
         "_build", "student", ".ipynb_checkpoints", "__pycache__"))
-    for path in sorted(out.rglob("*.ipynb")):
-        try:
-            nb = make_student_copy(json.loads(path.read_text(encoding="utf-8")))
-        except ValueError as exc:
-            raise ValueError(f"{path.relative_to(out)}: {exc}") from None
-        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    config = out / "_config.yml"
+    write_student_copies(out)
     tools = (book.parent / "tools").resolve()
-    text = config.read_text(encoding="utf-8")
-    if "../tools" in text and tools.is_dir():
-        config.write_text(text.replace("../tools", str(tools)), encoding="utf-8")
+    if "../tools" in new_config and tools.is_dir():
+        new_config = new_config.replace("../tools", str(tools))
+    config.write_text(new_config, encoding="utf-8")
     return out
