@@ -23,7 +23,8 @@ from .validation import check_array, check_int, check_real
 __all__ = ["SeparabilityResult", "separate", "farkas_certificate", "check_certificate",
            "count_threshold_functions", "count_threshold_functions_integer",
            "cover_count", "count_separable_dichotomies", "MAX_DICHOTOMY_POINTS",
-           "MAX_INTEGER_TABLE"]
+           "MAX_INTEGER_TABLE", "cover_C", "count_homogeneous_dichotomies",
+           "monomial_features", "predicate_order", "MAX_ORDER_INPUTS"]
 
 #: :func:`count_separable_dichotomies` solves one LP for each of the ``2^(N-1)``
 #: labellings with a first label ``+1`` (the others are their negatives): about
@@ -206,3 +207,108 @@ def count_separable_dichotomies(X) -> int:
         if _separating_lp(X, np.array((1.0, *rest))).status == 0:
             count += 2
     return count
+
+
+# --------------------------------------------------------------------------------------
+# Cover's C(N, m) in his own convention, and the counts behind its proof
+
+
+def cover_C(n_points: int, m: int) -> int:
+    r"""Cover's :math:`C(N, m) = 2\sum_{k=0}^{m-1}\binom{N-1}{k}`, with his arguments:
+    the number of labellings of ``N = n_points`` points in general position in
+    :math:`\mathbb{R}^m` that a hyperplane *through the origin* separates.
+
+    It solves Cover's recursion :math:`C(N+1, m) = C(N, m) + C(N, m-1)` with
+    :math:`C(1, m) = 2` and :math:`C(N, 1) = 2`. For ``N <= m`` it is ``2^N`` (every
+    labelling), and at ``N = 2m`` exactly half the labellings:
+    :math:`C(2m, m) = 2^{2m-1}`. The affine count of :func:`cover_count` is
+    ``cover_count(N, d) == cover_C(N, d + 1)``.
+    """
+    n_points = check_int(n_points, "n_points", minimum=1)
+    m = check_int(m, "m", minimum=1)
+    return 2 * sum(comb(n_points - 1, k) for k in range(m))
+
+
+def count_homogeneous_dichotomies(X, through=None) -> int:
+    r"""Count, by one LP per labelling, the ``+-1`` labellings of the rows of ``X``
+    (points of :math:`\mathbb{R}^m`) separated by a hyperplane through the origin:
+    some ``w`` with ``y_i <w, x_i> >= 1`` for all ``i``.
+
+    With ``through = v`` (a vector of :math:`\mathbb{R}^m`) only hyperplanes that also
+    contain ``v`` count (``<w, v> = 0``): the labellings of ``X`` that extend *both* ways
+    to ``X`` plus the point ``v``, the step of Cover's recursion. At most
+    :data:`MAX_DICHOTOMY_POINTS` points (the work doubles with every point).
+    """
+    X = check_array(X, "X", ndim=2)
+    if len(X) > MAX_DICHOTOMY_POINTS:
+        raise ValueError(f"X has {len(X)} points: counting by LP needs 2^{len(X) - 1} "
+                         f"linear programs; at most {MAX_DICHOTOMY_POINTS} points are "
+                         "accepted (use cover_C for points in general position)")
+    A_eq = b_eq = None
+    if through is not None:
+        v = check_array(through, "through", shape=(X.shape[1],))
+        A_eq, b_eq = v[None, :], np.zeros(1)
+    count = 0
+    for rest in itertools.product([-1.0, 1.0], repeat=len(X) - 1):
+        Z = np.array((1.0, *rest))[:, None] * X
+        res = optimize.linprog(np.zeros(X.shape[1]), A_ub=-Z, b_ub=-np.ones(len(X)),
+                               A_eq=A_eq, b_eq=b_eq, bounds=[(None, None)] * X.shape[1],
+                               method="highs")
+        if res.status not in (0, 2):
+            raise RuntimeError(f"the LP solver failed ({res.message}); rescale X")
+        count += 2 * (res.status == 0)
+    return count
+
+
+# --------------------------------------------------------------------------------------
+# The order of a predicate (Minsky and Papert 1969)
+
+#: :func:`predicate_order` refuses more inputs: ``2^n`` points and up to ``2^n``
+#: monomials make an LP of ``4^n`` entries.
+MAX_ORDER_INPUTS = 8
+
+
+def monomial_features(X, k: int) -> np.ndarray:
+    r"""The masks of Minsky and Papert: for every set ``S`` of at most ``k`` inputs
+    (``S`` empty included), the column :math:`\prod_{j \in S} x_j`, in order of ``|S|``
+    then lexicographically. ``X`` is ``(n_points, n)`` with 0/1 entries."""
+    X = check_array(X, "X", ndim=2)
+    k = check_int(k, "k", minimum=0, maximum=X.shape[1])
+    columns = [np.prod(X[:, list(S)], axis=1)
+               for size in range(k + 1) for S in itertools.combinations(range(X.shape[1]), size)]
+    return np.column_stack(columns)
+
+
+def predicate_order(labels) -> int:
+    r"""The *order* of a predicate on :math:`\{0,1\}^n` (Minsky and Papert 1969): the
+    least ``k`` such that
+    :math:`\psi(x) = \operatorname{sign}\big(\sum_{|S| \le k} \alpha_S \prod_{j\in S} x_j\big)`
+    for some real :math:`\alpha_S` (the empty set carries the threshold). Every predicate
+    of at most ``k`` inputs is a combination of such masks, so this is Minsky and
+    Papert's order. Order 1 means a threshold unit.
+
+    ``labels`` holds ``+-1`` on the ``2^n`` points of :func:`~nntheory.datasets.boolean_cube`
+    (``n`` at most :data:`MAX_ORDER_INPUTS`). Decided by the LPs
+    ``labels * (features @ alpha) >= 1`` for ``k = 0, 1, ...`` (a strict sign
+    representation on a finite set can be rescaled to margin 1). A constant predicate
+    has order 0.
+    """
+    y = check_array(labels, "labels", ndim=1)
+    n = int(np.log2(len(y))) if len(y) > 0 else -1
+    if n < 1 or 2**n != len(y):
+        raise ValueError(f"labels must hold one value per point of {{0,1}}^n (2^n values, "
+                         f"n >= 1); got {len(y)}")
+    if n > MAX_ORDER_INPUTS:
+        raise ValueError(f"labels: n = {n} inputs; at most {MAX_ORDER_INPUTS} are accepted")
+    if not np.all(np.abs(y) == 1):
+        raise ValueError("labels must hold -1 or +1")
+    cube = boolean_cube(n)
+    for k in range(n + 1):
+        Z = y[:, None] * monomial_features(cube, k)
+        res = optimize.linprog(np.zeros(Z.shape[1]), A_ub=-Z, b_ub=-np.ones(len(y)),
+                               bounds=[(None, None)] * Z.shape[1], method="highs")
+        if res.status == 0:
+            return k
+        if res.status != 2:
+            raise RuntimeError(f"the LP solver failed ({res.message})")
+    raise AssertionError("unreachable: the 2^n masks of order n represent every predicate")
