@@ -1,0 +1,176 @@
+r"""Lower bounds that can be executed: shallow floors, kink-spread controls, fixed knots.
+
+Chapters 5 and 7 compare what deep constructions reach with what *every* network of
+another kind must miss. The functions here compute those floors exactly and build the
+networks that attain them, so that a chapter can assert a bound where it is attained.
+
+* :func:`shallow_square_floor`: a continuous function that is affine on each of ``p``
+  intervals covering :math:`[0, 1]` is at sup distance at least :math:`1/(8p^2)` from
+  :math:`x^2` (some interval has length :math:`h \ge 1/p`, and the best affine
+  approximation of :math:`x^2` on an interval of length :math:`h` has error exactly
+  :math:`h^2/8`). A one-hidden-layer ReLU network with ``N`` units has at most
+  :math:`N + 1` pieces, so its error is at least :math:`1/(8(N+1)^2)`.
+* :func:`shallow_square_best`: the broken line through :math:`(x_i, x_i^2 - h^2/8)` on
+  ``N`` equal cells, ``N`` units, error exactly :math:`1/(8N^2)`: the floor for
+  :math:`p = N` pieces is attained.
+* :func:`train_spread_kinks`: the control of chapter 5's table. He initialisation sets
+  every bias to zero, so all first-layer kinks start at :math:`x = 0`; here the first
+  layer's biases are :math:`b_j = -w_j u_j` with :math:`u_j \sim U[a, b]`, so the kinks
+  start spread over the interval, and the rest of the recipe is
+  :func:`nntheory.depth.train_architectures`'.
+* :func:`fixed_knot_floor`, :func:`best_fixed_knot_error`: for a fixed set of knots whose
+  longest cell has length :math:`H`, a singularity :math:`\sqrt{|x - a|}` placed at the
+  centre of that cell is at sup distance at least :math:`\tfrac12\sqrt{H/2}` from every
+  function affine on the cell (by symmetry the best affine function there is a constant);
+  :func:`best_fixed_knot_error` computes the best continuous broken line on the knots by
+  linear programming on a grid.
+* :func:`equidistributed_knots`: knots that split :math:`\int |f''|^{1/2}` into equal
+  parts, for :math:`f = \sqrt{|x - a|}` (free knots: chosen after seeing ``a``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy import optimize
+
+from . import numpy_core
+from .validation import check_array, check_int, check_real
+
+__all__ = [
+    "shallow_square_floor",
+    "shallow_square_best",
+    "train_spread_kinks",
+    "fixed_knot_floor",
+    "best_fixed_knot_error",
+    "equidistributed_knots",
+    "sqrt_singularity",
+]
+
+
+def shallow_square_floor(n_pieces: int) -> float:
+    r""":math:`1/(8p^2)`: no function affine on each of ``p`` intervals covering
+    :math:`[0, 1]` comes closer to :math:`x^2` in sup norm. For a one-hidden-layer ReLU
+    network with ``N`` units pass ``p = N + 1``."""
+    p = check_int(n_pieces, "n_pieces", minimum=1)
+    return 1.0 / (8.0 * p * p)
+
+
+def shallow_square_best(n_units: int) -> numpy_core.MLP:
+    r"""A ``[1, N, 1]`` ReLU network at sup distance exactly :math:`1/(8N^2)` from
+    :math:`x^2` on :math:`[0, 1]`: the interpolant on ``N`` equal cells lowered by
+    :math:`h^2/8`, :math:`h = 1/N` (on each cell the best affine approximation)."""
+    n = check_int(n_units, "n_units", minimum=1)
+    knots = np.arange(n + 1) / n
+    values = knots ** 2 - 1.0 / (8.0 * n * n)
+    c = np.diff(np.diff(values) / np.diff(knots), prepend=0.0)
+    net = numpy_core.MLP([1, n, 1], "relu")
+    net.set_parameters([np.ones((1, n)), -knots[:-1], c[:, None], values[:1]])
+    return net
+
+
+def train_spread_kinks(sizes: Sequence[int], f: Callable, *, seeds: Sequence[int],
+                       epochs: int, lr: float = 1e-2, n_train: int = 128, a: float = -1.0,
+                       b: float = 1.0, n_test: int = 2001) -> np.ndarray:
+    r"""Test MSEs of :func:`nntheory.depth.train_architectures`' recipe (He weights, Adam,
+    full batch, ``n_train`` equally spaced points of ``f`` on :math:`[a, b]`), except that
+    member ``j`` starts with first-layer biases :math:`-w_i u_i`, :math:`u_i \sim U[a, b]`
+    drawn from ``np.random.default_rng([seeds[j], 7])``: the kinks start spread over the
+    interval instead of all at :math:`x = 0`. Returns one MSE per seed (on ``n_test``
+    equally spaced points)."""
+    seeds = [check_int(s, "seeds entry", minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    epochs = check_int(epochs, "epochs", minimum=1)
+    a = check_real(a, "a")
+    b = check_real(b, "b")
+    if not a < b:
+        raise ValueError(f"need a < b; got a={a}, b={b}")
+    X = np.linspace(a, b, check_int(n_train, "n_train", minimum=2))[:, None]
+    y = np.asarray(f(X), dtype=np.float64).reshape(-1, 1)
+    ens = numpy_core.Ensemble(list(sizes), "relu", init="he", seeds=seeds)
+    for i, s in enumerate(seeds):
+        params = ens.get_parameters(i)
+        u = np.random.default_rng([s, 7]).uniform(a, b, params[0].shape[1])
+        params[1] = -params[0][0] * u
+        ens.set_parameters(i, params)
+    for h in numpy_core.fit_ensemble(ens, X, y, optimizer="adam", lr=lr, epochs=epochs):
+        if h.diverged is not None:
+            raise h.diverged
+    Xt = np.linspace(a, b, check_int(n_test, "n_test", minimum=2))[:, None]
+    yt = np.asarray(f(Xt), dtype=np.float64).reshape(-1, 1)
+    return np.mean((ens.predict(Xt) - yt) ** 2, axis=(1, 2))
+
+
+def sqrt_singularity(a: float) -> Callable[[np.ndarray], np.ndarray]:
+    r"""The function :math:`x \mapsto \sqrt{|x - a|}`."""
+    a = check_real(a, "a")
+    return lambda x: np.sqrt(np.abs(np.asarray(x, dtype=np.float64) - a))
+
+
+def fixed_knot_floor(knots) -> float:
+    r""":math:`\tfrac12\sqrt{H/2}`, :math:`H` the longest cell of ``knots``: the sup
+    distance from :math:`\sqrt{|x - a|}`, ``a`` the centre of that cell, to every function
+    that is affine on the cell (on :math:`[-H/2, H/2]` the best affine approximation of
+    :math:`\sqrt{|t|}` is the constant :math:`\tfrac12\sqrt{H/2}`: the mirror image of an
+    affine function is as good, and their mean is a constant)."""
+    x = check_array(knots, "knots", ndim=1, min_size=2)
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("knots must be strictly increasing")
+    return 0.5 * float(np.sqrt(np.max(np.diff(x)) / 2))
+
+
+def best_fixed_knot_error(f: Callable, knots, n_grid: int = 4001,
+                          points: Sequence[float] = ()) -> float:
+    r"""The least sup error, on ``n_grid`` equally spaced points of
+    :math:`[\text{knots}_0, \text{knots}_{-1}]` together with the knots and ``points``
+    (say, where ``f`` is singular), of a continuous
+    broken line with the given ``knots`` against ``f``, by linear programming (HiGHS):
+    minimise :math:`t` subject to :math:`|\sum_i v_i\phi_i(x_j) - f(x_j)| \le t`, with
+    :math:`\phi_i` the hat functions. A grid minimum is a lower bound on the continuous one
+    up to the solver's tolerance (about ``1e-7`` relative)."""
+    k = check_array(knots, "knots", ndim=1, min_size=2)
+    if np.any(np.diff(k) <= 0):
+        raise ValueError("knots must be strictly increasing")
+    n = check_int(n_grid, "n_grid", minimum=2)
+    extra = np.asarray(points, dtype=np.float64).ravel()
+    extra = extra[(extra >= k[0]) & (extra <= k[-1])]
+    x = np.union1d(np.union1d(np.linspace(k[0], k[-1], n), k), extra)
+    y = np.asarray(f(x), dtype=np.float64).ravel()
+    Phi = np.empty((x.size, k.size))
+    for i in range(k.size):
+        e = np.zeros(k.size)
+        e[i] = 1.0
+        Phi[:, i] = np.interp(x, k, e)
+    ones = np.ones((x.size, 1))
+    res = optimize.linprog(np.r_[np.zeros(k.size), 1.0],
+                           A_ub=np.block([[Phi, -ones], [-Phi, -ones]]),
+                           b_ub=np.r_[y, -y],
+                           bounds=[(None, None)] * k.size + [(0, None)], method="highs")
+    if res.status != 0:  # pragma: no cover - always feasible and bounded
+        raise RuntimeError(f"linprog failed: {res.message}")
+    return float(np.max(np.abs(Phi @ res.x[:-1] - y)))
+
+
+def equidistributed_knots(a: float, n_cells: int, lo: float = 0.0,
+                          hi: float = 1.0) -> np.ndarray:
+    r"""Knots for :math:`\sqrt{|x - a|}` on :math:`[lo, hi]` that split
+    :math:`\int|f''|^{1/2}` into (nearly) equal parts. On a side of length :math:`s` next to
+    the singularity that integral is :math:`2s^{1/4}` (with :math:`|f''|^{1/2} =
+    \tfrac12 t^{-3/4}`), so the side gets a share of the ``n_cells`` cells proportional to
+    :math:`s^{1/4}` (at least one), with knots :math:`a \pm s(i/m)^4`."""
+    n = check_int(n_cells, "n_cells", minimum=2)
+    lo, hi, a = check_real(lo, "lo"), check_real(hi, "hi"), check_real(a, "a")
+    if not lo <= a <= hi or not lo < hi:
+        raise ValueError(f"need lo <= a <= hi and lo < hi; got lo={lo}, a={a}, hi={hi}")
+    left, right = a - lo, hi - a
+    if left == 0 or right == 0:
+        side = left or right
+        t = side * (np.arange(n + 1) / n) ** 4
+        return a - t[::-1] if left else a + t
+    m_left = int(np.clip(round(n * left ** 0.25 / (left ** 0.25 + right ** 0.25)), 1, n - 1))
+    m_right = n - m_left
+    tl = left * (np.arange(m_left + 1) / m_left) ** 4
+    tr = right * (np.arange(m_right + 1) / m_right) ** 4
+    return np.concatenate([a - tl[::-1], a + tr[1:]])

@@ -1,0 +1,91 @@
+"""nntheory.separation: the floors of chapters 5 and 7, each checked where it is attained."""
+
+import numpy as np
+import pytest
+
+from nntheory import depth, separation
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 17, 64])
+def test_shallow_square_best_attains_the_floor_for_its_pieces(n):
+    net = separation.shallow_square_best(n)
+    x = np.linspace(0.0, 1.0, 16 * n + 1)           # every knot and every midpoint
+    err = float(np.max(np.abs(net.predict(x[:, None]).ravel() - x ** 2)))
+    # values of size 1, round-off a few 1e-16
+    assert abs(err - separation.shallow_square_floor(n)) < 1e-14
+    assert depth.count_pieces(net, 0.0, 1.0) == n
+    assert net.sizes == (1, n, 1)
+
+
+def test_square_floor_holds_for_any_knots():
+    # the best continuous broken line on p cells (LP) never beats 1/(8 p^2); equal cells
+    # attain it (up to the LP's grid and tolerance)
+    rng = np.random.default_rng(3)
+    for p in (2, 3, 5, 8):
+        for _ in range(5):
+            knots = np.sort(np.r_[0.0, rng.uniform(0, 1, p - 1), 1.0])
+            best = separation.best_fixed_knot_error(np.square, knots, n_grid=2001)
+            assert best >= separation.shallow_square_floor(p) * (1 - 1e-6)
+        uniform = separation.best_fixed_knot_error(np.square, np.linspace(0, 1, p + 1),
+                                                   n_grid=8 * p + 1)
+        assert abs(uniform / separation.shallow_square_floor(p) - 1) < 1e-6
+
+
+@pytest.mark.parametrize("n", [4, 8, 32])
+def test_fixed_knot_floor_is_attained_at_a_cell_centre(n):
+    knots = np.linspace(0.0, 1.0, n + 1)
+    a = (knots[n // 2] + knots[n // 2 + 1]) / 2
+    best = separation.best_fixed_knot_error(separation.sqrt_singularity(a), knots,
+                                            points=[a])
+    # attained up to the LP's tolerance (HiGHS; observed up to 1.5e-6 relative)
+    assert abs(best / separation.fixed_knot_floor(knots) - 1) < 1e-5
+
+
+def test_fixed_knot_floor_for_random_knots():
+    rng = np.random.default_rng(8)
+    for _ in range(10):
+        knots = np.sort(np.r_[0.0, rng.uniform(0, 1, 9), 1.0])
+        i = int(np.argmax(np.diff(knots)))
+        a = (knots[i] + knots[i + 1]) / 2
+        best = separation.best_fixed_knot_error(separation.sqrt_singularity(a), knots,
+                                                points=[a])
+        assert best >= separation.fixed_knot_floor(knots) * (1 - 1e-6)
+
+
+def test_equidistributed_knots_follow_the_singularity():
+    rng = np.random.default_rng(1)
+    for a in np.r_[0.0, 1.0, rng.uniform(0, 1, 6)]:
+        errs = []
+        for n in (16, 64):
+            k = separation.equidistributed_knots(a, n)
+            assert k.size == n + 1 and k[0] == 0.0 and k[-1] == 1.0
+            assert np.all(np.diff(k) > 0) and np.any(k == a)
+            f = separation.sqrt_singularity(a)
+            x = np.union1d(np.linspace(0, 1, 20001), k)
+            errs.append(float(np.max(np.abs(np.interp(x, k, f(k)) - f(x)))))
+        # N^2 * error stays bounded (observed below 1) and the rate is about 2
+        assert 64 ** 2 * errs[1] < 2.0
+        assert np.log(errs[0] / errs[1]) / np.log(4) > 1.7
+
+
+def test_train_spread_kinks_is_deterministic_and_member_independent():
+    def f(x):
+        return np.abs(np.asarray(x))
+    both = separation.train_spread_kinks([1, 8, 1], f, seeds=[3, 4], epochs=30)
+    alone = separation.train_spread_kinks([1, 8, 1], f, seeds=[4], epochs=30)
+    again = separation.train_spread_kinks([1, 8, 1], f, seeds=[3, 4], epochs=30)
+    assert np.array_equal(both, again)
+    assert both.shape == (2,) and abs(both[1] / alone[0] - 1) < 1e-9
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="n_pieces"):
+        separation.shallow_square_floor(0)
+    with pytest.raises(TypeError, match="n_units"):
+        separation.shallow_square_best(2.5)
+    with pytest.raises(ValueError, match="knots"):
+        separation.fixed_knot_floor([0.0, 0.5, 0.5, 1.0])
+    with pytest.raises(ValueError, match="seeds"):
+        separation.train_spread_kinks([1, 4, 1], np.abs, seeds=[], epochs=1)
+    with pytest.raises(ValueError, match="lo <= a <= hi"):
+        separation.equidistributed_knots(2.0, 8)
