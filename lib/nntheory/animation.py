@@ -16,7 +16,10 @@ Frames are rendered at the book's :data:`~nntheory.plotting.DPI` (100), the dpi
 of every other figure: a figure of ``w`` inches is ``100 w`` pixels wide and its
 fonts have the sizes :mod:`nntheory.plotting` computes for the page's column.
 (At 60 dpi, as before, a 6.4-inch figure was a 384-pixel strip with 6-pixel
-legends.)
+legends.) To keep pages light at that size, each frame is stored as a PNG of at
+most 256 colours (Pillow's fast octree quantiser, no dithering; ``palette=False``
+keeps matplotlib's full-colour PNGs): a line plot over grey contours shrinks
+from 87 kB to 25 kB a frame, and the picture looks the same.
 
 The page loads nothing from the network. matplotlib's player links Font Awesome
 4.4 from a CDN for the icons of its nine buttons; :func:`animate` removes that
@@ -39,7 +42,7 @@ from matplotlib import animation as mpl_animation
 from matplotlib.figure import Figure
 
 from .plotting import DPI
-from .validation import check_callable, check_int
+from .validation import check_callable, check_flag, check_int
 
 __all__ = ["MAX_FRAMES", "animate", "html_size_kb", "subsample", "count_frames"]
 
@@ -49,6 +52,7 @@ MAX_FRAMES = 40
 EMBED_LIMIT_MB = 8.0
 
 _FRAME = re.compile(r'frames\[\d+\] = "data:image/png;base64,')
+_FRAME_DATA = re.compile(r'(frames\[\d+\] = "data:image/png;base64,)([^"]+)"')
 
 #: matplotlib's remote stylesheet (Font Awesome 4.4 from a CDN), removed from the page.
 _REMOTE_CSS = re.compile(r'<link\s+rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
@@ -108,20 +112,43 @@ def subsample(frames, max_frames: int = MAX_FRAMES) -> list:
     return [frames[i] for i in idx]
 
 
-def _png_data_uri(fig: Figure, dpi: int) -> str:
+def _palette_png(png: bytes) -> bytes:
+    """The same picture as a PNG of at most 256 colours (deterministic)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                              dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _png_data_uri(fig: Figure, dpi: int, palette: bool) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    png = _palette_png(buf.getvalue()) if palette else buf.getvalue()
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _palette_frames(html: str) -> str:
+    """matplotlib's embedded frames, each re-encoded by :func:`_palette_png`."""
+    def one(match):
+        png = base64.b64decode(match.group(2).replace("\\\n", ""))
+        return match.group(1) + base64.b64encode(_palette_png(png)).decode("ascii") + '"'
+
+    return _FRAME_DATA.sub(one, html)
 
 
 def animate(fig: Figure, update, frames, *, interval_ms: int = 400,
-            max_frames: int = MAX_FRAMES, dpi: int = DPI):
+            max_frames: int = MAX_FRAMES, dpi: int = DPI, palette: bool = True):
     """Return an ``IPython.display.HTML`` animation of ``update(frame)`` over ``frames``.
 
     ``frames`` is subsampled to at most ``max_frames`` frames (:func:`subsample`);
     the page shows ``update(frames[0])`` before the player starts. The figure is
     closed afterwards, so the notebook does not also show it static. ``dpi``
-    defaults to the book's :data:`~nntheory.plotting.DPI`; the player's buttons
+    defaults to the book's :data:`~nntheory.plotting.DPI`; with ``palette`` (the
+    default) the frames are stored with at most 256 colours. The player's buttons
     are text and the page requests nothing from the network.
     """
     from IPython.display import HTML
@@ -135,10 +162,11 @@ def animate(fig: Figure, update, frames, *, interval_ms: int = 400,
         raise ValueError("frames must contain at least one frame")
     interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
     dpi = check_int(dpi, "dpi", minimum=10)
+    palette = check_flag(palette, "palette")
     frames = subsample(frames, max_frames)
 
     update(frames[0])                      # the initial state, drawn once before the player
-    first = _png_data_uri(fig, dpi)
+    first = _png_data_uri(fig, dpi, palette)
     anim = mpl_animation.FuncAnimation(fig, update, frames=frames, interval=interval_ms,
                                        init_func=lambda: (), repeat=False)
     try:
@@ -150,6 +178,8 @@ def animate(fig: Figure, update, frames, *, interval_ms: int = 400,
             html = path.read_text()
     finally:
         plt.close(fig)
+    if palette:
+        html = _palette_frames(html)
     if len(html) > EMBED_LIMIT_MB * 2**20:
         raise ValueError(f"the animation is {len(html) / 2**20:.1f} MB (limit "
                          f"{EMBED_LIMIT_MB} MB): lower max_frames or dpi")

@@ -52,7 +52,8 @@ from cycler import cycler
 
 from .validation import check_array, check_callable, check_flag, check_int, check_positive
 
-__all__ = ["COLORS", "STYLE", "COLUMN_PX", "DPI", "MAX_WIDTH", "PAD", "MIN_PT", "figure",
+__all__ = ["COLORS", "SERIES_COLORS", "LINESTYLES", "series_styles", "STYLE", "COLUMN_PX",
+           "DPI", "MAX_WIDTH", "PAD", "MIN_PT", "figure",
            "apply_style", "legend", "loss_curves", "labelled_points", "hyperplane",
            "decision_regions", "function_panels"]
 
@@ -76,6 +77,13 @@ COLORS = {
     "positive": "#1f77b4",
     "negative": "#ff7f0e",
 }
+
+#: Colours for many curves in one axes: Okabe and Ito's palette for colour-blind readers,
+#: without its yellow (too faint on white).
+SERIES_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00",
+                 "#CC79A7")
+#: Line styles that go with them (solid, dashed, dotted, dash-dot).
+LINESTYLES = ("-", (0, (5, 2)), (0, (1.2, 1.5)), (0, (6, 2, 1.2, 2)))
 
 #: The book's look, applied per figure by :func:`figure` (never to ``rcParams``).
 STYLE = {
@@ -131,6 +139,29 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None,
     for ax in np.atleast_1d(axes).ravel():
         apply_style(ax)
     return fig, axes
+
+
+def series_styles(labels: Sequence[str]) -> dict[str, dict]:
+    """Plot keywords ``{label: {"color": ..., "linestyle": ...}}`` for many curves.
+
+    Curve ``i`` gets colour ``i mod 7`` of :data:`SERIES_COLORS` and style ``i mod 4``
+    of :data:`LINESTYLES`; as 7 and 4 are coprime, the first 28 curves all differ in
+    colour or style, and any two neighbours differ in both. Use it where a legend has
+    more curves than a reader can tell apart by colour alone (the optimisers of
+    chapter 9).
+    """
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, Mapping)):
+        raise TypeError(f"labels must be a list of curve labels; got {type(labels).__name__}")
+    labels = list(labels)
+    if len(set(labels)) != len(labels):
+        raise ValueError("labels must be distinct (each is one curve)")
+    n_pairs = len(SERIES_COLORS) * len(LINESTYLES)
+    if len(labels) > n_pairs:
+        raise ValueError(f"labels: at most {n_pairs} curves have distinct styles; got "
+                         f"{len(labels)}")
+    return {label: {"color": SERIES_COLORS[i % len(SERIES_COLORS)],
+                    "linestyle": LINESTYLES[i % len(LINESTYLES)]}
+            for i, label in enumerate(labels)}
 
 
 def legend(ax, **kwargs):
