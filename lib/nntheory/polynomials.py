@@ -52,7 +52,15 @@ from fractions import Fraction
 import numpy as np
 
 from . import numpy_core
-from .validation import check_array, check_callable, check_choice, check_flag, check_int
+from .validation import (
+    check_array,
+    check_callable,
+    check_choice,
+    check_elements,
+    check_flag,
+    check_int,
+    check_size,
+)
 
 __all__ = [
     "RUNGE_RHO",
@@ -81,6 +89,17 @@ __all__ = [
 RUNGE_RHO = 0.2 + math.sqrt(1.04)
 
 Coefficients = tuple[Fraction, ...]
+
+#: Size limits (see :func:`nntheory.validation.check_size`). Exact rational arithmetic
+#: slows down with the bit length of the coefficients (a float weight has up to 106 bits
+#: of numerator and denominator, and squaring doubles them at every layer), so the exact
+#: routes are limited by the total bits of their result; the float routes by the degree.
+MAX_EXACT_BITS = 4_000_000
+MAX_FLOAT_DEGREE = 2 ** 16
+MAX_GRAM_SCHMIDT_DEGREE = 60
+MAX_QUADRATURE_NODES = 2000
+MAX_CHEBYSHEV_DEGREE = 1000
+MAX_TAYLOR_DEGREE = 10_000
 
 
 # --------------------------------------------------------------------------- validation
@@ -112,6 +131,30 @@ def _to_fraction(value: object, name: str) -> Fraction:
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value!r}")
     return Fraction(value)  # a finite float is a dyadic rational: exact
+
+
+def _float(value: object, name: str) -> float:
+    """A finite real (or rational) as a float; a value beyond float range is a ValueError."""
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{name} is too large for a float64 (|value| > 1.8e308); "
+                         f"use the exact route where there is one") from None
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return out
+
+
+def _finite_polynomial(p: np.polynomial.Polynomial, name: str) -> np.polynomial.Polynomial:
+    if not np.all(np.isfinite(p.coef)):
+        raise ValueError(f"{name}: the coefficients overflow float64 (they exceed 1.8e308); "
+                         f"use the exact route")
+    return p
+
+
+def _exact_bits(values: Sequence[Fraction]) -> int:
+    return max((v.numerator.bit_length() + v.denominator.bit_length() for v in values),
+               default=1)
 
 
 def _check_coefficients(coefficients: object, name: str = "coefficients") -> Coefficients:
@@ -187,6 +230,13 @@ def residual_square_coefficients(weights) -> Coefficients:
     :math:`c_1, \dots, c_{2^n}` is positive.
     """
     ws = [_to_fraction(w, f"weights[{i}]") for i, w in enumerate(_check_weights(weights))]
+    n = check_size(len(ws), "weights", 20, "the polynomial has degree 2**len(weights)",
+                   minimum=0, what="a length")
+    bits = sum(2 ** (n - k) * _exact_bits([w]) for k, w in enumerate(ws))  # leading coef.
+    check_size((2 ** n + 1) * bits, "weights", MAX_EXACT_BITS,
+               "exact coefficients this large take minutes; use residual_square_polynomial",
+               minimum=0, what="a result of about (2**n + 1) * (bits of the leading "
+               "coefficient) bits")
     F = [Fraction(0), Fraction(1)]
     for w in ws:
         WF = _scale(F, w)
@@ -197,11 +247,13 @@ def residual_square_coefficients(weights) -> Coefficients:
 def residual_square_polynomial(weights) -> np.polynomial.Polynomial:
     """:math:`F_n` as a float ``numpy.polynomial.Polynomial``, by the same recursion in
     floating point (independent of the exact route, so the two can check each other)."""
-    ws = [float(w) for w in _check_weights(weights)]
+    ws = [_float(w, f"weights[{i}]") for i, w in enumerate(_check_weights(weights))]
+    check_size(2 ** min(len(ws), 64), "weights", MAX_FLOAT_DEGREE,
+               "the polynomial has degree 2**len(weights)", minimum=1, what="a degree")
     F = np.polynomial.Polynomial([0.0, 1.0])
     for w in ws:
         F = (w * F) ** 2 + F
-    return F
+    return _finite_polynomial(F, "residual_square_polynomial(weights)")
 
 
 def residual_square_network(weights, core="numpy"):
@@ -212,9 +264,10 @@ def residual_square_network(weights, core="numpy"):
     layer has weight 1 and bias 0. ``core`` is ``"numpy"``, ``"torch"`` or the
     module itself.
     """
-    ws = [float(w) for w in _check_weights(weights)]
+    ws = [_float(w, f"weights[{i}]") for i, w in enumerate(_check_weights(weights))]
     core = _check_core(core)
-    n = len(ws)
+    n = check_size(len(ws), "weights", 10_000, "one hidden layer per weight",
+                   minimum=0, what="a length")
     model = core.MLP([1] * (n + 1) + [1], "square", skip=True, init="normal", seed=0)
     if n and not all(model.skip[:n]):  # pragma: no cover - guards the cores' skip rule
         raise RuntimeError("the core's MLP did not put a skip around every hidden layer")
@@ -247,7 +300,22 @@ def mlp_polynomial(model, *, exact: bool = False):
     if sizes[0] != 1 or sizes[-1] != 1:
         raise ValueError(f"model must have one input and one output; got sizes {list(sizes)}")
     params = model.get_parameters()
+    # the degree doubles at every square layer; the work is one polynomial per weight
+    degree, pairs = 1, 0
+    for l in range(len(sizes) - 1):
+        pairs += sizes[l] * sizes[l + 1]
+        if l < len(sizes) - 2 and model.activation == "square":
+            degree = min(degree * 2, 2 ** 64)
+    check_size(pairs, "model", 200_000, "each weight costs a polynomial operation in Python",
+               what="a number of weights")
+    check_size(degree, "model", MAX_FLOAT_DEGREE, "the degree doubles at every square layer",
+               what="a degree")
     if exact:
+        bits = degree * _exact_bits([Fraction(float(v)) for v in
+                                     np.concatenate([np.ravel(q) for q in params])])
+        check_size(degree * bits * max(sizes), "model", MAX_EXACT_BITS,
+                   "exact coefficients this large take minutes; use exact=False",
+                   what="a result of about degree**2 * bits * width bits")
         conv = Fraction
         mul, add, scale = _mul, _add, _scale
         units = [[Fraction(0), Fraction(1)]]
@@ -278,7 +346,7 @@ def mlp_polynomial(model, *, exact: bool = False):
         if model.skip[l]:
             A = [add(a, u) if exact else a + u for a, u in zip(A, units, strict=True)]
         units = A
-    return _trim(out) if exact else out
+    return _trim(out) if exact else _finite_polynomial(out, "mlp_polynomial(model)")
 
 
 def horner_square_network(coefficients, core="numpy"):
@@ -291,7 +359,10 @@ def horner_square_network(coefficients, core="numpy"):
     :math:`h \leftarrow hx + c_k`. So every polynomial of degree :math:`d \ge 1` is a
     square network of depth :math:`d` and width 4 (exactly, in exact arithmetic).
     """
-    c = [float(v) for v in _check_coefficients(coefficients)]
+    c = [_float(v, f"coefficients[{i}]") for i, v in
+         enumerate(_check_coefficients(coefficients))]
+    check_size(len(c) - 1, "coefficients", 10_000, "the network has one hidden layer per "
+               "degree", minimum=0, what="a degree")
     if len(c) < 2:
         raise ValueError("coefficients must describe a polynomial of degree >= 1 "
                          "(at least two coefficients)")
@@ -321,8 +392,8 @@ def monomial_inner(i: int, j: int) -> Fraction:
 
 
 def _inner(p: Sequence, q: Sequence) -> Fraction:
-    return sum((a * b * monomial_inner(i, j) for i, a in enumerate(p) if a
-                for j, b in enumerate(q) if b), Fraction(0))
+    return sum((a * b * Fraction(2, i + j + 1) for i, a in enumerate(p) if a
+                for j, b in enumerate(q) if b and (i + j) % 2 == 0), Fraction(0))
 
 
 def l2_norm_squared_exact(coefficients) -> Fraction:
@@ -339,7 +410,9 @@ def gram_schmidt_legendre(degree: int) -> list[Coefficients]:
     first) of :math:`Q_0, \dots, Q_{\text{degree}}`, which are the Legendre
     polynomials :math:`P_k`.
     """
-    return list(_gram_schmidt(check_int(degree, "degree", minimum=0)))
+    return list(_gram_schmidt(check_size(
+        degree, "degree", MAX_GRAM_SCHMIDT_DEGREE,
+        "exact Gram-Schmidt costs O(degree**4) rational operations", minimum=0)))
 
 
 @functools.lru_cache(maxsize=16)
@@ -363,7 +436,11 @@ def l2_projection_exact(coefficients, degree: int) -> Coefficients:
     :math:`\sum_{k \le n} \frac{\langle p, P_k\rangle}{\langle P_k, P_k\rangle} P_k`
     with the Gram–Schmidt basis of :func:`gram_schmidt_legendre`."""
     p = _check_coefficients(coefficients)
-    degree = check_int(degree, "degree", minimum=0)
+    degree = check_size(degree, "degree", MAX_GRAM_SCHMIDT_DEGREE,
+                        "exact Gram-Schmidt costs O(degree**4) rational operations", minimum=0)
+    check_size(len(p) * (degree + 1), "coefficients", 1_000_000,
+               "each pair of terms costs a rational operation",
+               what="len(coefficients) * (degree + 1)")
     out: list[Fraction] = [Fraction(0)]
     for Pk in gram_schmidt_legendre(degree):
         out = _add(out, _scale(Pk, _inner(p, Pk) / _inner(Pk, Pk)))
@@ -391,7 +468,10 @@ def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _quadrature(n_quad: object, minimum: int) -> tuple[np.ndarray, np.ndarray]:
-    n = check_int(n_quad, "n_quad", minimum=1)
+    n = check_size(n_quad, "n_quad", MAX_QUADRATURE_NODES,
+                   "Gauss-Legendre nodes solve an n x n eigenvalue problem (O(n**3))")
+    check_size(minimum, "degree + 1", MAX_QUADRATURE_NODES,
+               "the quadrature needs degree + 1 nodes, each an O(n**3) eigenvalue problem")
     return _gauss_legendre(max(n, minimum))
 
 
@@ -404,7 +484,9 @@ def l2_projection(f: Callable, degree: int, *, n_quad: int = 400) -> np.polynomi
     ``2 n_quad - degree``; for analytic ``f`` the error falls geometrically).
     """
     f = check_callable(f, "f")
-    degree = check_int(degree, "degree", minimum=0)
+    degree = check_size(degree, "degree", MAX_QUADRATURE_NODES - 1,
+                        "the quadrature needs degree + 1 nodes (an O(n**3) eigenvalue "
+                        "problem)", minimum=0)
     x, w = _quadrature(n_quad, degree + 1)
     fx = _values(f, x)
     V = np.polynomial.legendre.legvander(x, degree)
@@ -418,7 +500,9 @@ def chebyshev_interpolant(f: Callable, degree: int) -> np.polynomial.Chebyshev:
     ``cos(k pi / degree)``, ``k = 0..degree`` (the point 0 for ``degree = 0``), the
     points of Trefethen's *Approximation Theory and Approximation Practice*."""
     f = check_callable(f, "f")
-    degree = check_int(degree, "degree", minimum=0)
+    degree = check_size(degree, "degree", MAX_CHEBYSHEV_DEGREE,
+                        "the fit solves a (degree + 1)**2 least-squares problem (O(degree**3))",
+                        minimum=0)
     nodes = (np.polynomial.chebyshev.chebpts2(degree + 1) if degree > 0
              else np.zeros(1))
     values = _values(f, nodes)  # named errors for bad f before numpy sees it
@@ -431,12 +515,15 @@ def taylor_polynomial(coefficient: Callable[[int], object], degree: int, *,
     r"""The Taylor (Maclaurin) truncation :math:`\sum_{k\le n} a_k x^k` with
     :math:`a_k` = ``coefficient(k)``: a ``Polynomial``, or exact coefficients."""
     coefficient = check_callable(coefficient, "coefficient")
-    degree = check_int(degree, "degree", minimum=0)
+    degree = check_size(degree, "degree", MAX_TAYLOR_DEGREE,
+                        "one coefficient(k) call per degree, whose values may be huge "
+                        "integers", minimum=0)
     exact = check_flag(exact, "exact")
     coefs = [_to_fraction(coefficient(k), f"coefficient({k})") for k in range(degree + 1)]
     if exact:
         return tuple(coefs)
-    return np.polynomial.Polynomial([float(c) for c in coefs])
+    return np.polynomial.Polynomial([_float(c, f"coefficient({k})")
+                                     for k, c in enumerate(coefs)])
 
 
 def runge(x):
@@ -456,7 +543,8 @@ def runge_taylor_sup_error(degree: int) -> Fraction:
     of the Runge function: with :math:`m = \lfloor n/2\rfloor` and :math:`t = 25x^2`,
     :math:`f - T_n = (-t)^{m+1}/(1 + t)`, whose modulus increases with :math:`t`,
     so the sup is :math:`25^{m+1}/26`, at :math:`x = \pm 1`."""
-    degree = check_int(degree, "degree", minimum=0)
+    degree = check_size(degree, "degree", 10 ** 6, "the result has about 2.3 * degree bits",
+                        minimum=0)
     return Fraction(25 ** (degree // 2 + 1), 26)
 
 
@@ -482,6 +570,7 @@ def sup_error(f: Callable, p: Callable, *, n_grid: int = 20001) -> float:
     f = _as_callable(f, "f")
     p = _as_callable(p, "p")
     n = check_int(n_grid, "n_grid", minimum=2)
+    check_elements(n, "n_grid")
     x = np.linspace(-1.0, 1.0, n)
     return float(np.max(np.abs(_values(f, x) - _values(p, x, "p"))))
 

@@ -34,7 +34,15 @@ __all__ = [
     "check_choice",
     "check_array",
     "check_callable",
+    "MAX_ELEMENTS",
+    "check_size",
+    "check_elements",
 ]
+
+#: The most float64 entries (5e7, i.e. 400 MB) that any one array the library is about
+#: to allocate may hold. Larger requests are refused at once by :func:`check_elements`,
+#: before any work is done, rather than running out of memory (or time) minutes later.
+MAX_ELEMENTS = 50_000_000
 
 
 def _is_bool(value: object) -> bool:
@@ -195,3 +203,44 @@ def check_callable(value: object, name: str):
     if not callable(value):
         raise TypeError(f"{name} must be callable (a function); got {type(value).__name__}")
     return value
+
+
+def check_size(value: object, name: str, limit: int, why: str, *, minimum: int = 1,
+               what: str | None = None) -> int:
+    """``value`` as an integer in ``[minimum, limit]``; above ``limit`` a ``ValueError``
+    that names the argument, the limit and ``why`` it exists.
+
+    The one size guard of the library: a count (of layers, points, seeds, a degree) that
+    would make a call run for hours or exhaust memory is refused before anything is
+    computed. ``why`` completes the sentence "the limit exists because ..." (e.g.
+    ``"the polynomial has degree 2**n"``). ``what`` names a size derived from the
+    argument (a degree, a bit count, a number of entries) when ``value`` is that size
+    rather than the argument itself.
+    """
+    value = check_int(value, name if what is None else f"{what} of {name}", minimum=minimum)
+    if value > limit:
+        if what is None:
+            raise ValueError(f"{name} = {value:,} exceeds the limit of {limit:,}: {why}")
+        raise ValueError(f"{name} asks for {what} = {value:,}, above the limit of {limit:,}: "
+                         f"{why}")
+    return value
+
+
+def check_elements(count: object, name: str, *, limit: int = MAX_ELEMENTS,
+                   what: str = "an array") -> int:
+    """Refuse an array of ``count`` entries (an integer, or a shape whose product is taken
+    exactly in Python integers) before it is allocated, if ``count > limit``
+    (:data:`MAX_ELEMENTS` by default); the message names ``name``, the argument(s) that
+    set the size, the entries requested, the limit and the memory it would take."""
+    if isinstance(count, (tuple, list)):
+        total = 1
+        for n in count:
+            total *= int(n)
+    else:
+        total = int(count)  # type: ignore[call-overload]
+    if total > limit:
+        gb = total * 8 / 1e9
+        raise ValueError(f"{name} would need {what} of {total:,} float64 entries "
+                         f"({gb:,.3g} GB); the limit is {limit:,} entries "
+                         f"({limit * 8 / 1e9:g} GB) per array")
+    return total
