@@ -5,8 +5,9 @@ Playwright stands in for the browser: it fetches each page from the check's own
 HTTP server (so serving and the page list are real), asks the check's request
 router about every ``<script src>`` (so blocking is real), and reports what a
 browser's console would: a blocked resource's failed load, and the
-``SyntaxError`` that a ``const`` declared twice raises. The filtering, the
-verdicts and the skip path are the check's own code.
+``SyntaxError`` that a ``const`` declared twice raises; each resource fetched from
+the site is reported with its HTTP status, as Playwright's ``response`` event
+does. The filtering, the verdicts and the skip path are the check's own code.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib.util
 import re
 import sys
 import types
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -89,6 +91,11 @@ class _Route:
         self.aborted = True
 
 
+class _Response:
+    def __init__(self, url, status):
+        self.url, self.status = url, status
+
+
 class _Message:
     def __init__(self, kind, text, url=""):
         self.type, self.text, self.location = kind, text, {"url": url}
@@ -109,13 +116,20 @@ class _Page:
         self.router(route)
         assert not route.aborted, "the check blocked its own site"
         html = urllib.request.urlopen(url, timeout=10).read().decode()
-        for src in re.findall(r'<script[^>]+src="([^"]+)"', html):
+        self.handlers["response"](_Response(url, 200))
+        for src in re.findall(r'<(?:script|img)[^>]+src="([^"]+)"', html):
             src = urllib.parse.urljoin(url, src)          # as a browser resolves it
             route = _Route(src)
             self.router(route)
             if route.aborted:
                 self.handlers["console"](_Message(
                     "error", "Failed to load resource: net::ERR_FAILED", src))
+                continue
+            try:
+                status = urllib.request.urlopen(src, timeout=10).status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            self.handlers["response"](_Response(src, status))
         declared = set()
         for name in re.findall(r"\bconst (\w+)", html):
             if name in declared:
@@ -203,3 +217,41 @@ def test_a_script_declared_twice_fails(tmp_path, fake_playwright, monkeypatch, c
     assert browser_check.main([str(site)]) == 1
     assert "ERROR: uncaught: SyntaxError" in capsys.readouterr().out
     assert browser_check.main([str(_site(tmp_path / "ok", ""))]) == 0
+
+
+def test_failed_requests_to_the_site_are_errors_and_others_are_not():
+    base = "http://127.0.0.1:8765/"
+    events = [(base + "intro.html", 200), (base + "favicon.ico", 404),
+              (base + "_static/a.js", "net::ERR_ABORTED"), ("https://cdn.example/x.js", 404),
+              (base + "_static/b.css", 304)]
+    assert browser_check.failed_local(events, base) == ["404 /favicon.ico",
+                                                        "net::ERR_ABORTED /_static/a.js"]
+
+
+def test_a_missing_local_file_fails_the_page(tmp_path, fake_playwright, monkeypatch, capsys):
+    site = _site(tmp_path, '<img src="missing.png">')
+    results = browser_check.check_pages(site, "/usr/bin/chromium")
+    assert results[1].failed == ["404 /missing.png"] and results[0].failed == []
+    monkeypatch.setattr(browser_check, "missing_requirements", lambda: [])
+    monkeypatch.setattr(browser_check, "find_chromium", lambda: "/usr/bin/chromium")
+    assert browser_check.main([str(site)]) == 1
+    assert "FAILED REQUEST: 404 /missing.png" in capsys.readouterr().out
+
+
+def test_no_remote_fails_a_page_that_needs_a_cdn(tmp_path, fake_playwright, monkeypatch,
+                                                 capsys):
+    monkeypatch.setattr(browser_check, "missing_requirements", lambda: [])
+    monkeypatch.setattr(browser_check, "find_chromium", lambda: "/usr/bin/chromium")
+    site = _site(tmp_path, CDN)
+    assert browser_check.main([str(site)]) == 0               # blocked, not an error
+    assert browser_check.main([str(site), "--no-remote"]) == 1
+    out = capsys.readouterr().out
+    assert "REMOTE (the offline site must not need it): https://cdn.example/mathjax.js" in out
+    assert browser_check.main([str(_site(tmp_path / "ok", "")), "--no-remote"]) == 0
+
+
+def test_has_chromium_answers_by_exit_status(monkeypatch):
+    monkeypatch.setattr(browser_check, "find_chromium", lambda: None)
+    assert browser_check.main(["--has-chromium"]) == 1
+    monkeypatch.setattr(browser_check, "find_chromium", lambda: "/usr/bin/chromium")
+    assert browser_check.main(["--has-chromium"]) == 0

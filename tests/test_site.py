@@ -532,13 +532,58 @@ def test_a_tiny_book_builds_offline_without_kernel_warnings(tmp_path):
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]
     assert "without encryption" not in log
+    # myst's configuration, shortened to its version (it was two lines of ~3000 characters)
+    assert "MdParserConfig(" not in log and "NbParserConfig(" not in log
+    assert "myst v" in log and max(map(len, log.splitlines())) < 400
     html = (book / "_build" / "html" / "intro.html").read_text()
     assert "42" in html
+    # a default colour mode: pydata-sphinx-theme's first-visit mode is not empty
+    assert 'localStorage.getItem("mode") || "light"' in html
     assert 'src="_static/mathjax/es5/tex-mml-chtml.js' in html
     assert "cdn.jsdelivr.net/npm/mathjax" not in html
     # each inline script once (tools/inline_scripts_once.py): THEBE_JS_URL declared once
     assert html.count("const THEBE_JS_URL") == 1, "THEBE_JS_URL declared twice"
     assert (book / "_build" / "html" / "_static" / nntheory_sphinx.MATHJAX_ENTRY).is_file()
+
+
+def test_numbers_are_renumbered_per_chapter():
+    docs = ["intro", "library_tour", "parts/part1", "chapters/01_perceptron",
+            "chapters/10_generalisation", "chapters/appendix_seed_claims",
+            "chapters/appendix_b"]
+    labels = nntheory_sphinx.chapter_labels(docs)
+    assert labels == {"chapters/01_perceptron": "1", "chapters/10_generalisation": "10",
+                      "chapters/appendix_b": "A", "chapters/appendix_seed_claims": "B"}
+    # Sphinx's book-wide numbers (in book order) become (chapter, k) per page and type
+    book_wide = {"library_tour": {"figure": {"f1": (1,), "f2": (2,)}},
+                 "chapters/01_perceptron": {"theorem": {"t": (1,)}, "figure": {"g": (3,)}},
+                 "chapters/10_generalisation": {"theorem": {"b": (5,), "a": (4,)},
+                                                "definition": {"d": (17,)}},
+                 "chapters/appendix_b": {"theorem": {"x": (6,)}}}
+    assert nntheory_sphinx.renumber(book_wide, labels) == {
+        "library_tour": {"figure": {"f1": (1,), "f2": (2,)}},
+        "chapters/01_perceptron": {"theorem": {"t": ("1", 1)}, "figure": {"g": ("1", 1)}},
+        "chapters/10_generalisation": {"theorem": {"a": ("10", 1), "b": ("10", 2)},
+                                       "definition": {"d": ("10", 1)}},
+        "chapters/appendix_b": {"theorem": {"x": ("A", 1)}}}
+
+
+def test_the_site_check_fails_a_page_numbered_book_wide():
+    def page(*numbers):
+        return "".join(f'<p class="admonition-title"><span class="caption-number">{n} '
+                       "</span> (title)</p>" for n in numbers)
+
+    ok = page("Definition 4.1", "Theorem 4.1", "Theorem 4.2", "Fig. 4.1", "Exercise 4.1")
+    assert site_check.numbering_problems(ok, "4") == []
+    assert site_check.numbering_problems(page("Fig. 1", "Fig. 2"), None) == []
+    assert site_check.numbering_problems(page("Theorem A.1"), "A") == []
+    bad = site_check.numbering_problems(page("Definition 3", "Theorem 5"), "4")
+    assert bad == [
+        "numbering: Definition 3 is item 1 of its kind on this page, expected Definition "
+        "4.1 (numbers per chapter: tools/nntheory_sphinx.py)",
+        "numbering: Theorem 5 is item 1 of its kind on this page, expected Theorem 4.1 "
+        "(numbers per chapter: tools/nntheory_sphinx.py)"]
+    assert len(site_check.numbering_problems(page("Theorem 4.1", "Theorem 4.3"), "4")) == 1
+    assert len(site_check.numbering_problems(page("Theorem 3.1"), "4")) == 1
 
 
 # ------------------------------------------- student copies offered on every chapter page

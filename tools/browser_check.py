@@ -1,13 +1,16 @@
 """Open every page of the built site in a real browser; fail on a console error.
 
-``make test-browser`` (not part of ``make test``): serves ``book/_build/html`` on
-127.0.0.1 (a random free port), opens each page in headless Chromium driven by
-Playwright, waits for it to load, and collects the console's errors and the
-page's uncaught exceptions (a ``SyntaxError`` such as "Identifier ... has already
-been declared" included). Requests to any other host are blocked, so the check
-runs offline and never depends on a CDN; the blocked URLs are listed, and the
-console's "Failed to load resource" lines they cause are not counted as errors
-(build with ``make book OFFLINE=1`` to serve MathJax from the site itself).
+``make test-browser`` (and ``make test``, where Chromium is installed): serves
+``book/_build/html`` on 127.0.0.1 (a random free port), opens each page in
+headless Chromium driven by Playwright, waits for it to load, and collects the
+console's errors, the page's uncaught exceptions (a ``SyntaxError`` such as
+"Identifier ... has already been declared" included) and every request to the
+site itself that failed (a 404 for a missing ``favicon.ico``, say). Requests to
+any other host are blocked, so the check runs offline and never depends on a CDN;
+the blocked URLs are listed, and the console's "Failed to load resource" lines
+they cause are not counted as errors. With ``--no-remote`` (what ``make
+test-browser OFFLINE=1`` passes: the offline site bundles MathJax) a page that asks
+for anything on another host fails too.
 
 It uses the system's Chromium and downloads no browser: set ``CHROMIUM`` to its
 path, or have one of ``chromium``, ``chromium-browser``, ``google-chrome`` on the
@@ -15,7 +18,9 @@ PATH (Debian/Ubuntu: ``apt-get install chromium``). Playwright's Python package:
 ``pip install -e '.[browser]'``. Without either it prints what is missing and
 exits 0 (skipped); ``--require`` makes that an error (exit 2).
 
-Usage: ``python tools/browser_check.py [SITE] [--require] [--timeout SECONDS]``.
+Usage: ``python tools/browser_check.py [SITE] [--require] [--no-remote]
+[--timeout SECONDS]``; ``--has-chromium`` only answers (exit 0) whether a Chromium
+is installed.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class PageResult:
     path: str
     errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 def find_chromium() -> str | None:
@@ -106,8 +112,21 @@ def serve(site: Path) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
+def failed_local(events: list[tuple[str, int | str]], base: str) -> list[str]:
+    """The requests to the site itself that failed: ``(url, status)`` events, where a
+    status is an HTTP code (failed from 400 up) or a network error's text."""
+    out = []
+    for url, status in events:
+        if not url.startswith(base):
+            continue
+        if isinstance(status, str) or status >= 400:
+            out.append(f"{status} {url[len(base) - 1:]}")
+    return sorted(set(out))
+
+
 def check_pages(site: Path, chromium: str, timeout_s: float = 30.0) -> list[PageResult]:
-    """Load every page; return each page's console errors and blocked requests."""
+    """Load every page; return each page's console errors, blocked requests and failed
+    requests to the site itself."""
     from playwright.sync_api import sync_playwright
 
     server, base = serve(site)
@@ -144,6 +163,10 @@ def _check_one(browser, base: str, rel: str, timeout_s: float) -> PageResult:
     page.on("console", lambda m: messages.append(
         (m.type, m.text, (m.location or {}).get("url", ""))))
     page.on("pageerror", lambda e: exceptions.append(f"uncaught: {e}"))
+    requests: list[tuple[str, int | str]] = []
+    page.on("response", lambda r: requests.append((r.url, r.status)))
+    page.on("requestfailed", lambda r: requests.append(
+        (r.url, str(getattr(r, "failure", None) or "failed"))))
     result = PageResult(path=rel)
     try:
         page.goto(base + rel, wait_until="load", timeout=timeout_s * 1000)
@@ -154,6 +177,7 @@ def _check_one(browser, base: str, rel: str, timeout_s: float) -> PageResult:
         page.close()
     result.errors += exceptions + counted_errors(messages, blocked)
     result.blocked = sorted(blocked)
+    result.failed = failed_local(requests, base)
     return result
 
 
@@ -162,8 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("site", nargs="?", default=str(SITE))
     parser.add_argument("--require", action="store_true",
                         help="exit 2 instead of skipping when Playwright or Chromium is missing")
+    parser.add_argument("--no-remote", action="store_true",
+                        help="fail when a page asks for anything on another host (the "
+                             "offline build)")
+    parser.add_argument("--has-chromium", action="store_true",
+                        help="only say (exit 0 or 1) whether a Chromium is installed")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per page")
     args = parser.parse_args(argv)
+    if args.has_chromium:
+        return 0 if find_chromium() else 1
     site = Path(args.site)
     missing = missing_requirements()
     if missing:
@@ -177,16 +208,27 @@ def main(argv: list[str] | None = None) -> int:
     results = check_pages(site, chromium, args.timeout)
     blocked = sorted({u for r in results for u in r.blocked})
     for r in results:
-        print(f"{r.path}: {len(r.errors)} console error(s)")
+        remote = len(r.blocked) if args.no_remote else 0
+        print(f"{r.path}: {len(r.errors)} console error(s), {len(r.failed)} failed "
+              f"request(s)" + (f", {remote} request(s) to other hosts" if remote else ""))
         for error in r.errors:
             print("    ERROR:", error)
+        for failed in r.failed:
+            print("    FAILED REQUEST:", failed)
+        for url in r.blocked if args.no_remote else ():
+            print("    REMOTE (the offline site must not need it):", url)
     if blocked:
-        print(f"requests to other hosts, blocked (the check runs offline): {len(blocked)}")
+        verdict = ("not allowed with --no-remote" if args.no_remote
+                   else "blocked, the check runs offline")
+        print(f"requests to other hosts ({verdict}): {len(blocked)}")
         for url in blocked[:20]:
             print("    ", url)
     n = sum(len(r.errors) for r in results)
-    print(f"{len(results)} pages, {n} console error(s)")
-    return FAILED if n else 0
+    n_failed = sum(len(r.failed) for r in results)
+    n_remote = len(blocked) if args.no_remote else 0
+    print(f"{len(results)} pages, {n} console error(s), {n_failed} failed request(s) to "
+          "the site" + (f", {n_remote} remote URL(s)" if args.no_remote else ""))
+    return FAILED if n or n_failed or n_remote else 0
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ copies, nor Sphinx's ``genindex``/``search``):
   the repository in ``pyproject.toml``'s ``[tool.nntheory]``) and its ``.ipynb``
   download, and no inline script is included twice (a ``const`` in it would throw
   "Identifier ... has already been declared" in the browser);
+* numbers per chapter: on chapter 4's page every numbered theorem, definition,
+  example, exercise or figure reads "Theorem 4.k" with k = 1, 2, ... per kind in
+  page order (appendices A, B, ...; other pages 1, 2, ...), as
+  ``tools/nntheory_sphinx.py`` numbers them;
 * the build's execution table (the ``{nb-exec-table}`` page) lists every notebook
   page, each run without error and within :data:`EXEC_BUDGET_S`; the build left no
   error report (``reports/*.log``).
@@ -40,7 +44,9 @@ present.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -449,6 +455,40 @@ def image_problem(img: Image) -> str | None:
             f"{len(data)} bytes): it will not load")
 
 
+def _sphinx_extension():
+    """tools/nntheory_sphinx.py (its chapter_labels: one rule for the build and the check)."""
+    spec = importlib.util.spec_from_file_location(
+        "nntheory_sphinx", Path(__file__).resolve().parent / "nntheory_sphinx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.lru_cache(maxsize=8)
+def chapter_labels(site: Path) -> dict[str, str]:
+    """``{"chapters/04_x": "4", "chapters/appendix_y": "A", ...}`` for a built site."""
+    docs = [p.relative_to(site).with_suffix("").as_posix() for p in site.rglob("*.html")]
+    return _sphinx_extension().chapter_labels(docs)
+
+
+_CAPTION_NUMBER = re.compile(r'<span class="caption-number">\s*([^<]*?)\s+'
+                             r"([0-9A-Z]+(?:\.\d+)*)\s*</span>")
+
+
+def numbering_problems(html: str, label: str | None) -> list[str]:
+    """Numbered items of a page that are not numbered per chapter: with the chapter's
+    ``label`` ("4"), the k-th item of each kind must read "4.k"; without, "k"."""
+    problems, count = [], {}
+    for kind, number in _CAPTION_NUMBER.findall(html):
+        count[kind] = count.get(kind, 0) + 1
+        expected = f"{label}.{count[kind]}" if label else str(count[kind])
+        if number != expected:
+            problems.append(f"numbering: {kind} {number} is item {count[kind]} of its kind "
+                            f"on this page, expected {kind} {expected} (numbers per chapter: "
+                            "tools/nntheory_sphinx.py)")
+    return problems
+
+
 def structure_problems(html: str, page: Path, site: Path, source: Path | None,
                        repository: dict[str, str] | None) -> list[str]:
     """The checks of cells, text, links, scripts and launch buttons for one page."""
@@ -473,6 +513,9 @@ def structure_problems(html: str, page: Path, site: Path, source: Path | None,
         problem = link_problem(href, page, site, parser.ids)
         if problem:
             problems.append(problem)
+    if page.is_relative_to(site):
+        doc = page.relative_to(site).with_suffix("").as_posix()
+        problems += numbering_problems(html, chapter_labels(site).get(doc))
     seen = set()
     for body in parser.scripts:
         if body and body in seen:
