@@ -1,6 +1,7 @@
 # Executable Neural Network Theory: set-up, build and tests.
 #   make book             create .venv if missing, install everything, build the site
-#   make book OFFLINE=1   the same, with MathJax bundled (the site's maths render offline)
+#   make book OFFLINE=1   the same, with MathJax bundled (the site's maths render offline);
+#                         remembered: later builds (make test too) stay offline, OFFLINE=0 not
 #   make test             the same set-up, then the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV   := .venv
@@ -56,9 +57,16 @@ $(STAMP): pyproject.toml
 MATHJAX_VERSION ?= 3.2.2
 MATHJAX_DIR := book/_build/mathjax
 MATHJAX_JS  := $(MATHJAX_DIR)/mathjax/es5/tex-mml-chtml.js
+# The choice is remembered: once MathJax is unpacked (make book OFFLINE=1), every build
+# (make book, make test) uses it until `make clean` or an explicit OFFLINE=0.
+OFFLINE ?= $(if $(wildcard $(MATHJAX_JS)),1,0)
 ifneq ($(filter-out 0,$(OFFLINE)),)
 BOOK_PREREQS := $(MATHJAX_JS)
 BOOK_ENV := NNTHEORY_MATHJAX_DIR=$(abspath $(MATHJAX_DIR))
+MATHJAX_SAYS := MathJax from the site itself ($(MATHJAX_DIR); OFFLINE=0 for the CDN)
+BROWSER_FLAGS := --no-remote
+else
+MATHJAX_SAYS := MathJax from its CDN (make book OFFLINE=1 bundles it)
 endif
 
 $(MATHJAX_JS):
@@ -75,6 +83,7 @@ $(MATHJAX_JS):
 
 book: $(STAMP) $(BOOK_PREREQS)
 	@echo "==> Building the site: every notebook is run from top to bottom (a few minutes)"
+	@echo "    $(MATHJAX_SAYS)"
 	$(BOOK_ENV) $(BIN)/jupyter-book build book -W -n --keep-going
 	@echo
 	@echo "The site is in book/_build/html: open book/_build/html/index.html in a browser."
@@ -89,8 +98,9 @@ test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider book \
 	  --ignore=book/_build $(PYTEST_JOBS) --dist loadfile
 
-test-build: $(STAMP)
-	$(BIN)/jupyter-book build book -W -n --keep-going
+test-build: $(STAMP) $(BOOK_PREREQS)
+	@echo "==> The site's build: $(MATHJAX_SAYS)"
+	$(BOOK_ENV) $(BIN)/jupyter-book build book -W -n --keep-going
 
 # the built site, as a browser gets it (tools/site_check.py): figures and images, error
 # outputs, raw TeX, links and anchors, widgets' static figures, launch buttons, inline
@@ -99,10 +109,16 @@ test-site: $(STAMP)
 	$(BIN)/python -m pytest tests/test_site.py -q
 
 # every page in headless Chromium through Playwright (the system's Chromium, no browser
-# download): fails on a console error. Not part of `make test`; it says what is missing
-# and skips without Playwright (pip install -e '.[browser]') or Chromium.
+# download): fails on a console error or a failed request to the site (offline build:
+# on any request to another host too). Part of `make test` where a Chromium is installed
+# (apt-get install chromium): Playwright's Python package (about 40 MB, no browser) is
+# then installed into .venv; without Chromium it says so and skips.
 test-browser: $(STAMP)
-	$(BIN)/python tools/browser_check.py
+	@if $(BIN)/python tools/browser_check.py --has-chromium && \
+	  ! $(BIN)/python -c "import playwright" 2>/dev/null; then \
+	  $(PROGRESS) "Playwright for the browser check (pip install -e '.[browser]')" \
+	    $(INSTALL) -e ".[browser]" || echo "    no Playwright: the browser check skips"; fi
+	$(BIN)/python tools/browser_check.py $(BROWSER_FLAGS)
 
 # the repository URL ([tool.nntheory] in pyproject.toml) into _config.yml, the README and
 # every notebook's set-up cell (Colab, downloaded notebooks)
@@ -111,6 +127,7 @@ setup-cells:
 
 test: lint test-lib test-notebooks test-build
 	$(MAKE) --no-print-directory test-site
+	$(MAKE) --no-print-directory test-browser
 	@echo "make test: all steps passed"
 
 # the chapters written so far, from book/_toc.yml (the one list)
