@@ -1,10 +1,10 @@
 """The teaching kit: the exercise registry, the checks' grading channel, the grader.
 
 The grader's tests run a class of fixture submissions made from one small
-notebook (tests/fixtures/submissions/03_backprop.ipynb: chapter 3's exercise
-cells and nothing else, so each runs in seconds), one per case the grader must
-survive, and assert each student's points; then one real chapter end to end:
-its student copy grades to 0 and its solution notebook to full marks.
+notebook (tests/grading_fixture.py: chapter 3's exercise section cut from the
+chapter, so each runs in seconds), one per case the grader must survive, each in
+its own sandbox, and assert each student's points; then one real chapter end to
+end: its student copy grades to 0 (status blank) and its solution to full marks.
 """
 
 from __future__ import annotations
@@ -21,30 +21,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from grading_fixture import (  # the small chapter the grader's tests grade
+    CHECK_CELLS,
+    FITTED_SOFTPLUS,
+    RIGHT,
+    RIGHT_SOFTPLUS,
+    WRONG,
+    answers,
+    fixture_notebook,
+    insert_after_imports,
+    set_cell,
+    write_reference,
+)
 
 from nntheory import checks as shim_checks
 from nntheory.teaching import checks, exercises, grade, guide, student
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "submissions" / "03_backprop.ipynb"
 CHAPTERS = ROOT / "book" / "chapters"
-
-SOLUTION_CELLS = {"n_params": "2e62e40e", "dL_dw1": "607e577e", "softplus": "338a97e2"}
-CHECK_CELLS = {"ex-bp-count": "12abd3c0", "ex-bp-scalar": "2f2a2718",
-               "ex-bp-softplus": "01731d89"}
-RIGHT = {
-    "n_params": "n_params = 64 * (3 + 1) + 64 * (64 + 1) + 10 * (64 + 1)",
-    "dL_dw1": "a = np.tanh(w1 * x_ex + b1)\n"
-              "dL_dw1 = 2 * (w2 * a + b2 - y_ex) * w2 * (1 - a ** 2) * x_ex",
-    "softplus": "def softplus_gradients(params, X, Y):\n"
-                "    W1, b1, W2, b2 = params\n"
-                "    Z1 = X @ W1 + b1\n"
-                "    A1 = np.logaddexp(0.0, Z1)\n"
-                "    out = A1 @ W2 + b2\n"
-                "    G2 = 2 * (out - Y) / {denominator}\n"
-                "    G1 = (G2 @ W2.T) / (1 + np.exp(-Z1))\n"
-                "    return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]",
-}
 
 
 def run(fn, *args, **kwargs):
@@ -81,13 +75,11 @@ def test_every_check_appends_one_json_line_when_the_grader_names_a_log(tmp_path,
 
 
 def test_expected_values_come_from_the_registry_and_are_never_printed():
-    expected = exercises.get("ex-bp-count").expected_value()
-    assert expected == 64 * 4 + 64 * 65 + 10 * 65         # Proposition: sum n_l (n_{l-1} + 1)
-    ok, out = run(checks.check_number, expected, exercise="ex-bp-count")
-    assert ok and "[ex-bp-count]" in out
+    expected = 64 * 4 + 64 * 65 + 10 * 65                 # Proposition: sum n_l (n_{l-1} + 1)
+    ok, out = run(checks.check_exercise, "ex-bp-count", expected)
+    assert ok and "[ex-bp-count]" in out and str(expected) not in out
+    assert not hasattr(exercises.get("ex-bp-count"), "expected_value")   # issue 23
     for wrong in (expected + 1, expected - 650, -expected, 10 * expected):
-        ok, out = run(checks.check_number, wrong, exercise="ex-bp-count")
-        assert not ok and str(expected) not in out and "Not yet" in out
         ok, out = run(checks.check_exercise, "ex-bp-count", wrong)
         assert not ok and str(expected) not in out
     ok, out = run(checks.check_exercise, "ex-bp-count", ...)
@@ -149,6 +141,8 @@ def test_the_registry_matches_the_chapter(chapter):
     registered = exercises.for_chapter(chapter)
     assert [ex.label for ex in registered] == labels, "register every exercise, in order"
     for ex in registered:
+        if ex.kind == "written":          # answered in a Markdown cell of the student copy
+            continue
         assert re.search(rf"^{re.escape(ex.answer)} = \.\.\.", code, re.MULTILINE), ex.answer
     reference = grade.load_reference(path)
     for _cell_id, (src, label) in reference.check_cells.items():
@@ -164,68 +158,40 @@ def test_the_registry_matches_the_chapter(chapter):
 
 # ------------------------------------------------------------------ the grader
 
+def _scalar_expected() -> float:
+    x, y, w1, b1, w2, b2 = exercises.data("ex-bp-scalar")      # variant 0
+    a = np.tanh(w1 * x + b1)
+    return 2 * (w2 * a + b2 - y) * w2 * (1 - a ** 2) * x
 
-def _notebook(path: Path = FIXTURE) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _set(nb: dict, cell_id: str, source: str | None) -> dict:
-    for i, cell in enumerate(nb["cells"]):
-        if cell.get("id") == cell_id:
-            if source is None:
-                del nb["cells"][i]
-            else:
-                cell["source"] = source
-            return nb
-    raise KeyError(cell_id)
-
-
-def _answers(n_params="...", dL_dw1="...", softplus="...", nb=None) -> dict:
-    nb = nb or student.make_student_copy(_notebook())
-    for key, value in (("n_params", n_params), ("dL_dw1", dL_dw1), ("softplus", softplus)):
-        if value != "...":
-            _set(nb, SOLUTION_CELLS[key], value)
-    return nb
-
-
-def _insert_after_imports(nb: dict, source: str) -> dict:
-    index = next(i for i, c in enumerate(nb["cells"]) if c.get("id") == "fixture-imports")
-    nb["cells"].insert(index + 1, {"cell_type": "code", "id": "student-extra", "metadata": {},
-                                   "source": source, "outputs": [], "execution_count": None})
-    return nb
-
-
-RIGHT_SOFTPLUS = RIGHT["softplus"].format(denominator="out.size")
-FITTED_SOFTPLUS = RIGHT["softplus"].format(denominator="14")
-WRONG = {"n_params": "n_params = 5000", "dL_dw1": "dL_dw1 = -0.32",
-         "softplus": "def softplus_gradients(params, X, Y):\n"
-                     "    return [np.zeros_like(p) for p in params]"}
 
 # student -> (notebook, expected points per exercise, status)
 CLASS = {
-    "correct": (lambda: _notebook(), (1, 2, 3), "ok"),
-    "blank": (lambda: student.make_student_copy(_notebook()), (0, 0, 0), "ok"),
-    "wrong": (lambda: _answers(**WRONG), (0, 0, 0), "ok"),
-    "partial": (lambda: _answers(RIGHT["n_params"], WRONG["dL_dw1"], FITTED_SOFTPLUS),
+    "correct": (lambda: fixture_notebook(), (1, 2, 3), "ok"),
+    "blank": (lambda: student.make_student_copy(fixture_notebook()), (0, 0, 0), "blank"),
+    "wrong": (lambda: answers(**WRONG), (0, 0, 0), "ok"),
+    "partial": (lambda: answers(RIGHT["n_params"], WRONG["dL_dw1"], FITTED_SOFTPLUS),
                 (1, 0, 0), "ok"),
-    "crashing": (lambda: _answers(RIGHT["n_params"], "dL_dw1 = 1 / 0", RIGHT_SOFTPLUS),
+    "crashing": (lambda: answers(RIGHT["n_params"], "dL_dw1 = 1 / 0", RIGHT_SOFTPLUS),
                  (1, 0, 3), "errors"),
-    "syntax": (lambda: _answers("n_params = 64 * (3 + 1", RIGHT["dL_dw1"], RIGHT_SOFTPLUS),
+    "nameerror": (lambda: answers(RIGHT["n_params"], "dL_dw1 = undefined_name * 2",
+                                  RIGHT_SOFTPLUS), (1, 0, 3), "errors"),
+    "syntax": (lambda: answers("n_params = 64 * (3 + 1", RIGHT["dL_dw1"], RIGHT_SOFTPLUS),
                (0, 2, 3), "errors"),
-    "tampered": (lambda: _set(_set(_notebook(), CHECK_CELLS["ex-bp-count"],
-                                   "checks.check_number(n_params, n_params, "
-                                   "name='parameter count')"),
-                              CHECK_CELLS["ex-bp-softplus"], None), (0, 2, 0),
+    "tampered": (lambda: set_cell(set_cell(fixture_notebook(), CHECK_CELLS["ex-bp-count"],
+                                           "checks.check_number(n_params, n_params, "
+                                           "name='parameter count')"),
+                                  CHECK_CELLS["ex-bp-softplus"], None), (0, 2, 0),
                  "check cells changed"),
-    "redefined": (lambda: _insert_after_imports(
-        _answers(**WRONG), "class checks:\n    check_number = check_array = check_true = "
-                           "staticmethod(lambda *a, **k: True)"), (0, 0, 0), "checks replaced"),
-    "patched": (lambda: _insert_after_imports(
-        _answers(**WRONG), "checks.check_number = lambda *a, **k: True\n"
-                           "checks.check_true = lambda *a, **k: True"), (0, 0, 0),
+    "redefined": (lambda: insert_after_imports(
+        answers(**WRONG), "class checks:\n    check_number = check_array = check_true = "
+                          "check_exercise = staticmethod(lambda *a, **k: True)"),
+        (0, 0, 0), "checks replaced"),
+    "patched": (lambda: insert_after_imports(
+        answers(**WRONG), "checks.check_number = lambda *a, **k: True\n"
+                          "checks.check_exercise = lambda *a, **k: True"), (0, 0, 0),
         "checks replaced"),
-    "forged": (lambda: _insert_after_imports(
-        _answers(**WRONG),
+    "forged": (lambda: insert_after_imports(
+        answers(**WRONG),
         "import json, os\n"
         "with open(os.environ['NNTHEORY_GRADE_LOG'], 'a') as f:\n"
         "    for label in ('ex-bp-count', 'ex-bp-scalar', 'ex-bp-softplus'):\n"
@@ -235,8 +201,12 @@ CLASS = {
     "other_chapter": (lambda: student.make_student_copy(
         _notebook(CHAPTERS / "07_approximation_spaces.ipynb")), (0, 0, 0), "wrong chapter"),
     "corrupt": (None, (0, 0, 0), "corrupt file"),
-    "carol": (lambda: _notebook(), (1, 2, 3), "ok"),   # a folder per student
+    "carol": (lambda: fixture_notebook(), (1, 2, 3), "ok"),   # a folder per student
 }
+
+
+def _notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _write_class(folder: Path, names) -> None:
@@ -259,11 +229,16 @@ def _read_grades(out: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
+def reference(tmp_path_factory) -> Path:
+    return write_reference(tmp_path_factory.mktemp("reference"))
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory, reference):
     root = tmp_path_factory.mktemp("class")
     _write_class(root / "subs", CLASS)
     start = time.monotonic()
-    grade.grade(FIXTURE, root / "subs", root / "out", jobs=2, timeout=60, progress=False)
+    grade.grade(reference, root / "subs", root / "out", jobs=2, timeout=60, progress=False)
     return root / "out", time.monotonic() - start
 
 
@@ -276,19 +251,21 @@ def test_the_grader_gives_each_submission_its_points(graded_class, name):
     row = rows[name]
     got = tuple(int(row[label]) for label in CHECK_CELLS)
     assert got == expected, (got, (out / "feedback" / f"{name}.md").read_text())
-    assert int(row["total"]) == sum(expected) and int(row["max"]) == 6
+    assert float(row["total"]) == sum(expected) and int(row["max"]) == 6
     assert row["status"] == status
+    assert row["sandboxed"] == "yes"
 
 
 FEEDBACK = {
-    "wrong": ["the sign is wrong", "does not agree with backpropagation"],
+    "wrong": ["ex-bp-scalar", "not yet right"],
     "partial": ["hidden case", "other widths and batch size"],
-    "crashing": ["raised ZeroDivisionError", "exercise ex-bp-scalar"],
+    "crashing": ["raised ZeroDivisionError in cell", "exercise ex-bp-scalar"],
+    "nameerror": ["0 / 2 | ❌ raised NameError in cell"],
     "syntax": ["raised SyntaxError"],
     "tampered": ["check cell of exercise ex-bp-count was edited",
                  "check cell of exercise ex-bp-softplus was deleted"],
     "redefined": ["`checks` was redefined"],
-    "patched": ["answer checks were changed", "check_number"],
+    "patched": ["answer checks were changed", "check_exercise"],
     "other_chapter": ["not chapter 03_backprop", "07_approximation_spaces"],
     "corrupt": ["could not be read as a Jupyter notebook"],
     "blank": ["not answered"],
@@ -302,38 +279,49 @@ def test_feedback_says_what_happened_and_never_the_answer(graded_class, name):
     text = (out / "feedback" / f"{name}.md").read_text()
     for phrase in FEEDBACK[name]:
         assert phrase in text, (phrase, text)
-    expected = exercises.get("ex-bp-count").expected_value()
-    scalar = exercises.get("ex-bp-scalar").expected_value()
-    assert str(expected) not in text and f"{scalar:.3g}" not in text
+    count = 64 * 4 + 64 * 65 + 10 * 65          # Proposition: sum n_l (n_{l-1} + 1)
+    assert str(count) not in text and f"{_scalar_expected():.3g}" not in text
+    page = (out / "feedback" / f"{name}.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Score:" in page
+    assert str(count) not in page
 
 
-def test_an_infinite_loop_is_stopped_and_the_rest_still_graded(tmp_path):
-    nb = _answers(RIGHT["n_params"], "while True:\n    pass", RIGHT_SOFTPLUS)
+def test_a_cell_is_named_as_jupyter_shows_it(graded_class):
+    """Position from the top (1-based, Markdown counted) and the In [n] of a run from the
+    top: the crashing answer cell of the fixture is cell 12, the 6th code cell."""
+    out, _ = graded_class
+    nb = answers(RIGHT["n_params"], "dL_dw1 = 1 / 0", RIGHT_SOFTPLUS)
+    position = next(i for i, c in enumerate(nb["cells"], start=1) if c.get("id") == "607e577e")
+    count = sum(1 for c in nb["cells"][:position] if c["cell_type"] == "code")
+    text = (out / "feedback" / "crashing.md").read_text()
+    assert f"cell {position} (In [{count}])" in text, text
+
+
+def test_an_infinite_loop_costs_only_its_exercise(tmp_path, reference):
+    """A cell past the per-cell limit is interrupted; later, independent exercises still
+    earn their points."""
+    nb = answers(RIGHT["n_params"], "while True:\n    pass", RIGHT_SOFTPLUS)
     _write_class(tmp_path / "subs", [])
     (tmp_path / "subs" / "looping.ipynb").write_text(json.dumps(nb))
-    (tmp_path / "subs" / "correct.ipynb").write_text(json.dumps(_notebook()))
-    start = time.monotonic()
-    grade.grade(FIXTURE, tmp_path / "subs", tmp_path / "out", jobs=2, timeout=12,
+    grade.grade(reference, tmp_path / "subs", tmp_path / "out", timeout=120, cell_timeout=15,
                 progress=False)
-    assert time.monotonic() - start < 90
     rows = _read_grades(tmp_path / "out")
-    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [1, 0, 0]
-    assert rows["looping"]["status"] == "timeout"
-    assert int(rows["correct"]["total"]) == 6
+    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [1, 0, 3]
+    assert rows["looping"]["status"] == "time limit"
     text = (tmp_path / "out" / "feedback" / "looping.md").read_text()
-    assert "still running at the time limit" in text
+    assert "still running after 15 s" in text and "the next cells ran" in text
 
 
-def test_the_command_line(tmp_path):
+def test_the_command_line(tmp_path, reference):
     _write_class(tmp_path / "subs", ["corrupt", "other_chapter"])
     result = subprocess.run(
-        [sys.executable, "-m", "nntheory.teaching", "grade", str(FIXTURE),
+        [sys.executable, "-m", "nntheory", "grade", str(reference),
          str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "2"],
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "[2/2]" in result.stderr and "graded 2 notebooks" in result.stderr
+    assert "2/2" in result.stderr and "graded 2 notebook(s)" in result.stderr
     assert set(_read_grades(tmp_path / "out")) == {"corrupt", "other_chapter"}
-    bad = subprocess.run([sys.executable, "-m", "nntheory.teaching", "grade", "99",
+    bad = subprocess.run([sys.executable, "-m", "nntheory", "grade", "99",
                           str(tmp_path / "subs")], capture_output=True, text=True)
     assert bad.returncode != 0 and "chapter" in bad.stderr
     text = (ROOT / "pyproject.toml").read_text()
@@ -349,9 +337,10 @@ def test_a_chapter_solution_gets_full_marks_and_its_student_copy_zero(tmp_path, 
     (subs / "blank.ipynb").write_text(json.dumps(student.make_student_copy(_notebook(path))))
     grade.grade(path, subs, tmp_path / "out", jobs=2, timeout=300, progress=False)
     rows = _read_grades(tmp_path / "out")
-    full = sum(ex.points for ex in exercises.for_chapter(chapter))
-    assert int(rows["solution"]["total"]) == full and rows["solution"]["status"] == "ok"
-    assert int(rows["blank"]["total"]) == 0 and rows["blank"]["status"] == "ok"
+    auto = sum(ex.points for ex in exercises.for_chapter(chapter)
+               if ex.kind != "written")
+    assert int(rows["solution"]["total"]) == auto and rows["solution"]["status"] == "ok"
+    assert int(rows["blank"]["total"]) == 0 and rows["blank"]["status"] == "blank"
 
 
 # ------------------------------------------------------------------ the guide, the book

@@ -7,29 +7,34 @@
    another chapter scores 0). Every *check cell* of the chapter (a code cell
    that calls ``checks.`` outside the solution blocks) must be there unchanged,
    found by its cell id or its source; an edited or deleted check cell scores 0
-   for its exercise.
-2. The notebook runs in a fresh kernel (nbclient), in a temporary directory,
-   one cell after another with a time limit for the whole notebook; a cell that
-   raises is reported and the next cells still run; a cell that runs past the
-   limit is interrupted and the rest of the notebook is skipped. Every answer
-   check appends its result to a log file named by ``NNTHEORY_GRADE_LOG`` (the
-   structured channel of :mod:`nntheory.teaching.checks`).
+   for its exercise. Its key cell (an assigned copy, :mod:`nntheory.teaching.variants`)
+   is read; with the class's ``keys.csv`` a key that is not the student's own is
+   flagged, and the notebook is graded with the student's own key.
+2. The notebook runs in a fresh kernel (nbclient) inside its own sandbox
+   (:mod:`nntheory.teaching.sandbox`; executor and kernel together,
+   :mod:`nntheory.teaching.executor`), one cell after another, each cell with a
+   time limit of its own (a cell that runs past it is interrupted and the next
+   cells still run) and the whole notebook with one too. Every answer check appends
+   its result to the grading log (the structured channel of
+   :mod:`nntheory.teaching.checks`).
 3. One more cell, the grader's, then runs in the same kernel
    (:func:`in_kernel`): it verifies that ``checks`` is still the library's
    module with its functions unchanged, takes each registered exercise's
    answer from the student's namespace and checks it against the registry
    (:mod:`nntheory.teaching.exercises`): the visible case and, when that
-   passes, the **hidden cases**, each with its own time limit.
+   passes, the **hidden cases**, each with its own time limit. Its lines carry a
+   random token; the grader keeps only those.
 4. An exercise earns its points when its check cell is intact, its check ran
-   and passed, and the grader's visible and hidden cases pass.
+   and passed, and the grader's visible and hidden cases pass. A written answer
+   (``kind="written"``) is copied into the feedback and marked by the teacher
+   (``--marks``).
 
-The submissions run in parallel (``jobs``), each in its own process, which is
-killed if it outlives its limit, so no submission can stop the others. Results:
-``grades.csv`` (one row per student, one column of points per exercise, the
-total) and ``feedback/STUDENT.md``. A feedback line never contains an expected
-value. These defences stop accidents and casual tampering; code run in the
-same kernel as the grader can, with effort, defeat any in-kernel check, so a
-high-stakes course should also read the notebooks it grades.
+Results (:mod:`nntheory.teaching.report`): ``results/STUDENT.json`` per student,
+from which ``grades.csv`` (merged by student: re-grading one student keeps the
+others), ``feedback/STUDENT.md`` and ``.html``, ``summary.md`` with a histogram, and
+gradebook exports are written. A feedback line never contains an expected value.
+Code run in the same kernel as the grader can, with effort, defeat in-kernel checks
+of its own notebook; the sandbox keeps it from touching anything else.
 """
 
 from __future__ import annotations
@@ -41,20 +46,20 @@ import os
 import re
 import secrets
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import exercises as _exercises
+from . import sandbox as _sandbox
 
 __all__ = ["Reference", "load_reference", "resolve_chapter", "find_submissions",
-           "grade_one", "grade", "in_kernel", "write_results", "BOOK_CHAPTERS"]
+           "grade_one", "grade", "in_kernel", "write_results", "read_keys", "BOOK_CHAPTERS",
+           "CELL_TIMEOUT_S", "ANSWER_TAG"]
 
 #: The chapters of the book this package was installed from (an editable install).
 BOOK_CHAPTERS = Path(__file__).resolve().parents[3] / "book" / "chapters"
@@ -65,6 +70,10 @@ _CHECKED_FUNCTIONS = ("answer_check", "check_number", "check_array", "check_true
 #: Seconds the grader's own cell may take, and each hidden case within it.
 GRADING_CELL_S = 120
 HIDDEN_CASE_S = 20
+#: Seconds one cell may run before it is interrupted (the next cells still run).
+CELL_TIMEOUT_S = 60
+#: The tag of a written answer's Markdown cell (metadata ``{"nntheory": {"exercise": label}}``).
+ANSWER_TAG = "nntheory-answer"
 
 
 def _source(cell) -> str:
@@ -103,6 +112,20 @@ class Reference:
     labels: list[str]                # every exercise label of the chapter
     exercises: list                  # the registered ones (Exercise objects)
     check_cells: dict[str, tuple[str, str | None]]   # cell id -> (source, exercise)
+    written: list = field(default_factory=list)      # the written ones (marked by hand)
+
+    @property
+    def auto(self) -> list:
+        """The exercises the grader checks (all but the written ones)."""
+        return [ex for ex in self.exercises if not _is_written(ex)]
+
+    @property
+    def max_points(self) -> int:
+        return sum(ex.points for ex in self.exercises)
+
+
+def _is_written(ex) -> bool:
+    return getattr(ex, "kind", "") == "written"
 
 
 def resolve_chapter(chapter: str | os.PathLike) -> Path:
@@ -129,7 +152,13 @@ def load_reference(chapter: str | os.PathLike) -> Reference:
     """Read the chapter's solution notebook: its labels, registered exercises and check
     cells. ``ValueError`` when no exercise of it is registered."""
     path = resolve_chapter(chapter)
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"chapter: {path} is not a Jupyter notebook (not valid notebook "
+                         f"JSON: {exc})") from None
     stem = path.stem
     registered = _exercises.for_chapter(stem)
     if not registered:
@@ -143,7 +172,8 @@ def load_reference(chapter: str | os.PathLike) -> Reference:
         if cell.get("cell_type") == "code" and "checks." in src and \
                 "# BEGIN SOLUTION" not in src:
             check_cells[cell.get("id") or f"#{index}"] = (src, regions[index])
-    return Reference(stem, path, _labels(nb), registered, check_cells)
+    return Reference(stem, path, _labels(nb), registered, check_cells,
+                     [ex for ex in registered if _is_written(ex)])
 
 
 def find_submissions(folder: str | os.PathLike) -> list[tuple[str, Path]]:
@@ -245,6 +275,8 @@ def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str,
     lines.append({"kind": "integrity", "token": token, "problem": problem})
     missing = object()
     for ex in _exercises.for_chapter(chapter):
+        if _is_written(ex):
+            continue
         answer = namespace.get(ex.answer, missing)
         record = {"kind": "grade", "token": token, "exercise": ex.label,
                   "found": answer is not missing,
@@ -265,19 +297,6 @@ def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str,
 # ----------------------------------------------------------------- one submission
 
 
-def _read_log(path: Path) -> list[dict]:
-    out = []
-    if path.exists():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict):
-                out.append(item)
-    return out
-
-
 def _other_chapter(labels: list[str]) -> str:
     chapters = {ex.chapter for label in labels if label in _exercises.REGISTRY
                 for ex in [_exercises.REGISTRY[label]]}
@@ -292,87 +311,146 @@ def _other_chapter(labels: list[str]) -> str:
     return ", ".join(sorted(chapters)) or "no chapter of the book"
 
 
-def _execute(nb, chapter: str, timeout: float, workdir: Path, log: Path,
-             problems: list[str], regions: list[str | None]) -> str:
-    """Run ``nb`` cell by cell within ``timeout`` seconds, then the grader's cell."""
-    import nbclient
-    import nbformat
-    from nbclient.exceptions import DeadKernelError
+def _written_answers(nb, labels: list[str]) -> dict[str, str]:
+    """The text of each written answer cell (Markdown, tagged :data:`ANSWER_TAG`)."""
+    out: dict[str, str] = {}
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata") or {}
+        if cell.get("cell_type") != "markdown" or ANSWER_TAG not in (meta.get("tags") or []):
+            continue
+        label = (meta.get("nntheory") or {}).get("exercise")
+        if label in labels:
+            out[label] = (out.get(label, "") + "\n\n" + _source(cell)).strip()[:20000]
+    return out
 
-    env = dict(os.environ)
-    env.pop("NNTHEORY_SCALE", None)
-    env.update({"NNTHEORY_GRADE_LOG": str(log), "NNTHEORY_QUIET": "1", "MPLBACKEND": "Agg"})
-    client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=int(timeout), allow_errors=True,
-        interrupt_on_timeout=True, record_timing=False,
-        error_on_timeout={"ename": "TimeoutError", "evalue": "the time limit was reached",
-                          "traceback": []},
-        resources={"metadata": {"path": str(workdir)}})
-    token = secrets.token_hex(16)
-    grader = nbformat.v4.new_code_cell(
-        "from nntheory.teaching import grade as _nntheory_grader\n"
-        f"_nntheory_grader.in_kernel(globals(), {chapter!r}, {token!r}, "
-        f"{check_fingerprints()!r})")
-    deadline = time.monotonic() + timeout
+
+def read_keys(path: str | os.PathLike) -> dict[str, str]:
+    """``student_id -> key`` from the ``keys.csv`` that ``nntheory assign`` wrote."""
+    path = Path(path)
     try:
-        with client.setup_kernel(env=env, cwd=str(workdir)):
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                left = deadline - time.monotonic()
-                where = f"cell {index}" + (f" (exercise {regions[index]})"
-                                           if regions[index] else "")
-                if left <= 0:
-                    problems.append(f"The notebook ran past the time limit ({timeout:g} s); "
-                                    f"the cells from {where} on did not run.")
-                    break
-                client.timeout = max(1, int(left + 0.999))
-                client.execute_cell(cell, index)
-                stopped = False
-                for out in cell.get("outputs", []):
-                    if out.get("output_type") != "error":
-                        continue
-                    if out.get("ename") in ("TimeoutError", "KeyboardInterrupt") and \
-                            deadline <= time.monotonic():
-                        problems.append(f"{where} was still running at the time limit "
-                                        f"({timeout:g} s): an infinite loop? It was "
-                                        "stopped, and the cells after it did not run.")
-                        stopped = True
-                    else:
-                        problems.append(f"{where} raised {out.get('ename')}: "
-                                        f"{str(out.get('evalue', ''))[:200]}")
-                if stopped:
-                    break
-            client.timeout = GRADING_CELL_S
-            nb.cells.append(grader)
-            client.execute_cell(grader, len(nb.cells) - 1)
-            for out in grader.get("outputs", []):
-                if out.get("output_type") == "error":
-                    problems.append("The grader's own cell could not finish "
-                                    f"({out.get('ename')}); answers were not graded.")
-    except DeadKernelError:
-        problems.append("The Python kernel died while the notebook ran (a call to exit()? "
-                        "too much memory?); the answers could not be graded.")
-    return token
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise ValueError(f"keys: cannot read {path} ({exc.strerror})") from None
+    if not rows or not {"student_id", "key"} <= set(rows[0]):
+        raise ValueError(f"keys: {path} needs the columns student_id,key "
+                         "(the keys.csv that `nntheory assign` writes)")
+    return {row["student_id"].strip(): row["key"].strip() for row in rows}
 
 
-def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 300) -> dict:
+def _check_key(nb, student: str, keys: dict[str, str] | None, problems: list[str]) -> str:
+    """Read the submission's key cell; with ``keys``, compare it with the student's row
+    and put the student's own key cell in place. Returns a flag ('' when all is well)."""
+    try:
+        from . import variants
+    except ImportError:      # pragma: no cover - the homework helper's module
+        if keys is not None:
+            raise ValueError("--keys needs nntheory.teaching.variants") from None
+        return ""
+    try:
+        found = variants.read_key(nb)
+        trouble = ""
+    except ValueError as exc:
+        found, trouble = None, str(exc)
+    flag = ""
+    if keys is None:
+        if trouble:
+            flag = f"key cell: {trouble}"
+        elif found is not None and found[0] != student:
+            flag = f"the key cell names another student ({found[0]})"
+    else:
+        own = keys.get(student)
+        if own is None:
+            flag = "the student is not in keys.csv"
+        elif trouble:
+            flag = f"key cell: {trouble}"
+        elif found is None:
+            flag = "the key cell is missing"
+        elif found != (student, own):
+            flag = "the key cell is not the student's own (another student's copy?)"
+        if own is not None:
+            code = [c for c in nb.cells if c.cell_type == "code"]
+            tagged = [c for c in code if variants.KEY_TAG in (c.metadata.get("tags") or [])
+                      or "variants.set_student" in _source(c)]
+            for cell in tagged:
+                cell.source = "# (the grader removed a key cell that was not the first)" \
+                    if cell is not code[0] else cell.source
+            source = variants.key_cell_source(student, own)
+            if code and code[0] in tagged:
+                code[0].source = source
+            else:
+                import nbformat
+                cell = nbformat.v4.new_code_cell(source)
+                cell.metadata["tags"] = [variants.KEY_TAG]
+                first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"),
+                             len(nb.cells))
+                nb.cells.insert(first, cell)
+    if flag:
+        problems.append(f"Flagged for your teacher: {flag}." + (
+            " The notebook was graded with your own key." if keys is not None and
+            student in keys else ""))
+    return flag
+
+
+def _where(event: dict) -> str:
+    """A cell as Jupyter shows it: its position from the top (1-based, Markdown cells
+    counted) and its execution count ``In [n]`` when the notebook is run from the top."""
+    text = f"cell {event['cell']} (In [{event['count']}])"
+    return text + (f", exercise {event['exercise']}" if event.get("exercise") else "")
+
+
+_LIMIT_ERRORS = (("memory limit", lambda e: e.get("ename") == "MemoryError"),
+                 ("disk limit", lambda e: "[Errno 28]" in str(e.get("evalue", ""))
+                  or "No space left" in str(e.get("evalue", ""))),
+                 ("process limit", lambda e: "[Errno 11]" in str(e.get("evalue", ""))
+                  or "can't start new thread" in str(e.get("evalue", ""))))
+
+
+def _describe(event: dict, cell_timeout: float, timeout: float) -> str:
+    outcome = event["outcome"]
+    if outcome == "cell timeout":
+        return (f"{_where(event)} was still running after {cell_timeout:g} s (the time "
+                "limit of one cell): an infinite loop? It was interrupted; the next cells ran.")
+    if outcome == "deadline":
+        return (f"The notebook reached its time limit ({timeout:g} s) in {_where(event)}; "
+                "the cells from there on did not run.")
+    if outcome == "kernel died":
+        where = f" in {_where(event)}" if event.get("cell") else ""
+        return (f"The Python kernel died{where} (a call to exit()? a limit of the sandbox?);"
+                " the answers after it could not be graded.")
+    if outcome == "grader error":
+        return f"The grader's own cell could not finish ({event.get('ename')})."
+    if outcome == "executor failed":
+        return (f"The grader could not run the notebook ({event.get('ename')}: "
+                f"{event.get('evalue', '')}); ask your teacher to look at it.")
+    return f"{_where(event)} raised {event.get('ename')}: {event.get('evalue', '')}"
+
+
+def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 300, *,
+              cell_timeout: float = CELL_TIMEOUT_S, sandbox: bool = True,
+              limits: _sandbox.Limits = _sandbox.DEFAULT_LIMITS, slot: int = 0,
+              student: str | None = None, keys: dict[str, str] | None = None) -> dict:
     """Grade one submitted notebook; never raises for a bad submission. Returns a dict:
     ``status``, ``points`` (label -> points), ``results`` (label -> message),
-    ``problems`` (lines for the feedback), ``seconds``."""
+    ``problems`` (lines for the feedback), ``written`` (label -> the answer's text),
+    ``flag``, ``sandboxed``, ``seconds``, ``max``."""
     import nbformat
 
     start = time.monotonic()
     path = Path(path)
+    student = student if student is not None else path.stem
     labels = [ex.label for ex in reference.exercises]
     points = dict.fromkeys(labels, 0)
     results = dict.fromkeys(labels, "not graded")
+    for ex in reference.written:
+        results[ex.label] = "a written answer: marked by your teacher"
     problems: list[str] = []
+    info = {"written": {}, "flag": "", "sandboxed": bool(sandbox)}
 
     def done(status: str) -> dict:
         return {"status": status, "points": points, "results": results,
                 "problems": problems, "seconds": round(time.monotonic() - start, 2),
-                "max": sum(ex.points for ex in reference.exercises)}
+                "max": reference.max_points, "chapter": reference.chapter, **info}
 
     try:
         nb = nbformat.read(str(path), as_version=4)
@@ -391,6 +469,8 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
                         f"belong to {_other_chapter(theirs)}. Submit the chapter's notebook.")
         results.update(dict.fromkeys(labels, "wrong chapter submitted"))
         return done("wrong chapter")
+    info["written"] = _written_answers(nb, [ex.label for ex in reference.written])
+    info["flag"] = _check_key(nb, student, keys, problems)
     by_id = {c.get("id"): _normal(_source(c)) for c in nb.cells if c.cell_type == "code"}
     sources = set(by_id.values())
     tampered: dict[str, str] = {}
@@ -401,36 +481,56 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
         tampered.setdefault(label, how)
         problems.append(f"The check cell of exercise {label} was {how}; restore it from "
                         "the student copy (this exercise scores 0).")
-    regions = _regions(nb)
-    with tempfile.TemporaryDirectory(prefix="nntheory-grade-") as tmp:
-        workdir = Path(tmp) / "work"
-        workdir.mkdir()
-        log = Path(tmp) / "checks.jsonl"
-        token = _execute(nb, reference.chapter, timeout, workdir, log, problems, regions)
-        records = _read_log(log)
+    token = secrets.token_hex(16)
+    job = {"notebook": nb, "chapter": reference.chapter, "token": token,
+           "fingerprints": check_fingerprints(), "timeout": timeout,
+           "cell_timeout": min(cell_timeout, timeout), "grading_cell_s": GRADING_CELL_S}
+    outcome, err = _sandbox.run_job(job, sandbox=sandbox, limits=limits, slot=slot,
+                                    hard_timeout=timeout + GRADING_CELL_S + 90)
+    if outcome is None:
+        problems.append(f"The grader could not finish this notebook ({err[:200]}); "
+                        "ask your teacher to look at it.")
+        results.update(dict.fromkeys([ex.label for ex in reference.auto], "not graded"))
+        return done("grader failed")
+    events = outcome["events"]
+    for event in events:
+        if event["outcome"] != "ok":
+            problems.append(_describe(event, job["cell_timeout"], timeout))
+    records = outcome["log"]
     checks_ran = [r for r in records if r.get("kind") == "check"]
-    ours = [r for r in records if r.get("token") == token and token]
+    ours = [r for r in records if r.get("token") == token]
     integrity = next((r for r in ours if r.get("kind") == "integrity"), None)
     graded = {r.get("exercise"): r for r in ours if r.get("kind") == "grade"}
     if integrity and integrity.get("problem"):
-        problems.append(f"{integrity['problem'].capitalize()}; no exercise can be graded.")
-    for ex in reference.exercises:
+        problems.append(f"{str(integrity['problem']).capitalize()}; no exercise can be graded.")
+    trouble = {}                       # exercise -> the first cell of it that did not finish
+    for event in events:
+        if event.get("exercise") and event["outcome"] != "ok":
+            trouble.setdefault(event["exercise"], event)
+    for ex in reference.auto:
         mine = [r for r in checks_ran
                 if r.get("exercise") == ex.label or r.get("name") in ex.names]
         g = graded.get(ex.label)
+        bad = trouble.get(ex.label)
         if ex.label in tampered:
             results[ex.label] = f"its check cell was {tampered[ex.label]}"
         elif integrity is None or g is None:
             results[ex.label] = "not graded: the notebook did not run to the end"
         elif integrity.get("problem"):
             results[ex.label] = "not graded: the answer checks were replaced"
+        elif g.get("unsolved") and bad is not None:
+            results[ex.label] = (f"raised {bad.get('ename')} in {_where(bad)}"
+                                 if bad["outcome"] == "error" else
+                                 f"{_where(bad)} was stopped at the time limit")
         elif g.get("unsolved"):
             results[ex.label] = ("not answered (the answer is still `...`)" if g.get("found")
                                  else f"not answered (no variable `{ex.answer}`)")
-        elif not mine:
-            results[ex.label] = "its answer check never ran"
-        elif not g["visible"][0]:
+        elif not g.get("visible", [False])[0]:
             results[ex.label] = f"not yet right: {g['visible'][1]}"
+        elif not mine:
+            results[ex.label] = ("its answer check never ran" + (
+                f" ({_where(bad)} raised {bad.get('ename')})" if bad and
+                bad["outcome"] == "error" else ""))
         elif not all(r.get("passed") for r in mine):
             results[ex.label] = "its answer check did not pass when the notebook ran"
         elif not all(h[1] for h in g.get("hidden", [])):
@@ -443,128 +543,153 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
             results[ex.label] = "correct" + (f", and on {n_hidden} hidden case"
                                              f"{'s' if n_hidden > 1 else ''}"
                                              if n_hidden else "")
-    status = "ok"
-    if integrity is None:
-        status = "did not finish"
-    elif integrity.get("problem"):
-        status = "checks replaced"
-    elif tampered:
-        status = "check cells changed"
-    elif any("time limit" in p for p in problems):
-        status = "timeout"
-    elif problems:
-        status = "errors"
+    status = _status(events, outcome, integrity, graded, tampered, reference, info)
     return done(status)
+
+
+def _status(events, outcome, integrity, graded, tampered, reference, info) -> str:
+    errors = [e for e in events if e["outcome"] == "error"]
+    for name, test in _LIMIT_ERRORS:
+        if any(test(e) for e in errors):
+            return name
+    exit_code = outcome.get("kernel_exit")
+    if exit_code is not None and exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
+        return "time limit"
+    if any(e["outcome"] in ("cell timeout", "deadline") for e in events):
+        return "time limit"
+    if any(e["outcome"] == "kernel died" for e in events):
+        return "kernel died"
+    if integrity is None:
+        return "did not finish"
+    if integrity.get("problem"):
+        return "checks replaced"
+    if tampered:
+        return "check cells changed"
+    if info.get("flag"):
+        return "key flagged"
+    if errors:
+        return "errors"
+    if reference.auto and all(graded.get(ex.label, {}).get("unsolved")
+                              for ex in reference.auto) and not info.get("written"):
+        return "blank"
+    return "ok"
 
 
 # ----------------------------------------------------------------- a class
 
 
-def _grade_in_subprocess(chapter_path: Path, student: str, path: Path, timeout: float,
-                         scratch: Path) -> dict:
-    out = scratch / f"{len(os.listdir(scratch))}-{secrets.token_hex(4)}.json"
-    cmd = [sys.executable, "-m", "nntheory.teaching", "_grade-one", str(chapter_path),
-           str(path), "--timeout", str(timeout), "--result", str(out)]
-    hard = timeout + GRADING_CELL_S + 60
-    begin = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+def _check_out(out: Path) -> Path:
+    """Refuse an output folder that cannot be one, before any notebook runs."""
+    out = Path(out)
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"out: {parent} is a file, not a folder; give --out a folder "
+                             "(it is created when missing)")
     try:
-        _, err = proc.communicate(timeout=hard)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        err = b"killed"
-    try:
-        return json.loads(out.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        reference = load_reference(chapter_path)
-        labels = [ex.label for ex in reference.exercises]
-        reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        return {"status": "grader failed", "points": dict.fromkeys(labels, 0),
-                "results": dict.fromkeys(labels, "not graded"),
-                "problems": [f"The grader could not finish this notebook ({reason[0][:200]}); "
-                             "ask your teacher to look at it."],
-                "seconds": round(time.monotonic() - begin, 2),
-                "max": sum(ex.points for ex in reference.exercises)}
-
-
-def _feedback(student: str, reference: Reference, result: dict) -> str:
-    lines = [f"# Feedback for {student}: chapter {reference.chapter}", "",
-             f"**Score: {sum(result['points'].values())} / {result['max']}** "
-             f"({result['status']})", "",
-             "| Exercise | Difficulty | Points | Result |", "|---|---|---|---|"]
-    for ex in reference.exercises:
-        mark = "✅" if result["points"][ex.label] == ex.points else "❌"
-        lines.append(f"| {ex.label}: {ex.title} | {ex.difficulty} | "
-                     f"{result['points'][ex.label]} / {ex.points} | {mark} "
-                     f"{result['results'][ex.label]} |")
-    human = [ex for ex in reference.exercises if ex.needs_human]
-    unregistered = [lab for lab in reference.labels
-                    if lab not in {ex.label for ex in reference.exercises}]
-    if result["problems"]:
-        lines += ["", "## Problems found in the notebook", ""]
-        lines += [f"* {p}" for p in result["problems"]]
-    if human or unregistered:
-        lines += ["", "## Read by your teacher", ""]
-        lines += [f"* {ex.label}: {ex.needs_human}" for ex in human]
-        lines += [f"* {lab}: not graded automatically" for lab in unregistered]
-    lines += ["", "A wrong answer is told what is wrong, never the expected value: fix it in "
-              "your notebook, run the check cell again, and resubmit if your course allows.", ""]
-    return "\n".join(lines)
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".nntheory-write-test-{secrets.token_hex(4)}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"out: cannot write into {out} ({exc.strerror})") from None
+    return out
 
 
 def write_results(reference: Reference, graded: list[tuple[str, str, dict]],
-                  out: str | os.PathLike) -> Path:
-    """Write ``grades.csv`` and ``feedback/STUDENT.md`` under ``out``; return the csv."""
-    out = Path(out)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
-    labels = [ex.label for ex in reference.exercises]
-    csv_path = out / "grades.csv"
-    with csv_path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "file", *labels, "total", "max", "status", "seconds"])
-        for student, file, result in sorted(graded):
-            writer.writerow([student, file, *(result["points"][lab] for lab in labels),
-                             sum(result["points"].values()), result["max"],
-                             result["status"], result["seconds"]])
-    for student, _file, result in graded:
-        safe = re.sub(r"[^\w.-]+", "_", student) or "student"
-        (out / "feedback" / f"{safe}.md").write_text(_feedback(student, reference, result),
-                                                     encoding="utf-8")
-    return csv_path
+                  out: str | os.PathLike, **kwargs) -> Path:
+    """Store the results under ``out`` and write the reports (see
+    :func:`nntheory.teaching.report.write`); return ``grades.csv``."""
+    from . import report
+    return report.write(reference, graded, Path(out), **kwargs)
 
 
-def grade(chapter: str | os.PathLike, submissions: str | os.PathLike,
+def grade(chapter: str | os.PathLike, submissions: str | os.PathLike | None,
           out: str | os.PathLike = "grades", *, jobs: int = 1, timeout: float = 300,
-          progress: bool = True) -> list[tuple[str, str, dict]]:
-    """Grade every submission of ``chapter`` in ``submissions`` (see the module
-    docstring); ``jobs`` notebooks at a time; write the results under ``out``."""
+          cell_timeout: float = CELL_TIMEOUT_S, progress: bool = True, sandbox: bool = True,
+          limits: _sandbox.Limits = _sandbox.DEFAULT_LIMITS, students: list[str] | None = None,
+          keys: str | os.PathLike | None = None, marks: str | os.PathLike | None = None,
+          roster: str | os.PathLike | None = None) -> list[tuple[str, str, dict]]:
+    """Grade every submission of ``chapter`` in ``submissions`` (only ``students``
+    when given) and write the results under ``out``, merged with the students graded
+    there before (see the module docstring). ``jobs`` notebooks at a time, each in its
+    own sandbox unless ``sandbox=False``. ``submissions=None`` grades nothing and only
+    merges ``marks`` and rewrites the reports."""
     from .. import validation
+    from . import report
     jobs = validation.check_int(jobs, "jobs", minimum=1)
     timeout = validation.check_real(timeout, "timeout", low=1.0)
+    cell_timeout = validation.check_real(cell_timeout, "cell_timeout", low=1.0)
+    out = _check_out(out)
     reference = load_reference(chapter)
-    subs = find_submissions(submissions)
-    if not subs:
-        raise ValueError(f"submissions: no .ipynb in {submissions}")
+    report.check_compatible(reference, out)
+    key_table = read_keys(keys) if keys is not None else None
+    mark_rows = report.read_marks(marks, reference) if marks is not None else None
+    roster_rows = report.read_roster(roster) if roster is not None else None
+    if sandbox:
+        try:
+            _sandbox.require_bwrap()
+        except _sandbox.SandboxUnavailable as exc:
+            raise ValueError(str(exc)) from None
+    subs: list[tuple[str, Path]] = []
+    if submissions is not None:
+        subs = find_submissions(submissions)
+        if students:
+            unknown = sorted(set(students) - {s for s, _ in subs})
+            if unknown:
+                raise ValueError(f"student: no submission of {', '.join(unknown)} in "
+                                 f"{submissions}")
+            subs = [(s, p) for s, p in subs if s in set(students)]
+        if not subs:
+            raise ValueError(f"submissions: no .ipynb in {submissions}")
+    elif marks is None:
+        raise ValueError("submissions: give a folder of submissions (or --marks only)")
     graded: list[tuple[str, str, dict]] = []
     begin = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="nntheory-results-") as scratch, \
-            ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_grade_in_subprocess, reference.path, student, path,
-                               timeout, Path(scratch)): (student, path)
-                   for student, path in subs}
-        for k, future in enumerate(as_completed(futures), start=1):
+    if subs:
+        graded = _run_class(reference, subs, jobs=jobs, timeout=timeout,
+                            cell_timeout=cell_timeout, progress=progress, sandbox=sandbox,
+                            limits=limits, keys=key_table)
+    csv_path = write_results(reference, graded, out, marks=mark_rows, roster=roster_rows)
+    if progress:
+        print(f"graded {len(subs)} notebook(s) of {reference.chapter} in "
+              f"{time.monotonic() - begin:.0f} s with {jobs} job(s)"
+              f"{'' if sandbox else ' WITHOUT a sandbox'}: {csv_path}, "
+              f"{out / 'feedback'}/, {out / 'summary.md'}", file=sys.stderr, flush=True)
+    return graded
+
+
+def _run_class(reference, subs, *, jobs, timeout, cell_timeout, progress, sandbox, limits,
+               keys) -> list[tuple[str, str, dict]]:
+    import queue
+    slots: queue.Queue[int] = queue.Queue()
+    for k in range(jobs):
+        slots.put(k)
+
+    def one(student: str, path: Path) -> dict:
+        slot = slots.get()
+        try:
+            return grade_one(reference, path, timeout, cell_timeout=cell_timeout,
+                             sandbox=sandbox, limits=limits, slot=slot, student=student,
+                             keys=keys)
+        finally:
+            slots.put(slot)
+
+    graded = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(subs), desc=f"grading {reference.chapter}", unit="notebook",
+                   file=sys.stderr)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(one, student, path): (student, path) for student, path in subs}
+        for future in as_completed(futures):
             student, path = futures[future]
             result = future.result()
             graded.append((student, path.name, result))
-            if progress:
-                print(f"[{k}/{len(subs)}] {student}: {sum(result['points'].values())}"
-                      f"/{result['max']} ({result['status']}, {result['seconds']:.0f} s)",
-                      file=sys.stderr, flush=True)
-    csv_path = write_results(reference, graded, out)
-    if progress:
-        print(f"graded {len(subs)} notebooks of {reference.chapter} in "
-              f"{time.monotonic() - begin:.0f} s with {jobs} job(s): {csv_path}, "
-              f"{Path(out) / 'feedback'}/", file=sys.stderr, flush=True)
+            if bar is not None:
+                bar.set_postfix_str(f"{student}: {sum(result['points'].values())}"
+                                    f"/{result['max']} ({result['status']})")
+                bar.update()
+    if bar is not None:
+        bar.close()
     return graded

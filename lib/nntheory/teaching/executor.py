@@ -1,0 +1,216 @@
+"""Run one submitted notebook and report what happened (the grader's executor).
+
+``python -m nntheory.teaching.executor`` is started by :mod:`nntheory.teaching.sandbox`,
+normally inside a bubblewrap sandbox together with the notebook's kernel. It reads
+one *job* (JSON) from its standard input, runs the notebook, and writes one *result*
+(JSON) to the file descriptor the job names (a pipe to the grader), then exits.
+Nothing is written anywhere else but its scratch folder.
+
+The job: ``notebook`` (the submission as a dict), ``chapter``, ``token`` (marks the
+grader's own log lines), ``fingerprints`` (of the answer checks), ``timeout`` (seconds
+for the whole notebook), ``cell_timeout`` (seconds per cell), ``grading_cell_s``,
+``workdir`` (the scratch folder), ``uid`` (drop to this user id first, when started as
+root), ``limits`` (``memory_mb``, ``processes``, ``cpu_s``), ``result_fd``.
+
+The result: ``events`` (one per code cell that ran: its 1-based position among all
+cells, its execution count ``In [n]``, the exercise it belongs to, ``outcome`` in
+``ok``, ``error``, ``cell timeout``, ``deadline``, ``kernel died``, and the exception's
+name and message), ``log`` (the lines of the checks' grading log, unvalidated: the
+grader keeps only those that carry its token), ``kernel_exit`` (the kernel's exit
+status when it died: a negative number is the signal), ``seconds``.
+
+Per-cell time limits: a cell that runs longer than ``cell_timeout`` is interrupted
+and the next cells still run, so a loop in one exercise costs only that exercise;
+the whole notebook still stops at ``timeout``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import resource
+import sys
+import time
+
+__all__ = ["main", "apply_limits", "run_notebook"]
+
+_LABEL = re.compile(r"^:label:\s*(ex-[\w-]+)\s*$", re.MULTILINE)
+_PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 4, 38
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _regions(cells) -> list[str | None]:
+    out, current = [], None
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            found = _LABEL.findall(_source(cell))
+            if found:
+                current = found[-1]
+            elif re.search(r"^#{1,2} ", _source(cell), re.MULTILINE) and current:
+                current = None
+        out.append(current)
+    return out
+
+
+def _prctl(option: int, value: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
+def apply_limits(limits: dict, uid: int | None) -> None:
+    """Drop root (to ``uid``) and set the resource limits, for this process and the
+    kernel it starts. This process becomes non-dumpable, so the notebook's code (the
+    same user) cannot read its memory or its result pipe through /proc."""
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    _prctl(_PR_SET_DUMPABLE, 0)
+    pairs = {"memory_mb": (resource.RLIMIT_AS, lambda v: int(v) * 2**20),
+             "processes": (resource.RLIMIT_NPROC, int),
+             "cpu_s": (resource.RLIMIT_CPU, lambda v: int(v + 0.999))}
+    for key, (which, convert) in pairs.items():
+        if limits.get(key):
+            value = convert(limits[key])
+            resource.setrlimit(which, (value, value))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _kernel_exit(client) -> int | None:
+    try:
+        process = client.km.provisioner.process
+        return process.poll() if process is not None else None
+    except AttributeError:
+        return None
+
+
+def run_notebook(job: dict) -> dict:
+    """Run the job's notebook cell by cell, then the grader's cell; return the result."""
+    import nbclient
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
+
+    start = time.monotonic()
+    workdir = job["workdir"]
+    os.makedirs(workdir, exist_ok=True)
+    log = os.path.join(os.path.dirname(os.path.abspath(workdir)), "grading-log.jsonl")
+    reserve = log + ".reserve"          # space kept free for the grader's own log lines
+    with open(reserve, "wb") as fh:
+        fh.write(b"\0" * 2**20)
+    nb = nbformat.reads(json.dumps(job["notebook"]), as_version=4)
+    nbformat.write(nb, os.path.join(workdir, "submission.ipynb"))
+    regions = _regions(nb.cells)
+    env = {k: v for k, v in os.environ.items() if k != "NNTHEORY_SCALE"}
+    env.update({"NNTHEORY_GRADE_LOG": log, "NNTHEORY_QUIET": "1", "MPLBACKEND": "Agg"})
+    timeout, cell_timeout = float(job["timeout"]), float(job["cell_timeout"])
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=int(cell_timeout), allow_errors=True,
+        interrupt_on_timeout=True, record_timing=False,
+        error_on_timeout={"ename": "TimeoutError", "evalue": "the time limit was reached",
+                          "traceback": []},
+        resources={"metadata": {"path": workdir}})
+    grader = nbformat.v4.new_code_cell(
+        "from nntheory.teaching import grade as _nntheory_grader\n"
+        f"_nntheory_grader.in_kernel(globals(), {job['chapter']!r}, {job['token']!r}, "
+        f"{job['fingerprints']!r})")
+    events: list[dict] = []
+    kernel_exit = None
+    deadline = start + timeout
+    count = 0
+    try:
+        with client.setup_kernel(env=env, cwd=workdir):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                event = {"cell": index + 1, "count": count, "exercise": regions[index],
+                         "outcome": "ok"}
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    event["outcome"] = "deadline"
+                    events.append(event)
+                    break
+                limit = min(cell_timeout, left)
+                client.timeout = max(1, int(limit + 0.999))
+                began = time.monotonic()
+                try:
+                    client.execute_cell(cell, index)
+                except DeadKernelError:
+                    event["outcome"] = "kernel died"
+                    events.append(event)
+                    raise
+                took = time.monotonic() - began
+                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                if took >= client.timeout - 0.05:
+                    event["outcome"] = "deadline" if time.monotonic() >= deadline - 0.05 \
+                        else "cell timeout"
+                elif errors:
+                    event.update(outcome="error", ename=str(errors[-1].get("ename"))[:80],
+                                 evalue=str(errors[-1].get("evalue", ""))[:300])
+                events.append(event)
+                if event["outcome"] == "deadline":
+                    break
+            if os.path.exists(reserve):
+                os.remove(reserve)
+            client.timeout = int(job["grading_cell_s"])
+            nb.cells.append(grader)
+            client.execute_cell(grader, len(nb.cells) - 1)
+            for out in grader.get("outputs", []):
+                if out.get("output_type") == "error":
+                    events.append({"cell": None, "count": None, "exercise": None,
+                                   "outcome": "grader error", "ename": out.get("ename")})
+            kernel_exit = _kernel_exit(client)
+    except DeadKernelError:
+        kernel_exit = _kernel_exit(client)
+        if not events or events[-1]["outcome"] != "kernel died":
+            events.append({"cell": None, "count": None, "exercise": None,
+                           "outcome": "kernel died"})
+    lines = []
+    if os.path.exists(log):
+        with open(log, encoding="utf-8", errors="replace") as fh:
+            for line in fh.read(8 * 2**20).splitlines():
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(item, dict):
+                    lines.append(item)
+    return {"events": events, "log": lines, "kernel_exit": kernel_exit,
+            "seconds": round(time.monotonic() - start, 2)}
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.read())
+    sys.stdin.close()
+    fd = int(job.get("result_fd", 3))
+    out = os.fdopen(fd, "w", encoding="utf-8")
+    try:
+        os.set_inheritable(fd, False)     # the kernel must not inherit the result pipe
+    except OSError:
+        pass
+    apply_limits(job.get("limits", {}), job.get("uid"))
+    for name in ("tmp", "home", "mpl", "jupyter"):
+        folder = os.path.join(os.path.dirname(os.path.abspath(job["workdir"])), name)
+        os.makedirs(folder, exist_ok=True)
+    try:
+        result = run_notebook(job)
+    except BaseException as exc:  # noqa: BLE001 - reported to the grader, not raised
+        result = {"events": [{"cell": None, "count": None, "exercise": None,
+                              "outcome": "executor failed", "ename": type(exc).__name__,
+                              "evalue": str(exc)[:300]}], "log": [], "kernel_exit": None,
+                  "seconds": None}
+    out.write(json.dumps(result, ensure_ascii=False))
+    out.close()
+
+
+if __name__ == "__main__":
+    main()
