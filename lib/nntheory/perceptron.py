@@ -31,7 +31,8 @@ from .validation import check_array, check_flag, check_int, check_positive
 __all__ = ["augment", "PerceptronRun", "train_perceptron", "perceptron_path",
            "reachable_weights", "margin",
            "max_margin", "novikoff_bound", "radius", "MAX_INPUT", "MAX_PATH_LENGTH",
-           "MAX_REACHABLE"]
+           "MAX_REACHABLE", "KernelPerceptronRun", "kernel_perceptron",
+           "freund_schapire_bound"]
 
 #: Inputs are refused above this magnitude: the perceptron's weights are sums of
 #: ``lr * x_i`` and its tests are dot products ``<w, x_i>``, which overflow float64
@@ -353,3 +354,81 @@ def novikoff_bound(X, y, u=None, *, add_bias: bool = True) -> float:
     if g <= 0:
         raise ValueError(f"u does not separate the data (margin {g:.3g} <= 0)")
     return (radius(X, add_bias=add_bias) / g) ** 2
+
+
+
+@dataclass
+class KernelPerceptronRun:
+    """The outcome of :func:`kernel_perceptron`: ``alpha[i]`` counts the updates made on
+    example ``i``, so the weight vector in feature space is ``sum_i alpha_i y_i phi(x_i)``."""
+
+    alpha: np.ndarray
+    mistakes: int
+    epochs: int
+    converged: bool
+    mistake_indices: list[int] = field(default_factory=list)
+
+
+def kernel_perceptron(K, y, *, order=None, max_epochs: int = 1000) -> KernelPerceptronRun:
+    r"""The perceptron in its dual form, on a Gram matrix ``K[i, j] = k(x_i, x_j)``.
+
+    From :math:`w_0 = 0` and step 1, the perceptron's weight vector is always
+    :math:`w = \sum_i \alpha_i y_i \phi(x_i)` with :math:`\alpha_i` the number of updates
+    made on example :math:`i`, so its test on example :math:`j` needs only inner products:
+    :math:`y_j \langle w, \phi(x_j)\rangle = y_j \sum_i \alpha_i y_i K_{ij} \le 0`
+    means a mistake, and the update is :math:`\alpha_j \leftarrow \alpha_j + 1`. With
+    ``K = X_a X_a^T`` (augmented inputs) this is :func:`train_perceptron` with ``lr = 1``;
+    with a kernel it is the perceptron in the kernel's feature space (Aizerman, Braverman
+    and Rozonoer 1964), and Novikoff's bound holds there with
+    :math:`R^2 = \max_i K_{ii}`. The scores of all examples are kept and updated by a row
+    of ``K`` at each mistake. Passes stop after one without mistakes or after
+    ``max_epochs``; ``order`` is a permutation of ``range(n)`` used in every pass.
+    """
+    K = check_array(K, "K", ndim=2)
+    n = K.shape[0]
+    if K.shape != (n, n) or not np.allclose(K, K.T, rtol=1e-12, atol=0):
+        raise ValueError(f"K must be a symmetric (n, n) Gram matrix; got shape {K.shape}")
+    y = _check_labels(y, n)
+    max_epochs = check_int(max_epochs, "max_epochs", minimum=1)
+    order = _check_order(np.arange(n) if order is None else order, n)
+    alpha = np.zeros(n, dtype=np.int64)
+    scores = np.zeros(n)                      # sum_i alpha_i y_i K[i, j]
+    run = KernelPerceptronRun(alpha=alpha, mistakes=0, epochs=0, converged=False)
+    for epoch in range(1, max_epochs + 1):
+        run.epochs = epoch
+        clean = True
+        for j in order:
+            if y[j] * scores[j] <= 0:
+                alpha[j] += 1
+                scores = scores + y[j] * K[j]
+                run.mistakes += 1
+                run.mistake_indices.append(int(j))
+                clean = False
+        if clean:
+            run.converged = True
+            break
+    return run
+
+
+def freund_schapire_bound(X, y, u, gamma: float, *, add_bias: bool = True) -> float:
+    r"""Freund and Schapire's (1999) mistake bound for one pass of the perceptron (from
+    :math:`w_0 = 0`) over the sequence of rows of ``X`` with labels ``y``, separable or
+    not: for every unit :math:`u` and :math:`\gamma > 0`, with the deviations
+    :math:`d_i = \max(0, \gamma - y_i\langle u, x_i\rangle)` and
+    :math:`D = (\sum_i d_i^2)^{1/2}`,
+
+    .. math:: \text{mistakes} \le \left(\frac{R + D}{\gamma}\right)^2 .
+
+    ``u`` is normalised here; ``R = max_i ||x_i||`` (of the augmented inputs by default).
+    With ``D = 0`` this is Novikoff's bound. Repeated examples count once per occurrence.
+    """
+    Xa = _prepare(X, add_bias)
+    y = _check_labels(y, Xa.shape[0])
+    u = check_array(u, "u", shape=(Xa.shape[1],))
+    norm = np.linalg.norm(u)
+    if norm == 0:
+        raise ValueError("u must be non-zero")
+    gamma = check_positive(gamma, "gamma")
+    d = np.maximum(0.0, gamma - y * (Xa @ (u / norm)))
+    R = float(np.max(np.linalg.norm(Xa, axis=1)))
+    return float(((R + np.linalg.norm(d)) / gamma) ** 2)

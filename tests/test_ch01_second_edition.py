@@ -1,0 +1,78 @@
+"""Chapter 1, second edition: the dual (kernel) perceptron and Freund and Schapire's
+mistake bound for data that need not be separable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nntheory import datasets, perceptron
+
+
+def _poly2_features(X):
+    """The explicit feature map of the kernel (1 + <x, x'>)^2 on R^2."""
+    x1, x2 = X[:, 0], X[:, 1]
+    r2 = np.sqrt(2.0)
+    return np.column_stack([np.ones(len(X)), r2 * x1, r2 * x2, x1**2, r2 * x1 * x2, x2**2])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dual_with_the_linear_kernel_is_the_primal_perceptron(seed):
+    X, y, *_ = datasets.linearly_separable(80, 3, margin=0.05, bias=0.2, seed=seed)
+    Xa = perceptron.augment(X)
+    order = np.random.default_rng(seed).permutation(len(X))
+    primal = perceptron.train_perceptron(X, y, order=order)
+    dual = perceptron.kernel_perceptron(Xa @ Xa.T, y, order=order)
+    assert dual.converged and dual.mistake_indices == primal.mistake_indices
+    assert int(dual.alpha.sum()) == primal.mistakes
+    np.testing.assert_allclose((dual.alpha * y) @ Xa, primal.w, rtol=0, atol=1e-12)
+
+
+def test_kernel_perceptron_is_the_perceptron_in_feature_space():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(120, 2))
+    r = np.linalg.norm(X, axis=1)
+    keep = (r < 0.45) | (r > 0.65)
+    X, y = X[keep], np.where(r[keep] < 0.45, 1.0, -1.0)
+    Phi = _poly2_features(X)
+    dual = perceptron.kernel_perceptron((1 + X @ X.T) ** 2, y)
+    primal = perceptron.train_perceptron(Phi, y, add_bias=False)
+    assert dual.converged and primal.converged
+    assert dual.mistake_indices == primal.mistake_indices
+    assert dual.mistakes <= perceptron.novikoff_bound(Phi, y, add_bias=False)
+
+
+def test_freund_schapire_is_novikoff_when_no_point_deviates():
+    X, y, w, b = datasets.linearly_separable(60, 2, margin=0.1, bias=0.1, seed=5)
+    u = np.append(w, b)
+    g = perceptron.margin(u, X, y)
+    assert perceptron.freund_schapire_bound(X, y, u, g) == pytest.approx(
+        perceptron.novikoff_bound(X, y, u), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_freund_schapire_bound_holds_for_one_pass_over_noisy_data(seed):
+    X, y, w, b = datasets.linearly_separable(400, 2, margin=0.02, bias=0.1, seed=seed)
+    flip = np.random.default_rng(seed).random(len(y)) < 0.05
+    y = np.where(flip, -y, y)
+    path = perceptron.perceptron_path(X, y, np.arange(len(y)))
+    mistakes = int(np.sum(np.any(np.diff(path, axis=0) != 0, axis=1)))
+    u = np.append(w, b)
+    bound = min(perceptron.freund_schapire_bound(X, y, u, g)
+                for g in np.geomspace(1e-3, 1.0, 60))
+    assert 0 < mistakes <= bound
+
+
+@pytest.mark.parametrize(("call", "word"), [
+    (lambda: perceptron.kernel_perceptron(np.ones((2, 3)), [1.0, -1.0]), "K"),
+    (lambda: perceptron.kernel_perceptron(np.array([[1.0, 2.0], [0.0, 1.0]]), [1.0, -1.0]),
+     "K"),
+    (lambda: perceptron.kernel_perceptron(np.eye(2), [1.0, 1.0, 1.0]), "y"),
+    (lambda: perceptron.freund_schapire_bound(np.eye(2), [1.0, 1.0], [0.0, 0.0, 0.0], 0.1),
+     "u"),
+    (lambda: perceptron.freund_schapire_bound(np.eye(2), [1.0, 1.0], [1.0, 0.0, 0.0], 0.0),
+     "gamma"),
+])
+def test_bad_input_names_the_argument(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()
