@@ -4,13 +4,18 @@
   ``tools/setup_cell.py``) installs ``nntheory`` from the repository when it is
   missing and does nothing where it is installed. Tested here: every notebook of the
   toc has exactly that cell, up to date; it is a no-op where ``nntheory`` imports;
-  in a fresh interpreter without ``nntheory`` it runs the right pip command (pip is
-  replaced by a recorder: the network is mocked, the cell's logic is not).
+  in a fresh interpreter without ``nntheory`` it looks the release tag up and runs the
+  right pip command, or the branch's when the tag is missing (git and pip are replaced
+  by a recorder: the network is mocked, the cell's logic is not; the tag lookup also
+  runs against a real local repository). ``tests/test_colab_launch.py`` runs the cell
+  for real, in an environment holding only what Colab ships, and then whole chapters.
 * The repository URL lives in ONE place (``[tool.nntheory]`` in pyproject.toml); the
   book's config, the README and the set-up cells agree with it.
 * ``pip install "nntheory @ git+<repository>"`` works: the same install from a local
   git clone of this repository (offline).
 * Binder: ``postBuild`` works on a plain Python that has the dependencies.
+* The solution-free site (``make book-student``): its Binder and Colab buttons open the
+  student copies (on the branch ``student``), not the solved chapters.
 """
 
 from __future__ import annotations

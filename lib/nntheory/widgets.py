@@ -5,10 +5,18 @@ matplotlib figure). In a live Jupyter kernel with ``ipywidgets`` it shows slider
 and redraws on every change; when the notebook runs headless (a book build, CI,
 nbval: see :func:`nntheory.settings.headless`), it draws the figure once with the
 default values, so the static page never shows an empty widget area.
+
+The live figure works with ipywidgets 7.7 (what Colab ships and shows) and 8. It is
+displayed as one output holding two views: the widget, and a PNG of the figure at the
+default values. A front end that shows widgets (JupyterLab or Notebook with the widgets
+extension, Colab, VS Code) picks the widget; one that cannot (no widgets extension,
+a mismatched ipywidgets, a viewer of saved notebooks) shows the picture, never an
+empty box or a "VBox(...)" line.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -16,7 +24,7 @@ import matplotlib.pyplot as plt
 
 from . import settings, validation
 
-__all__ = ["Slider", "interactive_figure", "live_widgets_available"]
+__all__ = ["Slider", "LiveFigure", "interactive_figure", "live_widgets_available"]
 
 
 @dataclass(frozen=True)
@@ -63,14 +71,37 @@ def live_widgets_available() -> bool:
     except ImportError:
         return False
     shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    # a Jupyter kernel's shell: ipykernel's, or a subclass of it (Colab's is one)
+    return shell is not None and any(cls.__name__ == "ZMQInteractiveShell"
+                                     for cls in type(shell).__mro__)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+class LiveFigure:
+    """The live controls (``.widget``, an ipywidgets box) with a static fallback: its
+    display is one output with the widget's view and ``png`` (the figure at the default
+    values), so a front end that cannot show the widget shows the picture."""
+
+    def __init__(self, widget, png: bytes):
+        self.widget, self.png = widget, png
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        return {WIDGET_VIEW: view, "image/png": base64.b64encode(self.png).decode("ascii"),
+                "text/plain": "An interactive figure (sliders); its static view is shown "
+                              "where widgets are not available."}
 
 
 def interactive_figure(draw: Callable[..., plt.Figure], controls: Mapping[str, Slider],
                        *, force_static: bool = False):
     """Show ``draw(**values)`` with sliders (live) or once with the defaults (static).
 
-    Returns the static figure, or the ``ipywidgets`` container when live.
+    Returns the static figure, or a :class:`LiveFigure` (the ``ipywidgets`` container
+    with a static fallback) when live.
     """
     validation.check_callable(draw, "draw")
     if not isinstance(controls, Mapping):
@@ -106,9 +137,11 @@ def interactive_figure(draw: Callable[..., plt.Figure], controls: Mapping[str, S
             fig = draw(**{k: s.value for k, s in sliders.items()})
             display(fig)
             plt.close(fig)
+        return fig
 
     for s in sliders.values():
         s.observe(redraw, names="value")
     box = w.VBox([w.HBox(list(sliders.values())), out])
-    redraw()
-    return box
+    png = io.BytesIO()
+    redraw().savefig(png, format="png", bbox_inches="tight")
+    return LiveFigure(box, png.getvalue())
