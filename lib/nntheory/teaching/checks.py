@@ -6,23 +6,26 @@ the placeholder ``...`` or ``None`` of a student copy), and returns ``True`` onl
 on a correct answer. Whatever the answer is (wrong type, wrong shape, NaN, an
 exception inside the check itself), the check reports instead of raising.
 
-A wrong answer is told *that* it is wrong, with a hint (wrong sign, off by more
-than a factor of ten, not a whole number, wrong shape, entries in another
-order, ...) and the exercise's own ``hint=`` if it gives one. A message never
-contains the expected value, a difference or a largest difference: the hint
-must not give the answer away. Every correct form of an answer passes: a
-Python or NumPy number, a 0-d or one-element array, a torch tensor, a
-``Fraction``.
+A wrong answer is told *that* it is "not correct", and nothing that points
+towards the answer: no direction (too large, too small, a factor of ten, a sign),
+no formula, no count of right entries, so bisection and guessing by parts learn
+nothing. What is reported is the form of an answer: a wrong shape or type, NaN,
+not a whole number where one is asked for. A correct answer is told "right"
+without its value (the book's site shows the solved notebooks' check outputs).
+An exercise of the registry may list *recognised mistakes* (``mistakes=`` in
+:mod:`nntheory.teaching.exercises`): only those get a hint. Every correct form of
+an answer passes: a Python or NumPy number, a 0-d or one-element array, a torch
+tensor, a ``Fraction``.
 
 Mistakes of the exercise's author (a negative ``rtol``, a predicate that is not
 callable) raise at once, with the argument named, so that they are found when
 the chapter is written rather than by a student.
 
 **Grading.** Every check can name its exercise (``exercise="ex-bp-count"``, the
-``:label:`` of the ``{exercise}`` directive); with a label and no expected value,
-the expected value comes from the exercise registry
-(:mod:`nntheory.teaching.exercises`), so no visible cell computes it.
-:func:`check_exercise` checks an answer against its registered exercise alone.
+``:label:`` of the ``{exercise}`` directive). :func:`check_exercise` checks an answer
+against its registered exercise alone (:mod:`nntheory.teaching.exercises`): the
+expected value is computed inside the check, for the student's variant
+(:mod:`nntheory.teaching.variants`), and no attribute of the registry hands it out.
 When the environment variable ``NNTHEORY_GRADE_LOG`` names a file (the grader,
 :mod:`nntheory.teaching.grade`, sets it), each check also appends one JSON line
 ``{"kind": "check", "name", "exercise", "passed", "unsolved", "message"}`` to it:
@@ -47,7 +50,7 @@ __all__ = ["answer_check", "check_number", "check_array", "check_true", "check_e
 UNSOLVED = (Ellipsis, None)
 #: The environment variable naming the file that every check appends its JSON line to.
 LOG_ENV = "NNTHEORY_GRADE_LOG"
-_FROM_REGISTRY = object()   # the default of ``expected``: take it from the registry
+_FROM_REGISTRY = object()   # the default of ``expected``: none given
 
 
 def _record(name: str, exercise: str | None, passed: bool, unsolved: bool,
@@ -78,14 +81,15 @@ def _check_exercise_label(exercise: object) -> str | None:
 
 
 def _registered(exercise: str | None, expected: object, what: str):
-    """``expected``, or the registered exercise's expected value when it is omitted."""
+    """``expected``; the registry hands out no expected value, so a check of a
+    registered exercise without one is told to use :func:`check_exercise`."""
     if expected is not _FROM_REGISTRY:
         return expected
     if exercise is None:
-        raise TypeError(f"{what}: give expected, or exercise= the label of a registered "
-                        "exercise")
-    from . import exercises
-    return exercises.get(exercise).expected_value()
+        raise TypeError(f"{what}: give expected (or check a registered exercise with "
+                        "checks.check_exercise(label, answer))")
+    raise ValueError(f"{what}: the registry does not hand out expected values; check "
+                     f"exercise {exercise!r} with checks.check_exercise({exercise!r}, answer)")
 
 
 class CheckResult:
@@ -172,15 +176,32 @@ def answer_check(name: str, *, hint: str | None = None, exercise: str | None = N
     return wrap
 
 
-def _as_array(value: object) -> np.ndarray:
-    """``value`` as a float64 array: NumPy, lists, torch tensors (torch imported lazily)."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError("not a number")
+def _entry(value: object) -> float:
+    """One entry of an object array (a Fraction, a tensor, a NumPy scalar) as a float;
+    never recurses into containers (a dict or a function is refused at once)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("True/False, not a number")
+    if isinstance(value, numbers.Real):
+        return float(value)
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
-    arr = np.asarray(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        return float(value.reshape(()))
+    raise TypeError(f"an entry of type {type(value).__name__}, not a number")
+
+
+def _as_array(value: object) -> np.ndarray:
+    """``value`` as a float64 array: NumPy, lists, torch tensors (torch imported lazily)."""
+    if value is None or isinstance(value, (str, bytes, dict, set)) or callable(value):
+        raise TypeError(f"{type(value).__name__}, not a number or an array")
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value)
+    except ValueError as exc:      # ragged nested lists
+        raise TypeError(f"not an array of numbers ({exc})") from None
     if arr.dtype == object:  # lists of Fractions, tensors, ...: convert entry by entry
-        arr = np.vectorize(_as_float, otypes=[np.float64])(arr) if arr.size else \
+        arr = np.vectorize(_entry, otypes=[np.float64])(arr) if arr.size else \
             arr.astype(np.float64)
     if np.iscomplexobj(arr):
         if np.any(np.imag(arr) != 0):
@@ -203,24 +224,16 @@ def _as_float(value: object) -> float:
     return float(arr.reshape(()))
 
 
+#: What every wrong answer that is not a recognised mistake is told.
+NOT_CORRECT = "not correct"
+
+
 def _number_hints(value: float, expected: float, integer: bool) -> str:
-    """Why ``value`` is wrong, without the expected value or the difference."""
+    """Why ``value`` is wrong: its form only (a whole number is asked for), never a
+    direction, a size or anything else that depends on the expected value."""
     if integer and not float(value).is_integer():
         return "the answer should be a whole number"
-    if expected != 0 and value != 0 and np.sign(value) != np.sign(expected):
-        return "the sign is wrong"
-    if expected != 0 and value == 0:
-        return "the answer is not zero"
-    if expected == 0:
-        return "the answer is not right"
-    ratio = abs(value) / abs(expected)
-    if ratio > 10:
-        return "too large, by more than a factor of ten"
-    if ratio < 0.1:
-        return "too small, by more than a factor of ten"
-    if ratio > 1:
-        return "the right sign and order of magnitude, but too large"
-    return "the right sign and order of magnitude, but too small"
+    return NOT_CORRECT
 
 
 def number_verdict(answer, expected, *, rtol: float = 1e-6, atol: float = 0.0,
@@ -242,7 +255,7 @@ def number_verdict(answer, expected, *, rtol: float = 1e-6, atol: float = 0.0,
     if not np.isfinite(value):
         return False, "the answer is NaN or infinite, not a finite number"
     if abs(value - target) <= atol + rtol * abs(target):
-        return True, f"{value:.6g} is right"
+        return True, "right"
     return False, _number_hints(value, target, integer)
 
 
@@ -270,8 +283,8 @@ def array_verdict(answer, expected, *, rtol: float = 1e-6,
 
     wrong = ~close(arr, target)
     if not wrong.any():
-        return True, "all entries match"
-    return False, _array_hints(arr, target, wrong, close)
+        return True, "right"
+    return False, NOT_CORRECT
 
 
 def _default_name(name: str, exercise: str | None) -> str:
@@ -284,11 +297,12 @@ def check_number(answer, expected: float = _FROM_REGISTRY, *, name: str = "answe
     """``answer`` is a real number within ``atol + rtol |expected|`` of ``expected``.
 
     Accepted forms: ``int``, ``float``, ``Fraction``, NumPy scalars, 0-d or
-    one-element arrays and torch tensors. A wrong answer gets a hint (sign, a
-    factor of ten, "a whole number" when ``expected`` is an integer) and
-    ``hint`` if given, never the expected value. ``rtol``/``atol`` must be
-    ``>= 0`` (``ValueError`` otherwise, raised at once). ``exercise`` names the
-    registered exercise; without ``expected``, its expected value is used.
+    one-element arrays and torch tensors. A wrong answer is told "not correct" (or
+    "a whole number" when ``expected`` is an integer) and ``hint`` if given: no
+    direction, never the expected value. ``rtol``/``atol`` must be ``>= 0``
+    (``ValueError`` otherwise, raised at once). ``exercise`` names the registered
+    exercise the check belongs to (for the grader); ``expected`` is required (a
+    registered exercise is checked with :func:`check_exercise`).
     """
     name = _check_name(name)
     hint = _check_hint(hint)
@@ -304,38 +318,14 @@ def check_number(answer, expected: float = _FROM_REGISTRY, *, name: str = "answe
     return _check(answer)
 
 
-def _array_hints(arr: np.ndarray, expected: np.ndarray, wrong: np.ndarray,
-                 close) -> str:
-    """Why ``arr`` is wrong (entrywise mask ``wrong``), without any expected entry."""
-    n_bad, size = int(wrong.sum()), arr.size
-    text = f"{n_bad} of {size} entries are not right"
-    if arr.ndim == 2 and arr.shape[0] == arr.shape[1] and arr.shape[0] > 1 and \
-            np.all(close(arr.T, expected)):
-        return text + "; the array looks transposed"
-    if size > 1 and np.all(close(np.sort(arr, axis=None), np.sort(expected, axis=None))):
-        return text + "; the right entries, but in another order"
-    if np.all(close(-arr, expected)):
-        return text + "; every sign is wrong"
-    e, a = expected[wrong], arr[wrong]
-    flipped = (e != 0) & (a != 0) & (np.sign(a) != np.sign(e))
-    parts = []
-    if flipped.any():
-        parts.append("some have the wrong sign")
-    nonzero = (e != 0) & (a != 0) & ~flipped
-    ratio = np.abs(a[nonzero]) / np.abs(e[nonzero])
-    if np.any(ratio > 10) or np.any(ratio < 0.1):
-        parts.append("some are off by more than a factor of ten")
-    return text + ("; " + " and ".join(parts) if parts else "")
-
-
 def check_array(answer, expected=_FROM_REGISTRY, *, name: str = "answer",
                 rtol: float = 1e-6, atol: float = 1e-12, hint: str | None = None,
                 exercise: str | None = None) -> CheckResult:
     """``answer`` has ``expected``'s shape and matches it entrywise within tolerance.
 
     Accepted forms: lists, tuples, NumPy arrays, torch tensors. A wrong answer
-    is told its shape, or how many entries are wrong with a hint (transposed,
-    reordered, signs), never the expected entries or a difference. An answer with
+    is told its shape if that is wrong, else "not correct": never which or how many
+    entries are wrong, nor the expected entries or a difference. An answer with
     NaN or infinite entries is never right. ``exercise`` as in :func:`check_number`.
     """
     name = _check_name(name)
@@ -372,11 +362,12 @@ def check_exercise(exercise: str, answer) -> CheckResult:
     The expected value and the way of checking (a number, an array, a property)
     come from :mod:`nntheory.teaching.exercises`, so the notebook's check cell is
     one line, ``checks.check_exercise("ex-bp-count", n_params)``, and reveals
-    nothing. Hidden cases are not run here: only the grader runs them.
+    nothing. Hidden cases are not run here: only the grader runs them. A wrong
+    answer gets a hint only when the exercise recognises the mistake.
     """
     label = _check_exercise_label(exercise)
     if label is None:
         raise TypeError("exercise must be an exercise label (a string); got None")
     from . import exercises
     ex = exercises.get(label)
-    return answer_check(label, hint=ex.hint, exercise=label)(ex.verdict)(answer)
+    return answer_check(label, exercise=label)(ex.verdict)(answer)

@@ -11,9 +11,27 @@ library rather than in a visible cell) and **hidden cases**: other inputs, never
 shown to the student, on which a function or a construction must also be right.
 Only the grader (:mod:`nntheory.teaching.grade`) runs the hidden cases.
 
-No message of a verdict contains the expected value (the same rule as
-:mod:`nntheory.teaching.checks`). Expected values are computed lazily, when a
-check needs them; importing this module imports no core.
+No message of a verdict contains the expected value or a direction (the same
+rule as :mod:`nntheory.teaching.checks`); a hint is given only for a *recognised
+mistake* (``mistakes=``: a wrong value, or a predicate, mapped to the
+misconception it shows). **Nothing here hands out an answer**: an expected value
+is computed inside the check, from the exercise's data (for the student's
+variant, :mod:`nntheory.teaching.variants`), by functions that take that data;
+no attribute of an :class:`Exercise` holds an expected value, a recognised wrong
+value or a hidden case's inputs (hidden cases with random inputs draw fresh ones
+each time they run). A value exercise tried with more than :data:`MAX_TRIES`
+different wrong answers in one kernel is not checked any more until the kernel
+restarts (guessing small whole numbers one by one does not work).
+
+**Implement it yourself.** ``forbid=`` names what an answer must not use
+(:mod:`nntheory.teaching.forbid`): the verdict and every hidden case refuse code
+that names it and run the student's function with it disabled.
+
+**Written answers.** ``kind="written"`` with a ``rubric=``: an explanation or a
+proof that a teacher marks by hand (the student copy has a tagged Markdown answer
+cell; the grader copies it into the feedback).
+
+Importing this module imports no core.
 """
 
 from __future__ import annotations
@@ -27,15 +45,22 @@ from fractions import Fraction
 import numpy as np
 
 from . import checks as _checks
+from . import forbid as _forbid
+from . import variants as _variants
 
-__all__ = ["Exercise", "HiddenCase", "REGISTRY", "POINTS", "MINUTES", "get", "for_chapter",
-           "chapters", "by_name"]
+__all__ = ["Exercise", "HiddenCase", "REGISTRY", "POINTS", "MINUTES", "KINDS", "MAX_TRIES",
+           "get", "for_chapter", "chapters", "by_name", "data"]
 
 #: Points and an estimated working time (minutes) per difficulty.
 POINTS = {"easy": 1, "medium": 2, "hard": 3}
 MINUTES = {"easy": 10, "medium": 25, "hard": 45}
 
 Verdict = tuple[bool, str]
+#: What an exercise asks for.
+KINDS = ("value", "function", "construction", "written")
+#: Different wrong answers one kernel may try on a value exercise.
+MAX_TRIES = 12
+_TRIES: dict[str, set[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -48,20 +73,53 @@ class HiddenCase:
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise of a chapter (see the module docstring)."""
+    """One exercise of a chapter (see the module docstring).
+
+    ``check(answer) -> (ok, message)`` is the visible case; ``mistakes`` maps a
+    recognised wrong answer (a number, compared to 1e-9, or a predicate
+    ``answer -> bool``) to the misconception it shows; ``forbid`` names what the
+    answer must not use; ``data`` (no arguments) gives the exercise's data for the
+    current variant. Once registered, ``check``, ``hidden`` and ``mistakes`` are
+    replaced by guarded versions: ``mistakes`` keeps only the misconceptions' texts.
+    """
     label: str
     chapter: str
     title: str
     difficulty: str
     answer: str
     names: tuple[str, ...]
-    check: Callable[[object], Verdict]
-    expected: Callable[[], object] | None = None
+    check: Callable[[object], Verdict] | None
     hidden: tuple[HiddenCase, ...] = ()
     goal: str = ""
     hint: str | None = None
     needs_human: str = ""   # what a teacher reads by hand (an explanation asked for)
     kind: str = field(default="value")
+    forbid: tuple[str, ...] = ()
+    mistakes: object = ()
+    rubric: str = ""
+    data: Callable[[], object] | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}; got {self.kind!r}")
+        if self.kind == "written" and not self.rubric:
+            raise ValueError(f"exercise {self.label!r}: a written exercise needs a rubric=")
+        if self.kind != "written" and not callable(self.check):
+            raise TypeError(f"exercise {self.label!r}: check must be callable")
+        if isinstance(self.forbid, str):
+            raise TypeError("forbid must be a tuple of dotted names, not one string")
+        pairs = tuple(dict(self.mistakes).items()) if self.mistakes else ()
+        set_ = object.__setattr__
+        set_(self, "forbid", tuple(self.forbid))
+        set_(self, "mistakes", tuple(message for _, message in pairs))
+        if self.kind == "written":
+            set_(self, "check", _written)
+            return
+        set_(self, "check", _enforce(self.label, self.answer, self.check, self.forbid, pairs,
+                                     count=self.kind == "value"))
+        set_(self, "hidden", tuple(HiddenCase(c.what, _enforce(self.label, self.answer, c.run,
+                                                                self.forbid, (), count=False))
+                                   for c in self.hidden))
 
     @property
     def points(self) -> int:
@@ -71,24 +129,87 @@ class Exercise:
     def minutes(self) -> int:
         return MINUTES[self.difficulty]
 
-    def expected_value(self):
-        """The expected value (for ``checks.check_number(..., exercise=label)``)."""
-        if self.expected is None:
-            raise ValueError(f"exercise {self.label!r} has no single expected value; "
-                             f"use checks.check_exercise({self.label!r}, answer)")
-        return self.expected()
-
     def verdict(self, answer) -> Verdict:
         """``(ok, message)`` of the visible case."""
         return self.check(answer)
 
 
+def _written(answer) -> Verdict:
+    return False, "a written answer: your teacher marks it"
+
+
+def _is_mistake(key, answer) -> bool:
+    if callable(key):
+        return bool(key(answer))
+    try:
+        value, target = _checks._as_float(answer), float(key)
+    except (TypeError, ValueError):
+        return False
+    return abs(value - target) <= 1e-9 * max(1.0, abs(target))
+
+
+def _enforce(label: str, variable: str, check: Callable[[object], Verdict],
+             forbid: tuple[str, ...], mistakes: tuple, *, count: bool):
+    """``check`` with the exercise's rules: refuse forbidden source, run a function
+    answer with the forbidden callables disabled, name a recognised mistake, and
+    stop answering a value exercise after :data:`MAX_TRIES` different wrong tries."""
+    def verdict(answer) -> Verdict:
+        if count and len(_TRIES.get(label, ())) >= MAX_TRIES:
+            return False, (f"more than {MAX_TRIES} different answers were tried in this "
+                           "session; work it out, then restart the kernel and run again")
+        if forbid:
+            why = _forbid.refusal(answer, forbid, variable)
+            if why:
+                return False, why
+        given = _forbid.guard(answer, forbid) if forbid and callable(answer) else answer
+        _forbid.tripped(clear=True)
+        try:
+            ok, message = check(given)
+        except _forbid.ForbiddenError as exc:
+            ok, message = False, str(exc)
+        except Exception as exc:
+            ok, message = False, f"the answer could not be checked ({type(exc).__name__})"
+        tripped = _forbid.tripped(clear=True)
+        if tripped:
+            return False, tripped[0]
+        ok = bool(ok)
+        if not ok:
+            for key, text in mistakes:
+                try:
+                    hit = _is_mistake(key, answer)
+                except Exception:
+                    hit = False
+                if hit:
+                    message = text
+                    break
+            if count:
+                try:
+                    _TRIES.setdefault(label, set()).add(repr(answer)[:200])
+                except Exception:
+                    pass
+        return ok, str(message)
+    verdict.__name__ = f"verdict_{label.replace('-', '_')}"
+    return verdict
+
+
+def data(label: str):
+    """The data of exercise ``label`` for the current variant (what its data cell
+    prints; the check computes the expected value from the same data)."""
+    ex = get(label)
+    if ex.data is None:
+        raise ValueError(f"exercise {label!r} has no variant data")
+    return ex.data()
+
+
 # ------------------------------------------------------------------ small helpers
 
 
-def _number(expected: Callable[[], object], rtol: float = 1e-6, atol: float = 0.0):
+def _number(expected: Callable[[object], object], data: Callable[[], object],
+            rtol: float = 1e-6, atol: float = 0.0):
+    """A number checked against ``expected(data())``: computed inside the check, from
+    the current variant's data."""
     def check(answer) -> Verdict:
-        return _checks.number_verdict(answer, expected(), rtol=rtol, atol=atol)
+        return _checks.number_verdict(answer, expected(data()), rtol=rtol, atol=atol)
     return check
 
 
@@ -137,35 +258,48 @@ _LEN_X = np.diag([1.0, 2.0, 3.0, 4.0])
 _BY_HAND = 2e-3
 
 
-def _pc_margin() -> float:
+def _pc_data():
+    return _PC_U, _PC_X, _PC_Y
+
+
+def _pc_margin(d) -> float:
     from .. import perceptron
-    return perceptron.margin(_PC_U, _PC_X, _PC_Y)
+    u, X, y = d
+    return perceptron.margin(u, X, y)
 
 
 def _pc_epoch(answer) -> Verdict:
     from .. import perceptron
-    expected = perceptron.train_perceptron(_PC_X, _PC_Y, max_epochs=1).w
-    ok, message = _checks.array_verdict(answer, expected, rtol=1e-9, atol=1e-12)
-    if not ok and "shape" not in message:
-        message += " (y_i <w, x_i> = 0 counts as a mistake; the bias is the last entry)"
-    return ok, message
+    _, X, y = _pc_data()
+    expected = perceptron.train_perceptron(X, y, max_epochs=1).w
+    return _checks.array_verdict(answer, expected, rtol=1e-9, atol=1e-12)
 
 
-def _pc_lengths_expected() -> tuple[int, float, float, float, float]:
+def _pc_epoch_strict(answer) -> bool:
+    """The pass as if y_i <w, x_i> = 0 were not a mistake."""
+    _, X, y = _pc_data()
+    Xb, w = np.hstack([X, np.ones((len(X), 1))]), np.zeros(X.shape[1] + 1)
+    for xi, yi in zip(Xb, y, strict=True):
+        if yi * (w @ xi) < 0:
+            w = w + yi * xi
+    return _checks.array_verdict(answer, w, rtol=1e-9, atol=1e-12)[0]
+
+
+def _pc_lengths_expected(X) -> tuple[int, float, float, float, float]:
     """(mistakes, gamma*, bound, k R^2 / |w_k|^2, |w_k|^2 / <u*, w_k>^2)."""
     from itertools import permutations
 
     from .. import perceptron
     ones = np.ones(4)
-    counts = {perceptron.train_perceptron(_LEN_X, ones, order=list(p),
+    counts = {perceptron.train_perceptron(X, ones, order=list(p),
                                           add_bias=False).mistakes
               for p in permutations(range(4))}
     if len(counts) != 1:
         raise RuntimeError("the number of mistakes depends on the order")
     k = counts.pop()
-    w = perceptron.train_perceptron(_LEN_X, ones, add_bias=False).w
-    u, gamma = perceptron.max_margin(_LEN_X, ones, add_bias=False)
-    R = perceptron.radius(_LEN_X, add_bias=False)
+    w = perceptron.train_perceptron(X, ones, add_bias=False).w
+    u, gamma = perceptron.max_margin(X, ones, add_bias=False)
+    R = perceptron.radius(X, add_bias=False)
     return k, gamma, (R / gamma) ** 2, k * R**2 / (w @ w), (w @ w) / (u @ w) ** 2
 
 
@@ -173,7 +307,7 @@ def _pc_lengths(answer) -> Verdict:
     if not isinstance(answer, (list, tuple)) or len(answer) != 5:
         return False, ("give five numbers: (mistakes, best margin, bound, "
                        "norm factor, Cauchy-Schwarz factor)")
-    expected = _pc_lengths_expected()
+    expected = _pc_lengths_expected(_LEN_X)
     parts = ("(a) mistakes", "(b) best margin", "(c) bound", "(d) norm factor",
              "(d) Cauchy-Schwarz factor")
     wrong = []
@@ -186,7 +320,7 @@ def _pc_lengths(answer) -> Verdict:
             wrong.append(part)
     if not wrong:
         return True, "all five are right"
-    return False, "not yet right: " + ", ".join(wrong)
+    return False, "not correct: " + ", ".join(wrong)
 
 
 # ------------------------------------------------------------------ chapter 2
@@ -196,9 +330,9 @@ _FARKAS_X = np.array([[0.0], [1.0], [2.0]])
 _FARKAS_Y = np.array([1.0, -1.0, 1.0])
 
 
-def _xor_collinear() -> int:
+def _xor_collinear(X) -> int:
     from .. import separability
-    return separability.count_separable_dichotomies(_COLLINEAR)
+    return separability.count_separable_dichotomies(X)
 
 
 def _xor_farkas(answer) -> Verdict:
@@ -208,8 +342,7 @@ def _xor_farkas(answer) -> Verdict:
         return False, "give three multipliers, one per point"
     ok = separability.check_certificate(_FARKAS_X, _FARKAS_Y, lam)
     return ok, ("a valid proof that no threshold separates these labels" if ok else
-                "the multipliers must be >= 0, sum to 1 and make "
-                "sum_i lambda_i y_i (x_i, 1) vanish")
+                "not a certificate for these labels")
 
 
 def _xor_parity(answer) -> Verdict:
@@ -227,29 +360,57 @@ def _xor_parity(answer) -> Verdict:
 # ------------------------------------------------------------------ chapter 3
 
 
-def _bp_count() -> int:
-    from .. import numpy_core as npc
-    return npc.MLP([3, 64, 64, 10]).n_parameters
+_BP_WIDTHS = (3, 64, 64, 10)
 
 
-def _bp_scalar() -> float:
+def _bp_count(widths) -> int:
     from .. import numpy_core as npc
+    return npc.MLP(list(widths)).n_parameters
+
+
+def _bp_weights_only(widths) -> int:
+    return int(sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False)))
+
+
+def _bp_scalar_data():
+    """(x, y, w1, b1, w2, b2) of the student's variant (variant 0: the chapter's)."""
+    def draw(rng):
+        while True:
+            x = float(rng.choice([-2.0, -1.5, -1.0, 1.0, 1.5, 2.0]))
+            y = float(rng.choice([-1.0, 0.5, 1.0, 2.0]))
+            w1, b1, w2, b2 = (float(v) for v in np.round(rng.uniform(-1.5, 1.5, 4), 1))
+            if abs(_bp_scalar((x, y, w1, b1, w2, b2))) > 0.05 and w1 != 0 and w2 != 0:
+                return x, y, w1, b1, w2, b2
+    return _variants.instance("ex-bp-scalar", lambda: (2.0, 1.0, 0.5, -0.2, 1.5, 0.1), draw)
+
+
+def _bp_scalar(d) -> float:
+    from .. import numpy_core as npc
+    x, y, w1, b1, w2, b2 = d
     tiny = npc.MLP([1, 1, 1], "tanh")
-    tiny.set_parameters([np.array([[0.5]]), np.array([-0.2]), np.array([[1.5]]),
-                         np.array([0.1])])
-    return float(npc.loss_and_gradients(tiny, [[2.0]], [[1.0]])[1][0][0, 0])
+    tiny.set_parameters([np.array([[w1]]), np.array([b1]), np.array([[w2]]),
+                         np.array([b2])])
+    return float(npc.loss_and_gradients(tiny, [[x]], [[y]])[1][0][0, 0])
 
 
-def _softplus_case(seed: int, sizes, n: int, scale: float = 1.0):
+def _bp_sign_flipped(answer) -> bool:
+    """dL/dw1 with the sign of 2 (y - y_hat) instead of 2 (y_hat - y), to two digits."""
+    value, target = _checks._as_float(answer), _bp_scalar(_bp_scalar_data())
+    return abs(value + target) <= 0.02 * abs(target)
+
+
+def _softplus_case(seed: int | None, sizes, n: int, scale: float = 1.0):
+    """``seed=None`` (a hidden case): fresh random data each time it runs."""
     def run(fn) -> Verdict:
         from .. import gradcheck
         from .. import numpy_core as npc
         if not callable(fn):
             return False, "softplus_gradients is not a function"
         rng = np.random.default_rng(seed)
+        net_seed = int(rng.integers(2**31)) if seed is None else seed + 1
         X = scale * rng.normal(size=(n, sizes[0]))
         Y = rng.normal(size=(n, sizes[-1]))
-        net = npc.MLP(list(sizes), "softplus", init="xavier", seed=seed + 1)
+        net = npc.MLP(list(sizes), "softplus", init="xavier", seed=net_seed)
         grads = fn(net.get_parameters(), X, Y)
         if not isinstance(grads, (list, tuple)) or len(grads) != 4:
             return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
@@ -268,10 +429,11 @@ def _softplus_case(seed: int, sizes, n: int, scale: float = 1.0):
 # ------------------------------------------------------------------ chapter 4
 
 
-def _ua_units() -> int:
+def _ua_units(d) -> int:
     from .. import constructions
+    lo, hi, second, tol = d
     return next(m for m in range(1, 1000)
-                if constructions.interpolation_bound(-1, 1, m + 1, math.pi ** 2) <= 1e-3)
+                if constructions.interpolation_bound(lo, hi, m + 1, second) <= tol)
 
 
 def _hat_on(xs: np.ndarray):
@@ -306,8 +468,7 @@ def _depth_product(answer) -> Verdict:
     if not _is_whole(answer):
         return False, "expected a whole number"
     ok = int(answer) == depth.nonzero_parameters(depth.yarotsky_product(6))
-    return ok, ("the count of the block-diagonal construction" if ok else
-                "not yet: count per layer, block by block, and skip the zero entries")
+    return ok, ("the count of the block-diagonal construction" if ok else "not correct")
 
 
 def _depth_layers(answer) -> Verdict:
@@ -318,9 +479,9 @@ def _depth_layers(answer) -> Verdict:
     ok_m = depth.yarotsky_error(m) <= 1e-6 < depth.yarotsky_error(m - 1)
     ok_N = (constructions.interpolation_bound(0, 1, N + 1, 2.0) <= 1e-6
             < constructions.interpolation_bound(0, 1, N, 2.0))
-    hint = ("" if ok_m else "m: solve 2^(-2m-2) <= 1e-6 for the least m. ") + (
-        "" if ok_N else "N: the interpolant's error is 1/(4N^2); take the least N.")
-    return ok_m and ok_N, "both are the least sizes" if ok_m and ok_N else hint.strip()
+    wrong = [part for part, ok in (("m", ok_m), ("N", ok_N)) if not ok]
+    return not wrong, ("both are the least sizes" if not wrong
+                       else "not correct: " + " and ".join(wrong))
 
 
 def _fold_on(xs: np.ndarray):
@@ -353,8 +514,7 @@ def _res_quadratic(answer) -> Verdict:
         ok = Fraction(int(answer.numerator), int(answer.denominator)) == exact
     else:
         ok = abs(float(answer) - float(exact)) <= 1e-9 * float(exact)
-    return ok, ("the sum of the squared weights" if ok else
-                "not yet: which coefficient does the theorem give in closed form?")
+    return ok, ("right" if ok else "not correct")
 
 
 def _res_project(answer) -> Verdict:
@@ -366,7 +526,7 @@ def _res_project(answer) -> Verdict:
     expected = [float(v) for v in poly.l2_projection_exact([0, 0, 0, 0, 1], 2)]
     ok = bool(np.allclose(c, expected, rtol=1e-9, atol=1e-12))
     return ok, ("the residual x^4 - p is orthogonal to 1, x and x^2" if ok else
-                "not yet: check that x^4 - p is orthogonal to 1 and to x^2")
+                "not correct: check that x^4 - p is orthogonal to 1, x and x^2")
 
 
 def _res_inverse(answer) -> Verdict:
@@ -378,8 +538,7 @@ def _res_inverse(answer) -> Verdict:
     got = [float(v) for v in c]
     ok = len(got) == len(target) and bool(
         np.allclose(got, [float(v) for v in target], rtol=1e-12, atol=1e-12))
-    return ok, ("F_2 has the required coefficients" if ok else
-                "not yet: match x^2, x^3 and x^4 coefficients one by one")
+    return ok, ("F_2 has the required coefficients" if ok else "not correct")
 
 
 # ------------------------------------------------------------------ chapter 7
@@ -392,9 +551,8 @@ def _space_fold(answer) -> Verdict:
     net = depth.folding_net(3, 4)
     ok_v = answer[0] == depth.piecewise_linear(net, 0.0, 1.0).derivative_l1()
     ok_n = answer[1] == depth.nonzero_parameters(net)
-    hint = ("" if ok_v else "variation: what is |slope| after four compositions? ") + (
-        "" if ok_n else "nonzeros: count layer by layer; some biases are 0.")
-    return ok_v and ok_n, "both right" if ok_v and ok_n else hint.strip()
+    wrong = [part for part, ok in (("the variation", ok_v), ("the count", ok_n)) if not ok]
+    return not wrong, "both right" if not wrong else "not correct: " + " and ".join(wrong)
 
 
 def _space_graded(answer) -> Verdict:
@@ -402,8 +560,7 @@ def _space_graded(answer) -> Verdict:
         return False, "expected a single number"
     alpha = 1 / 3                                  # f = x^alpha; rate min(beta alpha, 2)
     ok = abs(float(answer) - 2 / alpha) < 1e-9
-    return ok, ("the least power with rate 2" if ok else
-                "not yet: for which beta does the first cell stop dominating?")
+    return ok, ("the least power with rate 2" if ok else "not correct")
 
 
 def _space_widths(answer) -> Verdict:
@@ -418,9 +575,8 @@ def _space_widths(answer) -> Verdict:
     except (TypeError, ValueError):
         ok_w = False
     ok_n = int(answer[1]) == plain.n_parameters
-    hint = ("" if ok_w else "widths: a skip layer doubles, a plain layer keeps its width. ") + (
-        "" if ok_n else "count: (inputs + 1) x outputs, layer by layer.")
-    return ok_w and ok_n, "both right" if ok_w and ok_n else hint.strip()
+    wrong = [part for part, ok in (("the widths", ok_w), ("the count", ok_n)) if not ok]
+    return not wrong, "both right" if not wrong else "not correct: " + " and ".join(wrong)
 
 
 # ------------------------------------------------------------------ chapter 8
@@ -441,9 +597,14 @@ def _leaky_second_moment(alpha: float) -> float:
 
 
 def _leaky_on(alphas, *, visible: bool):
-    """A function of alpha must keep ``E[q_l]`` at every slope of ``alphas``; a value
-    (accepted by the exercise) is checked at alpha = 0.01 by the visible case only."""
+    """A function of alpha must keep ``E[q_l]`` at every slope of ``alphas`` (``None``:
+    three slopes drawn afresh each run); a value (accepted by the exercise) is checked
+    at alpha = 0.01 by the visible case only."""
+    fixed = alphas
+
     def run(answer) -> Verdict:
+        alphas = fixed if fixed is not None else \
+            tuple(np.round(np.random.default_rng().uniform(0.02, 0.98, 3), 3))
         if not callable(answer):
             if not visible:
                 return True, "a value, not a function: nothing more to test"
@@ -491,7 +652,15 @@ def _torch_limit(n: int, gain: float) -> float:
 
 
 def _torch_on(cases, *, visible: bool):
+    """``cases=None``: three (width, gain) drawn afresh each run."""
+    fixed = cases
+
     def run(answer) -> Verdict:
+        cases = fixed
+        if cases is None:
+            rng = np.random.default_rng()
+            cases = tuple((int(rng.integers(1, 300)), float(np.round(rng.uniform(0.1, 2.2), 3)))
+                          for _ in range(3))
         if not callable(answer):
             return False, "the answer should be a function of n and gain"
         for n, gain in cases:
@@ -520,21 +689,30 @@ _DENSE = np.concatenate([np.linspace(-1, 1, 40001), [-1.0, -0.5, 0.0, 0.5, 1.0]]
 _EXERCISES = [
     # chapter 1
     Exercise("ex-perceptron-margin", "01_perceptron", "Computing the margin", "easy",
-             "gamma_answer", ("margin",), _guard(_number(_pc_margin, rtol=_BY_HAND)),
-             _pc_margin, goal="compute the margin of a separator on augmented points"),
+             "gamma_answer", ("margin",),
+             _guard(_number(_pc_margin, _pc_data, rtol=_BY_HAND)), data=_pc_data,
+             forbid=("nntheory.perceptron.margin",),
+             goal="compute the margin of a separator on augmented points"),
     Exercise("ex-perceptron-epoch", "01_perceptron", "One pass by hand", "medium",
              "w_after_pass", ("one pass",), _guard(_pc_epoch),
+             forbid=("nntheory.perceptron.train_perceptron",),
+             mistakes={(lambda a: _pc_epoch_strict(a)): "a point with y_i <w, x_i> = 0 "
+                       "counts as a mistake: the update is made there too"},
              goal="run the perceptron's update rule by hand"),
     Exercise("ex-perceptron-lengths", "01_perceptron", "Orthogonal data of unequal lengths",
              "hard", "lengths_answer", ("orthogonal data of unequal lengths",),
-             _guard(_pc_lengths),
+             _guard(_pc_lengths), forbid=("nntheory.perceptron",),
              goal="locate the two inequalities where Novikoff's bound loses",
              needs_human="the explanation of the two factors (which step of the proof "
                          "each one measures)"),
     # chapter 2
     Exercise("ex-xor-count", "02_xor", "Four points on a line", "easy", "n_collinear",
              ("separable labellings of four collinear points",),
-             _guard(_number(_xor_collinear)), _xor_collinear,
+             _guard(_number(_xor_collinear, lambda: _COLLINEAR)),
+             mistakes={16: "16 = 2^4 counts every labelling: on a line, a threshold cannot "
+                           "realise labellings that alternate",
+                       14: "14 is Cover's count for points in general position in the plane; "
+                           "these points are collinear"},
              goal="see why Cover's count needs general position"),
     Exercise("ex-xor-farkas", "02_xor", "A certificate on the line", "medium", "lam_line",
              ("Farkas certificate",), _guard(_xor_farkas),
@@ -544,27 +722,44 @@ _EXERCISES = [
              goal="build a two-layer ReLU network for parity", kind="construction"),
     # chapter 3
     Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "n_params",
-             ("parameter count",), _guard(_number(_bp_count)), _bp_count,
+             ("parameter count",), _guard(_number(_bp_count, lambda: _BP_WIDTHS)),
+             forbid=("nntheory.numpy_core.MLP", "nntheory.torch_core.MLP",
+                     "nntheory.common.n_parameters", "torch.nn"),
+             mistakes={(lambda a: _checks._as_float(a) == _bp_weights_only(_BP_WIDTHS)):
+                       "you counted the weights but not the biases"},
              goal="count the parameters of a multilayer perceptron"),
     Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "dL_dw1",
-             ("dL/dw1",), _guard(_number(_bp_scalar, rtol=1e-3)), _bp_scalar,
+             ("dL/dw1",), _guard(_number(_bp_scalar, _bp_scalar_data, rtol=1e-3)),
+             data=_bp_scalar_data,
+             forbid=("nntheory.numpy_core.loss_and_gradients",
+                     "nntheory.torch_core.loss_and_gradients", "nntheory.numpy_core.MLP",
+                     "nntheory.torch_core.MLP", "torch.autograd", "torch.func"),
+             mistakes={_bp_sign_flipped: "the sign is wrong: the derivative of the loss "
+                                         "with respect to the prediction is 2 (y_hat - y)"},
              goal="apply the chain rule through one unit"),
     Exercise("ex-bp-softplus", "03_backprop", "A backward pass for softplus", "hard",
              "softplus_gradients", ("softplus backward pass",),
              _softplus_case(11, (3, 4, 2), 7),
-             hidden=(HiddenCase("other widths and batch size", _softplus_case(5, (2, 6, 3), 13)),
-                     HiddenCase("one example, one output", _softplus_case(8, (4, 3, 1), 1)),
+             hidden=(HiddenCase("other widths and batch size",
+                                _softplus_case(None, (2, 6, 3), 13)),
+                     HiddenCase("one example, one output", _softplus_case(None, (4, 3, 1), 1)),
                      HiddenCase("large inputs",
-                                _softplus_case(21, (3, 5, 2), 9, scale=30.0))),
+                                _softplus_case(None, (3, 5, 2), 9, scale=30.0))),
+             forbid=("nntheory.numpy_core.loss_and_gradients",
+                     "nntheory.torch_core.loss_and_gradients", "nntheory.gradcheck",
+                     "torch.autograd", "torch.func"),
              goal="derive and implement backpropagation for a new activation",
              kind="function"),
     # chapter 4
     Exercise("ex-ua-units", "04_universal_approximation", "How many units for three decimals?",
-             "easy", "units_needed", ("hidden units for 1e-3",), _guard(_number(_ua_units)),
-             _ua_units, goal="turn an interpolation error bound into a network size"),
+             "easy", "units_needed", ("hidden units for 1e-3",),
+             _guard(_number(_ua_units, lambda: (-1, 1, math.pi ** 2, 1e-3))),
+             forbid=("nntheory.constructions.interpolation_bound",),
+             goal="turn an interpolation error bound into a network size"),
     Exercise("ex-ua-hat", "04_universal_approximation", "A hat from three ReLUs", "medium",
              "hat_params", ("hat network",), _hat_on(np.linspace(-4, 4, 8001)),
              hidden=(HiddenCase("far from the origin and at random points", _hat_on(_WIDE)),),
+             forbid=("nntheory.depth.relu_spline", "nntheory.constructions"),
              goal="build a ReLU network by hand", kind="construction"),
     Exercise("ex-ua-square", "04_universal_approximation", "The best square network for |x|",
              "hard", "square_params", ("best square network",),
@@ -574,9 +769,12 @@ _EXERCISES = [
     # chapter 5
     Exercise("ex-depth-product", "05_depth", "Non-zero weights of the product network", "easy",
              "product_nonzeros", ("non-zeros of the product network",), _guard(_depth_product),
+             forbid=("nntheory.depth.nonzero_parameters", "nntheory.depth.yarotsky_product"),
              goal="count the non-zero parameters of a block-diagonal construction"),
     Exercise("ex-depth-layers", "05_depth", "Layers for six digits", "medium",
              "layers_and_units", ("layers and units for 1e-6",), _guard(_depth_layers),
+             forbid=("nntheory.depth.yarotsky_error",
+                     "nntheory.constructions.interpolation_bound"),
              goal="compare deep and shallow sizes for one accuracy"),
     Exercise("ex-depth-fold", "05_depth", "Nine pieces that vanish at the ends", "hard",
              "fold_params", ("nine pieces, zero ends",), _fold_on(np.array([0.0, 1.0])),
@@ -584,9 +782,13 @@ _EXERCISES = [
     # chapter 6
     Exercise("ex-res-quadratic", "06_residual_polynomials", "The quadratic coefficient", "easy",
              "quadratic_coefficient", ("coefficient of x^2",), _guard(_res_quadratic),
+             forbid=("nntheory.polynomials.residual_square_coefficients",
+                     "nntheory.polynomials.residual_square_polynomial"),
              goal="read a coefficient off the residual expansion"),
     Exercise("ex-res-project", "06_residual_polynomials", "Project x⁴ by hand", "medium",
              "projection_x4", ("projection of x^4",), _guard(_res_project),
+             forbid=("nntheory.polynomials.l2_projection_exact",
+                     "nntheory.polynomials.l2_projection"),
              goal="compute an L2 projection onto polynomials"),
     Exercise("ex-res-inverse", "06_residual_polynomials", "Weights from coefficients", "hard",
              "inverse_weights", ("weights from coefficients",), _guard(_res_inverse),
@@ -596,6 +798,8 @@ _EXERCISES = [
     Exercise("ex-space-fold", "07_approximation_spaces",
              "Variation and size of a folding network", "easy", "fold_answer",
              ("variation and non-zeros of folding_net(3, 4)",), _guard(_space_fold),
+             forbid=("nntheory.depth.folding_net", "nntheory.depth.piecewise_linear",
+                     "nntheory.depth.nonzero_parameters"),
              goal="compute the variation and the budget of a deep network"),
     Exercise("ex-space-graded", "07_approximation_spaces", "Graded knots for the cube root",
              "medium", "graded_beta", ("graded knots for the cube root",),
@@ -604,6 +808,7 @@ _EXERCISES = [
     Exercise("ex-space-widths", "07_approximation_spaces", "Unrolling with changing widths",
              "hard", "unrolled_answer", ("unrolling with changing widths",),
              _guard(_space_widths),
+             forbid=("nntheory.depth.unroll_skip", "nntheory.numpy_core.MLP"),
              goal="count the cost of writing a residual network as a plain one"),
     # chapter 8
     Exercise("ex-init-leaky", "08_activations", "He's constant for leaky ReLU", "easy",
@@ -612,7 +817,7 @@ _EXERCISES = [
              hidden=(HiddenCase("ReLU and the identity (the ends of the slopes)",
                                 _leaky_on((0.0, 1.0), visible=False)),
                      HiddenCase("other slopes",
-                                _leaky_on((0.05, 0.3, 0.9), visible=False))),
+                                _leaky_on(None, visible=False))),
              goal="derive the variance-preserving weight scale for leaky ReLU"),
     Exercise("ex-init-tanh-sigmoid", "08_activations",
              "A sigmoid network for a tanh network", "medium", "sigmoid_params",
@@ -620,17 +825,18 @@ _EXERCISES = [
              _tanh_as_sigmoid_on(np.linspace(-3, 3, 61)),
              hidden=(HiddenCase("far from the origin and at random points",
                                 _tanh_as_sigmoid_on(_FAR)),),
+             forbid=("nntheory.initialisation.tanh_to_sigmoid",),
              goal="rewrite a tanh network as a sigmoid network", kind="construction"),
     Exercise("ex-init-torch", "08_activations",
              "Where torch's default initialisation settles", "hard", "torch_fixed_point",
              ("fixed point of torch's default initialisation",),
              _torch_on(((32, 1.0), (10, 2.0), (7, 0.5)), visible=True),
-             hidden=(HiddenCase("other widths and gains",
-                                _torch_on(((1, 1.0), (3, 1.5), (128, 0.1)), visible=False)),
+             hidden=(HiddenCase("other widths and gains (drawn afresh)",
+                                _torch_on(None, visible=False)),
                      HiddenCase("gains close to the critical one",
                                 _torch_on(((64, 2.4), (1000, 2.3)), visible=False))),
+             forbid=("nntheory.initialisation.mean_field",),
              goal="find where the signal recursion with biases settles",
-             hint="the bias adds a constant every layer",
              needs_human="for which gains the recursion settles (the argument)",
              kind="function"),
 ]
@@ -642,28 +848,25 @@ _OPT_X = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]])
 _OPT_MOMENTUM = 0.9
 
 
-def _opt_L() -> float:
+def _opt_L(X) -> float:
     from .. import optimisation as op
-    return float(np.linalg.eigvalsh(op.linear_mse_hessian(_OPT_X)).max())
+    return float(np.linalg.eigvalsh(op.linear_mse_hessian(X)).max())
 
 
-def _opt_threshold_expected() -> float:
+def _opt_threshold_expected(d) -> float:
     """The heavy ball's stability limit 2(1 + beta)/L (roots of z^2 - (1 + beta - eta
     lambda) z + beta inside the unit circle)."""
-    return 2 * (1 + _OPT_MOMENTUM) / _opt_L()
+    X, beta = d
+    return 2 * (1 + beta) / _opt_L(X)
 
 
 def _opt_threshold(answer) -> Verdict:
-    value = _checks._as_float(answer)
-    ok, message = _checks.number_verdict(value, _opt_threshold_expected(), rtol=1e-3)
-    if ok:
-        return ok, message
-    if abs(value * _opt_L() / 2 - 1) < 1e-3:                 # NaN fails
-        return False, ("that is plain gradient descent's threshold: the momentum changes "
-                       "where a root of the heavy ball's iteration leaves the unit circle")
-    return False, (f"{message}; write the iteration on one eigen-direction of the Hessian "
-                   "(2/n) Z^T Z and find where a root of its characteristic polynomial "
-                   "reaches -1")
+    return _checks.number_verdict(_checks._as_float(answer),
+                                  _opt_threshold_expected((_OPT_X, _OPT_MOMENTUM)), rtol=1e-3)
+
+
+def _opt_gd_threshold(answer) -> bool:
+    return abs(_checks._as_float(answer) * _opt_L(_OPT_X) / 2 - 1) < 1e-3
 
 
 def _adamax_on(cases, *, visible: bool):
@@ -674,7 +877,7 @@ def _adamax_on(cases, *, visible: bool):
             return False, ("expected a function adamax_step(p, g, m, u, t, lr, beta1, beta2, "
                            "eps)")
         import torch
-        gen = np.random.default_rng(11 if visible else 29)
+        gen = np.random.default_rng(11 if visible else None)   # hidden: fresh data
         for lr, b1, b2, eps, scales, steps, zero_start in cases:
             where = "for some hyper-parameters" if visible else "in one of these cases"
             scales = np.asarray(scales, dtype=float)
@@ -719,17 +922,18 @@ def _adam_defeated(steps: int, core: str):
                              core=core)
         if x[-period:].mean() > 0.5:
             return True, "Adam ends near the worst point"
-        return False, ("Adam still finds -1: make the period long compared with "
-                       "1/(1 - beta2), and C only a little above p - 1")
+        return False, "Adam still finds -1"
     return _guard(run)
 
 
 _EXERCISES += [
     Exercise("ex-opt-threshold", "09_optimisers", "The stability threshold with momentum",
              "easy", "hb_threshold", ("heavy-ball stability threshold",),
-             _guard(_opt_threshold), _opt_threshold_expected,
-             goal="find the learning rate at which the heavy ball becomes unstable",
-             hint="one eigen-direction at a time: a 2x2 linear recursion"),
+             _guard(_opt_threshold),
+             mistakes={_opt_gd_threshold: "that is plain gradient descent's threshold: the "
+                                          "momentum changes where a root of the heavy ball's "
+                                          "iteration leaves the unit circle"},
+             goal="find the learning rate at which the heavy ball becomes unstable"),
     Exercise("ex-opt-adamax", "09_optimisers", "One Adamax step, as torch takes it", "medium",
              "adamax_step", ("Adamax step",),
              _adamax_on(((1e-2, 0.9, 0.999, 1e-8, (1.0, 1e-3, 10.0), 20, 0),
@@ -743,8 +947,8 @@ _EXERCISES += [
                                 _adamax_on(((3e-3, 0.95, 0.99, 1e-6,
                                              (1e-6, 1.0, 1e4, 0.1), 200, 0),),
                                            visible=False))),
+             forbid=("torch.optim", "nntheory.optimisation.run_optimizer"),
              goal="implement an optimiser's update exactly as torch.optim computes it",
-             hint="torch's documentation of Adamax writes out its algorithm",
              kind="function"),
     Exercise("ex-opt-defeat", "09_optimisers", "Defeat beta2 = 0.99", "hard", "defeat",
              ("defeat beta2 = 0.99",), _adam_defeated(4000, "numpy"),
@@ -761,56 +965,72 @@ _EXERCISES += [
 # ------------------------------------------------------------------ chapter 10
 
 
-def _gen_labellings() -> int:
+def _gen_labellings(d) -> int:
     from .. import separability
-    return separability.cover_count(9, 7)
+    return separability.cover_count(*d)
 
 
-def _gen_rademacher() -> float:
+def _gen_rademacher(d) -> float:
     from .. import generalisation
-    return generalisation.rademacher_linear_exact([[1.0, 0.0], [1.0, 1.0]], 2.0)
+    return generalisation.rademacher_linear_exact(*d)
 
 
-def _gen_ntk() -> np.ndarray:
+def _gen_ntk(X) -> np.ndarray:
     from .. import generalisation
-    return generalisation.arccos_ntk(np.eye(2))[0]
+    return generalisation.arccos_ntk(X)[0]
 
 
-def _gen_implicit() -> np.ndarray:
+def _gen_implicit(d) -> np.ndarray:
     from .. import generalisation
-    return generalisation.implicit_bias_limit([[1.0, 1, 0], [0, 1, 1]], [2.0, 2],
-                                              [1.0, 0, 0])
+    return generalisation.implicit_bias_limit(*d)
 
 
-def _gen_array(expected: Callable[[], object], rtol: float, atol: float = 1e-9):
+def _gen_array(expected: Callable[[object], object], data: Callable[[], object],
+               rtol: float, atol: float = 1e-9):
     def check(answer) -> Verdict:
-        return _checks.array_verdict(answer, expected(), rtol=rtol, atol=atol)
+        return _checks.array_verdict(answer, expected(data()), rtol=rtol, atol=atol)
     return check
 
 
 _EXERCISES += [
     Exercise("ex-gen-vc", "10_generalisation", "Nine points in seven dimensions", "easy",
              "n_labellings", ("separable labellings of nine points in R^7",),
-             _guard(_number(_gen_labellings)), _gen_labellings,
-             goal="count the labellings halfspaces realise beyond the VC dimension",
-             hint="which labellings does Radon's theorem rule out, and are there others?"),
+             _guard(_number(_gen_labellings, lambda: (9, 7))),
+             forbid=("nntheory.separability.cover_count",
+                     "nntheory.separability.count_separable_dichotomies"),
+             mistakes={512: "512 = 2^9 counts every labelling: nine points in R^7 are more "
+                            "than the VC dimension allows to shatter"},
+             goal="count the labellings halfspaces realise beyond the VC dimension"),
+    Exercise("ex-gen-vc-why", "10_generalisation", "Which two are missing?", "medium", "",
+             (), None, kind="written",
+             goal="explain a counting argument with Radon's theorem",
+             needs_human="the explanation (the answer cell)",
+             rubric="2 points in all. 1 point: names the two labellings no halfspace "
+                    "realises, the Radon partition (I positive, J negative) and its negative, "
+                    "and says why (the hulls of I and J meet, and a halfspace containing I "
+                    "contains its hull). 1 point: why every other labelling is realised "
+                    "(the partition is unique for points in general position, or Cover's "
+                    "count 2(2^8 - 1) = 2^9 - 2). Half a point off for an argument that "
+                    "needs the points to be in convex position."),
     Exercise("ex-gen-rademacher", "10_generalisation",
              "Rademacher complexity of two points at an angle", "medium", "rademacher_2",
              ("Rademacher complexity of two points",),
-             _guard(_number(_gen_rademacher, rtol=2e-3)), _gen_rademacher,
-             goal="compute an empirical Rademacher complexity by enumerating signs",
-             hint="average ||s1 x1 + s2 x2|| over the four sign vectors, times B/n"),
+             _guard(_number(_gen_rademacher, lambda: ([[1.0, 0.0], [1.0, 1.0]], 2.0),
+                            rtol=2e-3)),
+             forbid=("nntheory.generalisation.rademacher_linear_exact",
+                     "nntheory.generalisation.rademacher_linear_mc"),
+             goal="compute an empirical Rademacher complexity by enumerating signs"),
     Exercise("ex-gen-ntk", "10_generalisation", "The tangent kernel of orthogonal inputs",
              "medium", "ntk_values", ("tangent kernel of orthogonal unit vectors",),
-             _guard(_gen_array(_gen_ntk, rtol=2e-3)), _gen_ntk,
-             goal="evaluate the arc-cosine tangent kernel",
-             hint="theta = 0 and theta = pi/2 in the arc-cosine kernels"),
+             _guard(_gen_array(_gen_ntk, lambda: np.eye(2), rtol=2e-3)),
+             forbid=("nntheory.generalisation.arccos_ntk",),
+             goal="evaluate the arc-cosine tangent kernel"),
     Exercise("ex-gen-implicit", "10_generalisation", "Where gradient descent ends", "hard",
              "w_limit", ("limit of gradient descent",),
-             _guard(_gen_array(_gen_implicit, rtol=1e-6)), _gen_implicit,
-             goal="find the implicit bias of gradient descent from a non-zero start",
-             hint="the limit solves Xw = y, and w - w0 is orthogonal to the null space "
-                  "of X"),
+             _guard(_gen_array(_gen_implicit, lambda: ([[1.0, 1, 0], [0, 1, 1]], [2.0, 2],
+                                                       [1.0, 0, 0]), rtol=1e-6)),
+             forbid=("nntheory.generalisation.implicit_bias_limit",),
+             goal="find the implicit bias of gradient descent from a non-zero start"),
 ]
 
 #: label -> exercise, in book order.

@@ -10,8 +10,16 @@ here`` (a statement that shows no output in Jupyter).
 The solution's prose is the Markdown from a ``{solution-start}`` directive
 through its ``{solution-end}``: in the student copy every Markdown cell of that
 range is removed (the code cells inside it stay, blanked), so no worked answer
-is left to read. Malformed markers (nested, unbalanced, END before BEGIN, a
-marker that shares its line with code) are refused with a ``ValueError`` that
+is left to read. A code cell inside such a range must carry the solution markers:
+one without them (it would keep solution code and its outputs) is refused with a
+``ValueError`` naming the cell. A cell that is not a JSON object with a
+``cell_type`` is refused with a ``TypeError``. For every written exercise of the
+registry (``kind="written"``) whose ``{exercise}`` directive is in the notebook,
+the copy gets a Markdown answer cell right after the directive's cell, tagged
+:data:`ANSWER_TAG` with ``{"nntheory": {"exercise": label}}`` in its metadata
+(the grader copies its text into the feedback). Malformed markers (nested,
+unbalanced, END before BEGIN, a marker that shares its line with code) are refused
+with a ``ValueError`` that
 names the cell. Run as a script to write the copies::
 
     python -m nntheory.teaching.student book/chapters/*.ipynb --out student/
@@ -24,12 +32,19 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["blank_solutions", "make_student_copy", "student_book", "main", "PLACEHOLDER"]
+__all__ = ["blank_solutions", "make_student_copy", "student_book", "main", "PLACEHOLDER",
+           "ANSWER_TAG", "answer_cell"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 #: What a blanked solution block becomes (indented like the block's first marker).
 PLACEHOLDER = "pass  # your solution here"
+#: The tag of a written exercise's Markdown answer cell.
+ANSWER_TAG = "nntheory-answer"
+_ANSWER_PROMPT = ("**Your answer** (written exercise `{label}`; replace this text, "
+                  "your teacher reads it):\n\n")
+_DIRECTIVE_LABEL = re.compile(r"\{exercise\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?"
+                              r"[ \t]*:label:[ \t]*(\S+)")
 
 _MARKER_LINE = re.compile(r"^([ \t]*)# (BEGIN|END) SOLUTION[ \t]*$")
 _SOLUTION_START = re.compile(r"^[ \t]*(`{3,}|:{3,})\{solution-start\}", re.MULTILINE)
@@ -109,6 +124,22 @@ def _outside_solution(src: str, has_start: bool, has_end: bool, where: str) -> s
         else before.rstrip()
 
 
+def answer_cell(label: str, text: str | None = None) -> dict:
+    """The tagged Markdown answer cell of written exercise ``label``."""
+    return {"cell_type": "markdown", "id": f"answer-{label}"[:64],
+            "metadata": {"tags": [ANSWER_TAG], "nntheory": {"exercise": label}},
+            "source": text if text is not None else _ANSWER_PROMPT.format(label=label)}
+
+
+def _written_labels() -> set[str]:
+    from . import exercises
+    return {ex.label for ex in exercises.REGISTRY.values() if ex.kind == "written"}
+
+
+def _is_answer_cell(cell: dict) -> bool:
+    return ANSWER_TAG in ((cell.get("metadata") or {}).get("tags") or [])
+
+
 def make_student_copy(notebook: dict) -> dict:
     """A copy of a notebook (nbformat JSON as a dict) without its solutions.
 
@@ -119,12 +150,22 @@ def make_student_copy(notebook: dict) -> dict:
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise TypeError("notebook must be a notebook as a dict with a 'cells' list "
                         f"(json.loads of an .ipynb); got {type(notebook).__name__}")
+    for index, cell in enumerate(notebook["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str) or \
+                not isinstance(cell.get("source", ""), (str, list)):
+            raise TypeError(f"notebook: cell {index} is not a notebook cell (a dict with a "
+                            f"'cell_type' and a 'source'); got {type(cell).__name__}")
     nb = json.loads(json.dumps(notebook))
+    written = _written_labels()
+    have_answer = {((c.get("metadata") or {}).get("nntheory") or {}).get("exercise")
+                   for c in nb["cells"] if _is_answer_cell(c)}
     cells = []
     in_solution: str | None = None  # the cell where the open solution started
     for index, cell in enumerate(nb["cells"]):
         src = _source(cell)
         where = _cell_name(index, cell)
+        if in_solution is not None and _is_answer_cell(cell):
+            continue     # a model answer inside the solution block: the student writes theirs
         if cell.get("cell_type") == "markdown":
             starts = len(_SOLUTION_START.findall(src))
             ends = len(_SOLUTION_END.findall(src))
@@ -144,11 +185,18 @@ def make_student_copy(notebook: dict) -> dict:
                     cells.append(cell)
                 continue
             cells.append(cell)
+            for label in _DIRECTIVE_LABEL.findall(src):
+                if label in written and label not in have_answer:
+                    cells.append(answer_cell(label))
             continue
         if cell.get("cell_type") == "code" and (BEGIN in src or END in src):
             cell["source"] = blank_solutions(src, where=where)
             cell["outputs"] = []
             cell["execution_count"] = None
+        elif cell.get("cell_type") == "code" and in_solution is not None and src.strip():
+            raise ValueError(f"{where}: a code cell inside the solution that starts at "
+                             f"{in_solution} has no '{BEGIN}' / '{END}' markers (its code "
+                             "and outputs would reach the student); mark its solution lines")
         cells.append(cell)
     if in_solution is not None:
         raise ValueError(f"{in_solution}: {{solution-start}} is never closed by "

@@ -1,0 +1,420 @@
+"""Implement-it-yourself exercises: what an answer must not use.
+
+An exercise of the registry may declare ``forbid=("nntheory.numpy_core.loss_and_gradients",
+"torch.autograd", ...)``: dotted names of a function, a class, a property, a module,
+or one of the groups ``"torch.autograd"``, ``"torch.func"``, ``"torch.optim"``,
+``"torch.nn"``, ``"scipy.optimize"``. Two things enforce it, in the notebook's check
+and in the grader's in-kernel cell alike (both call the registry's verdicts):
+
+* **Source refusal** (:func:`refusal`): the code of the answer is read and refused if
+  it names a forbidden thing (its identifier, e.g. ``loss_and_gradients``, ``autograd``,
+  ``Adamax``). For a function answer that is its source (``inspect.getsource``) and
+  the source of the notebook's functions it calls, and the names its code uses;
+  in a notebook kernel it is also every executed cell the answer depends on (the
+  last cell that bound the answer's variable, then the cells that bound the names
+  that cell reads, and so on back), so ``n = npc.MLP(widths).n_parameters`` in
+  another cell is found too.
+* **Disabled while the answer runs** (:func:`disabled`, :func:`guard`): while the
+  check calls the student's function, each forbidden callable raises
+  :class:`ForbiddenError` ("this exercise asks you to write it yourself;
+  `loss_and_gradients` is disabled here"); a function's code object is swapped
+  too, so a reference taken earlier (``lg = npc.loss_and_gradients``) is disabled
+  as well. Everything is restored when the call returns.
+
+Neither is a sandbox: code that builds a name at run time from strings and reaches
+a C function the module does not patch is not caught. The point is that the
+shortcuts a student would try first fail with a clear message.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import io
+import sys
+import tokenize
+import types
+from collections.abc import Callable, Iterable
+
+__all__ = ["ForbiddenError", "refusal", "disabled", "guard", "identifiers", "tripped"]
+
+
+class ForbiddenError(RuntimeError):
+    """A forbidden function was called while a check ran the student's code. Each
+    one is also remembered (:func:`tripped`), so that a student's ``try``/``except``
+    that swallows it does not hide it from the check."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        _TRIPPED.append(message)
+
+
+_TRIPPED: list[str] = []
+
+
+def tripped(clear: bool = False) -> list[str]:
+    """The messages of the forbidden calls since the last ``tripped(clear=True)``."""
+    out = list(_TRIPPED)
+    if clear:
+        _TRIPPED.clear()
+    return out
+
+
+def _message(what: str) -> str:
+    return f"this exercise asks you to write it yourself; `{what}` is disabled here"
+
+
+#: Groups: name -> (how to find the callables to disable, identifiers refused in source).
+_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "torch.autograd": (("torch.autograd.grad", "torch.autograd.backward",
+                        "torch.Tensor.backward", "torch.autograd.functional.jacobian",
+                        "torch.autograd.functional.hessian", "torch.autograd.functional.vjp",
+                        "torch.autograd.functional.jvp", "torch.autograd.functional.hvp",
+                        "torch.autograd.functional.vhp"),
+                       ("autograd", "backward", "requires_grad", "requires_grad_")),
+    "torch.func": (("torch.func.grad", "torch.func.grad_and_value", "torch.func.vjp",
+                    "torch.func.jvp", "torch.func.jacrev", "torch.func.jacfwd",
+                    "torch.func.hessian", "torch.func.vmap"),
+                   ("func", "functorch")),
+    "torch.optim": ((), ("optim",)),       # every optimiser: see _optim_targets
+    "torch.nn": ((), ("nn",)),             # torch.nn.Module.__init__
+    "scipy.optimize": ((), ("optimize",)),  # every public function of the module
+}
+
+
+def identifiers(names: Iterable[str]) -> set[str]:
+    """The identifiers that source naming ``names`` would contain."""
+    out: set[str] = set()
+    for name in names:
+        out.add(name.rsplit(".", 1)[-1])
+        if name in _GROUPS:
+            out.update(_GROUPS[name][1])
+    return out
+
+
+# ------------------------------------------------------------------ source refusal
+
+
+def _is_module(dotted: str) -> bool:
+    if dotted in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(dotted) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
+
+
+def _used(source: str) -> set[str]:
+    """The identifiers ``source`` uses: names, attributes, and what it imports by name
+    (importing a module such as ``from nntheory import perceptron`` is not a use; calling
+    ``perceptron.margin`` is)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return _tokens(source)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if not _is_module(f"{node.module}.{alias.name}"):
+                    names.add(alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                names.update(alias.name.split(".")[1:])
+    return names
+
+
+def _tokens(source: str) -> set[str]:
+    """The NAME tokens of ``source`` (not in comments or strings)."""
+    names: set[str] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.NAME:
+                names.add(tok.string)
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        names.update(w for w in _words(source))
+    return names
+
+
+def _words(source: str) -> list[str]:
+    import re
+    return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names) | set(code.co_varnames) | set(code.co_freevars)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _user_functions(fn, seen: set[int]) -> list:
+    """``fn`` and the functions of the student's notebook (``__main__`` or no module)
+    that it reaches through its global names, transitively."""
+    out = []
+    stack = [fn]
+    while stack:
+        f = stack.pop()
+        f = getattr(f, "__func__", f)
+        if id(f) in seen or not isinstance(f, types.FunctionType):
+            continue
+        seen.add(id(f))
+        out.append(f)
+        for cell in f.__closure__ or ():
+            with contextlib.suppress(ValueError):
+                value = cell.cell_contents
+                if isinstance(value, types.FunctionType):
+                    stack.append(value)
+        for name in _code_names(f.__code__):
+            value = f.__globals__.get(name)
+            if isinstance(value, types.FunctionType) and \
+                    getattr(value, "__module__", None) in ("__main__", None, "builtins"):
+                stack.append(value)
+    return out
+
+
+def _bound_and_read(source: str) -> tuple[set[str], set[str]] | None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    bound, read, updated = set(), set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            updated.add(node.target.id)
+    # a name the cell binds itself is not needed from before it (a name it updates is)
+    return bound, (read - bound) | updated
+
+
+def _history() -> list[str] | None:
+    """The cells this kernel has executed, oldest first (``None`` outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    ip = get_ipython()
+    if ip is None:
+        return None
+    cells = ip.user_ns.get("In") if isinstance(ip.user_ns.get("In"), list) else None
+    if cells is None:
+        cells = getattr(getattr(ip, "history_manager", None), "input_hist_raw", None)
+    return [c for c in (cells or []) if isinstance(c, str)]
+
+
+def dependent_cells(variable: str, history: list[str]) -> list[str]:
+    """The executed cells the value of ``variable`` depends on: the last cell that
+    bound it, then (going back) the last cell before that one that bound each name it
+    reads, and so on."""
+    needed = {variable}
+    found = []
+    skip = set(dir(builtins))
+    for source in reversed(history):
+        parsed = _bound_and_read(source)
+        if parsed is None:
+            continue
+        bound, read = parsed
+        hit = needed & bound
+        if not hit:
+            continue
+        found.append(source)
+        needed = (needed - bound) | (read - skip)
+    return found
+
+
+def refusal(answer, names: Iterable[str], variable: str | None = None,
+            history: list[str] | None = None) -> str | None:
+    """Why the answer's code is refused (it names something of ``names``), or ``None``.
+
+    ``variable`` is the notebook variable that holds the answer; ``history`` the
+    executed cells (default: this IPython kernel's, when there is one).
+    """
+    names = tuple(names)
+    if not names:
+        return None
+    refused = identifiers(names)
+    seen_names: set[str] = set()
+    if callable(answer):
+        for fn in _user_functions(answer, set()):
+            seen_names |= _code_names(fn.__code__)
+            try:
+                seen_names |= _used(inspect.getsource(fn))
+            except (OSError, TypeError):
+                pass
+    if history is None:
+        history = _history()
+    if variable and history:
+        for source in dependent_cells(variable, history):
+            seen_names |= _used(source)
+    bad = sorted(refused & seen_names)
+    if bad:
+        return ("this exercise asks you to write it yourself; your code uses "
+                + ", ".join(f"`{b}`" for b in bad) + ", which is not allowed here")
+    return None
+
+
+# ------------------------------------------------------------------ disabling at run time
+
+
+def _resolve(dotted: str):
+    """``(owner, attribute, value)`` for a dotted name, importing what it needs;
+    ``None`` when it does not exist (torch missing, an older version)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        owner = None
+        try:
+            for attr in parts[cut:]:
+                owner = obj
+                obj = inspect.getattr_static(obj, attr) if isinstance(obj, type) \
+                    else getattr(obj, attr)
+        except AttributeError:
+            return None
+        if owner is None:          # the name is a module
+            parent = ".".join(parts[:-1])
+            if not parent:
+                return None
+            owner = importlib.import_module(parent)
+        return owner, parts[-1], obj
+    return None
+
+
+def _stub_code(label: str) -> types.CodeType:
+    namespace: dict = {}
+    exec(compile(
+        "def _disabled(*args, **kwargs):\n"
+        "    raise __import__('nntheory.teaching.forbid', fromlist=['ForbiddenError'])"
+        f".ForbiddenError({_message(label)!r})\n", "<forbidden>", "exec"), namespace)
+    return namespace["_disabled"].__code__
+
+
+def _stub(label: str) -> Callable:
+    def disabled(*args, **kwargs):
+        raise ForbiddenError(_message(label))
+    disabled.__name__ = label
+    return disabled
+
+
+def _targets(name: str) -> list[tuple[object, str, object, str]]:
+    """``(owner, attribute, original, label)`` of everything ``name`` disables."""
+    label = name.rsplit(".", 1)[-1]
+    dotted: list[str] = []
+    extra: list[tuple[object, str, object, str]] = []
+    if name in _GROUPS:
+        dotted = list(_GROUPS[name][0])
+        if name == "torch.optim":
+            extra = _optim_targets()
+        elif name == "torch.nn":
+            found = _resolve("torch.nn.Module.__init__")
+            if found:
+                extra = [(*found, "torch.nn")]
+        elif name == "scipy.optimize":
+            extra = _module_functions("scipy.optimize")
+    else:
+        found = _resolve(name)
+        if found is not None:
+            owner, attr, value = found
+            if isinstance(value, types.ModuleType):
+                return _module_functions(name)
+            if isinstance(value, type):
+                init = value.__dict__.get("__init__")
+                return [(value, "__init__", init, label)] if init is not None else []
+            return [(owner, attr, value, label)]
+    out = []
+    for d in dotted:
+        found = _resolve(d)
+        if found is not None:
+            out.append((*found, d.rsplit(".", 1)[-1]))
+    return out + extra
+
+
+def _module_functions(module_name: str):
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return []
+    return [(module, attr, value, attr) for attr, value in vars(module).items()
+            if not attr.startswith("_") and callable(value)
+            and not isinstance(value, types.ModuleType)]
+
+
+def _optim_targets():
+    try:
+        import torch.optim as optim
+    except ImportError:
+        return []
+    out = []
+    for attr, value in vars(optim).items():
+        if isinstance(value, type) and issubclass(value, optim.Optimizer):
+            for method in ("__init__", "step"):
+                if method in value.__dict__:
+                    out.append((value, method, value.__dict__[method], attr))
+    for sub in ("adamax", "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "nadam",
+                "radam", "asgd", "rprop", "lbfgs"):
+        module = sys.modules.get(f"torch.optim.{sub}")
+        fn = getattr(module, sub, None) if module else None
+        if callable(fn) and not isinstance(fn, type):
+            out.append((module, sub, fn, sub))
+    return out
+
+
+@contextlib.contextmanager
+def disabled(names: Iterable[str]):
+    """Within the block, everything ``names`` names raises :class:`ForbiddenError`."""
+    undo: list[Callable[[], None]] = []
+    try:
+        for name in names:
+            for owner, attr, original, label in _targets(name):
+                if isinstance(original, property):
+                    replacement = property(_stub(label))
+                elif isinstance(original, (staticmethod, classmethod)):
+                    replacement = type(original)(_stub(label))
+                else:
+                    replacement = _stub(label)
+                try:
+                    setattr(owner, attr, replacement)
+                except (AttributeError, TypeError):
+                    continue
+                undo.append(lambda o=owner, a=attr, v=original: setattr(o, a, v))
+                fn = original.fget if isinstance(original, property) else original
+                fn = getattr(fn, "__func__", fn)
+                if isinstance(fn, types.FunctionType) and not fn.__code__.co_freevars:
+                    saved = fn.__code__
+                    fn.__code__ = _stub_code(label)
+                    undo.append(lambda f=fn, c=saved: setattr(f, "__code__", c))
+        yield
+    finally:
+        for step in reversed(undo):
+            step()
+
+
+def guard(fn: Callable, names: Iterable[str]):
+    """``fn`` that runs with ``names`` disabled."""
+    names = tuple(names)
+
+    def guarded(*args, **kwargs):
+        with disabled(names):
+            return fn(*args, **kwargs)
+    guarded.__name__ = getattr(fn, "__name__", "answer")
+    guarded.__wrapped__ = fn
+    return guarded
