@@ -69,6 +69,7 @@ __all__ = [
     "network_polynomial",
     "relu_breakpoints",
     "sup_error",
+    "ridge_sum",
 ]
 
 
@@ -573,11 +574,11 @@ class SweepVerdict:
             kinked = (f"training does not beat the uniform-grid construction at width {w[-1]}")
         failing, ok = self.osc_failing, self.existence_without_learning
         if len(failing) == len(w):
-            osc = (f"training fails at every width (sup error at least {self.fail_level:g}, "
-                   "no better than predicting zero)")
+            osc = (f"training fails at every width (sup error at least {self.fail_level:g}: "
+                   "in sup norm no better than predicting zero)")
         elif failing:
-            osc = (f"training fails (sup error at least {self.fail_level:g}, no better than "
-                   f"predicting zero) at widths {_widths_text(failing)}; its best is "
+            osc = (f"training fails (sup error at least {self.fail_level:g}: in sup norm no "
+                   f"better than predicting zero) at widths {_widths_text(failing)}; its best is "
                    f"{self.osc_best:.2f}, at width {self.osc_best_width}")
         else:
             osc = (f"training gets below {self.fail_level:g} at every width; its best is "
@@ -780,3 +781,50 @@ def sup_error(f: Callable, g: Callable, a: float = -1.0, b: float = 1.0,
     n = _check_count(n_grid, "n_grid", 2)
     x = np.linspace(a, b, n)[:, None]
     return float(np.max(np.abs(_values(f, x) - _values(g, x, "g"))))
+
+
+# --------------------------------------------------------------------------- ridge sums
+
+def ridge_sum(terms) -> numpy_core.MLP:
+    r"""One hidden layer computing a sum of ridge functions :math:`\sum_k c_k g_k(w_k^\top x)`.
+
+    ``terms`` is a sequence of ``(w, c, g)``: a direction ``w`` in :math:`\mathbb R^d`
+    (the same ``d`` for every term), a coefficient ``c`` and a one-hidden-layer
+    ReLU network ``g`` on the line (a ``numpy_core.MLP`` of sizes ``[1, m, 1]``,
+    e.g. :func:`relu_interpolant`). Since
+    :math:`g(t) = \beta + \sum_j \alpha_j \operatorname{relu}(a_j t + \theta_j)`,
+    :math:`c\,g(w^\top x) = c\beta + \sum_j c\,\alpha_j \operatorname{relu}((a_j w)^\top x +
+    \theta_j)`: the result is the ``[d, sum m_k, 1]`` ReLU network with those units,
+    exactly (up to round-off in the products). Its sup error to
+    :math:`\sum_k c_k f_k(w_k^\top x)` on a set :math:`K` is at most
+    :math:`\sum_k |c_k| \sup_{t \in w_k^\top K} |f_k(t) - g_k(t)|` (triangle inequality).
+    """
+    if isinstance(terms, (str, bytes)) or not hasattr(terms, "__iter__"):
+        raise TypeError("terms must be a sequence of (w, c, g) triples")
+    terms = list(terms)
+    if not terms:
+        raise ValueError("terms must hold at least one (w, c, g) triple")
+    blocks_W, blocks_b, blocks_out, bias, d = [], [], [], 0.0, None
+    for i, term in enumerate(terms):
+        if not isinstance(term, (tuple, list)) or len(term) != 3:
+            raise ValueError(f"terms[{i}] must be a triple (w, c, g); got {term!r}")
+        w, c, g = term
+        w = validation.check_array(w, f"terms[{i}] direction w", ndim=1, min_size=1)
+        if d is None:
+            d = w.size
+        elif w.size != d:
+            raise ValueError(f"terms[{i}] direction w must have {d} entries like the first; "
+                             f"got {w.size}")
+        c = validation.check_real(c, f"terms[{i}] coefficient c")
+        if not isinstance(g, numpy_core.MLP) or len(g.sizes) != 3 or g.sizes[0] != 1 or (
+                g.sizes[2] != 1 or g.activation != "relu"):
+            raise ValueError(f"terms[{i}] network g must be a [1, m, 1] ReLU numpy_core.MLP")
+        W1, b1, W2, b2 = (np.asarray(p, dtype=np.float64) for p in g.get_parameters())
+        blocks_W.append(np.outer(w, W1[0]))
+        blocks_b.append(b1)
+        blocks_out.append(c * W2)
+        bias += c * float(b2[0])
+    model = numpy_core.MLP([d, sum(b.size for b in blocks_b), 1], "relu")
+    model.set_parameters([np.hstack(blocks_W), np.concatenate(blocks_b),
+                          np.vstack(blocks_out), np.array([bias])])
+    return model

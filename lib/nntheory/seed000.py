@@ -52,6 +52,7 @@ __all__ = [
     "LinearLayer",
     "SequentialModel",
     "DepthWidthAnalysis",
+    "depth_width_errors",
     "ExpressivenessBoundary",
     "UniversalApproximationTheorem",
     "VerifyResult",
@@ -859,3 +860,98 @@ def compose(model: numpy_core.MLP, times: int) -> numpy_core.MLP:
     net = numpy_core.MLP([sizes[0]] + [sizes[1]] * times + [sizes[0]], "relu")
     net.set_parameters(params)
     return net
+
+
+def _stacked_product(A: np.ndarray, B: np.ndarray, transpose_left: bool = False) -> np.ndarray:
+    """``A[k] @ B[k]`` (or ``A[k].T @ B[k]``) for every k; an inner or outer dimension of 1
+    is done by broadcasting, which NumPy's stacked matmul handles slowly."""
+    if transpose_left:
+        if A.shape[2] == 1:
+            return (A * B).sum(axis=1, keepdims=True)
+        if B.shape[2] == 1:
+            return (A * B).sum(axis=1)[:, :, None]
+        return np.ascontiguousarray(A.transpose(0, 2, 1)) @ B
+    if A.shape[2] == 1:
+        return A * B
+    return A @ B
+
+
+def depth_width_errors(target_function: Callable, configurations: Sequence[dict],
+                       seeds: Sequence[int], *, n_samples: int = 256, epochs: int = 1000,
+                       lr: float = 0.01, init: str = "he") -> np.ndarray:
+    r"""Final training MSEs of :class:`DepthWidthAnalysis` for many seeds at once.
+
+    Entry ``[i, j]`` is ``DepthWidthAnalysis(seed=seeds[j], n_samples=n_samples,
+    epochs=epochs, lr=lr, init=init).compare_models(target_function,
+    configurations)[i]["error"]`` to float64 round-off: for seed ``s`` the data are
+    ``n_samples`` points drawn by ``default_rng(s).uniform(-1, 1)``, the network
+    ``[1, width x depth, 1]`` (ReLU) starts from ``numpy_core.MLP(..., init=init,
+    seed=s)``, and ``epochs`` full-batch gradient-descent steps
+    :math:`\theta \leftarrow \theta - \eta\nabla L(\theta)` are taken on the mean squared
+    error :math:`L = \frac1n\sum_i (\hat y_i - y_i)^2`. The seeds are trained
+    together (one stacked array per layer, each seed with its own data), which
+    removes most of the per-step overhead of training them one by one; the
+    arithmetic is that of :func:`nntheory.numpy_core.fit` (backpropagation with
+    ``relu'(0) = 0``). A non-finite loss raises
+    :class:`~nntheory.common.DivergenceError`.
+    """
+    validation.check_callable(target_function, "target_function")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    if isinstance(configurations, (str, bytes, Mapping)) or not isinstance(
+            configurations, Iterable):
+        raise TypeError("configurations must be a sequence of dicts with 'depth' and 'width'")
+    configurations = list(configurations)
+    n_samples = _positive_int(n_samples, "n_samples")
+    epochs = validation.check_int(epochs, "epochs", minimum=0)
+    lr = validation.check_positive(lr, "lr")
+    X = np.stack([np.random.default_rng(s).uniform(-1.0, 1.0, size=(n_samples, 1))
+                  for s in seeds])                                   # (K, n, 1)
+    y = np.asarray(target_function(X.reshape(-1, 1)), dtype=np.float64).reshape(X.shape)
+    out = np.empty((len(configurations), len(seeds)))
+    for i, config in enumerate(configurations):
+        if not isinstance(config, Mapping) or "depth" not in config or "width" not in config:
+            raise ValueError(f"configurations[{i}] must be a dict with 'depth' and 'width'; "
+                             f"got {config!r}")
+        sizes = layer_sizes(config["depth"], config["width"])
+        members = [numpy_core.MLP(sizes, "relu", init=init, seed=s).get_parameters()
+                   for s in seeds]
+        Ws = [np.stack([m[2 * l] for m in members]) for l in range(len(sizes) - 1)]
+        bs = [np.stack([m[2 * l + 1] for m in members])[:, None, :]
+              for l in range(len(sizes) - 1)]
+        with np.errstate(over="ignore", invalid="ignore"):   # checked: DivergenceError
+            losses = _train_stacked(Ws, bs, X, y, epochs, lr, sizes)
+        out[i] = losses
+    return out
+
+
+def _train_stacked(Ws, bs, X, y, epochs, lr, sizes):
+    """Full-batch gradient descent on stacked ReLU networks (in place); the final losses."""
+    n_samples, losses = X.shape[1], None
+    for step in range(epochs + 1):
+        As, A = [X], X
+        for l in range(len(Ws)):
+            Z = _stacked_product(A, Ws[l]) + bs[l]
+            A = np.maximum(Z, 0.0) if l < len(Ws) - 1 else Z
+            As.append(A)
+        residual = As[-1] - y
+        losses = np.mean(residual ** 2, axis=(1, 2))
+        if not np.all(np.isfinite(losses)):
+            raise common.DivergenceError(
+                f"the loss of {sizes} became non-finite at step {step}: use a smaller lr",
+                step=step)
+        if step == epochs:
+            break
+        G = 2.0 * residual / n_samples
+        for l in range(len(Ws) - 1, -1, -1):
+            gW = _stacked_product(As[l], G, transpose_left=True)
+            gb = G.sum(axis=1, keepdims=True)
+            if l > 0:
+                G = _stacked_product(G, np.ascontiguousarray(Ws[l].transpose(0, 2, 1)))
+                G *= As[l] > 0.0
+            Ws[l] -= lr * gW
+            bs[l] -= lr * gb
+    return losses
