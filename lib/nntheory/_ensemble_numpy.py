@@ -111,7 +111,7 @@ class Ensemble(common.EnsembleMembers):
         if common.check_dropout(dropout) != 0.0:
             raise ValueError("dropout must be 0 for an Ensemble (dropout members are not "
                              f"supported; train them with fit one by one); got {dropout!r}")
-        self.seeds = common.check_ensemble_seeds(seeds)
+        self.seeds = common.check_ensemble_seeds(seeds, sizes=self.sizes)
         members = [common.init_parameters(self.sizes, self.init, s) for s in self.seeds]
         stacked = [np.stack([m[j] for m in members]) for j in range(len(members[0]))]
         # one flat buffer holds every stacked array (``_params`` are views of it), so

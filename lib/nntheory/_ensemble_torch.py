@@ -60,7 +60,7 @@ class Ensemble(common.EnsembleMembers):
         if common.check_dropout(dropout) != 0.0:
             raise ValueError("dropout must be 0 for an Ensemble (dropout members are not "
                              f"supported; train them with fit one by one); got {dropout!r}")
-        self.seeds = common.check_ensemble_seeds(seeds)
+        self.seeds = common.check_ensemble_seeds(seeds, sizes=self.sizes)
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating torch.dtype; got {dtype!r}")
         try:

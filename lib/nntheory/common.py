@@ -201,6 +201,9 @@ def check_sizes(sizes: object) -> tuple[int, ...]:
         raise ValueError(
             f"sizes must list at least an input and an output width, e.g. [1, 1]; got {list(sizes)}"
         )
+    validation.check_size(len(sizes) - 1, "sizes", MAX_LAYERS,
+                          "every layer is a Python object and a step through it",
+                          what="a number of layers")
     out = []
     for i, n in enumerate(sizes):
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
@@ -208,7 +211,16 @@ def check_sizes(sizes: object) -> tuple[int, ...]:
         if n < 1:
             raise ValueError(f"sizes[{i}] must be a positive width; got {n}")
         out.append(int(n))
+    validation.check_elements(_count_parameters(out), "sizes", what="a parameter list")
     return tuple(out)
+
+
+#: The most layers a network may have (:func:`check_sizes`).
+MAX_LAYERS = 100_000
+
+
+def _count_parameters(sizes: Sequence[int]) -> int:
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
 
 
 def check_dropout(dropout: object) -> float:
@@ -661,7 +673,8 @@ class History:
 
 # --------------------------------------------------------------------------- ensembles
 
-def check_ensemble_seeds(seeds: object, argument: str = "seeds") -> tuple[int, ...]:
+def check_ensemble_seeds(seeds: object, argument: str = "seeds",
+                         sizes: Sequence[int] | None = None) -> tuple[int, ...]:
     """An ensemble's member seeds: a non-empty sequence of integers ``>= 0``.
 
     One member per entry (repeats are allowed: two members with the same seed
@@ -675,6 +688,10 @@ def check_ensemble_seeds(seeds: object, argument: str = "seeds") -> tuple[int, .
                         f"got {type(seeds).__name__}")
     if len(seeds) == 0:
         raise ValueError(f"{argument} must hold at least one seed (one per member)")
+    if sizes is not None:  # before any member is built: one flat buffer holds them all
+        validation.check_elements(len(seeds) * _count_parameters(sizes),
+                                  f"{argument} (one member each, {len(seeds):,} of them)",
+                                  what="a parameter buffer")
     return tuple(check_seed(s, f"{argument}[{i}]", allow_none=False)
                  for i, s in enumerate(seeds))
 

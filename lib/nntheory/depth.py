@@ -19,14 +19,30 @@ explicit weights (layout ``W`` of shape ``(n_in, n_out)``, forward ``X @ W + b``
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from . import numpy_core
-from .validation import check_array, check_callable, check_int, check_real, check_seed
+from .common import MAX_LAYERS
+from .validation import (
+    check_array,
+    check_callable,
+    check_elements,
+    check_int,
+    check_real,
+    check_seed,
+    check_size,
+)
+
+#: The most bits :func:`pieces_upper_bound` will compute (a 300,000-digit integer).
+MAX_BOUND_BITS = 1_000_000
+#: The most (cells x units) entries :func:`piecewise_linear` tracks (a few seconds of work).
+MAX_PIECE_TABLE = 5_000_000
 
 __all__ = [
     "folding_net",
@@ -105,7 +121,9 @@ def folding_net(width: int, depth: int) -> numpy_core.MLP:
     ``folding_net(2, k)`` is the width-2 sawtooth :math:`\Delta^k`.
     """
     width = check_int(width, "width", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
+    depth = check_size(depth, "depth", MAX_LAYERS, "one hidden layer per fold")
+    check_elements((width * width + width) * (depth - 1) + 3 * width + 1, "width and depth",
+                   what="a parameter list")
     c, t = _fold_layer(width)
     params = [np.ones((1, width)), t.copy()]
     for _ in range(depth - 1):
@@ -123,7 +141,7 @@ def sawtooth(k: int, width: int = 2) -> numpy_core.MLP:
     parameters). On ``[0, 1]`` both compute :math:`\Delta^k`, with
     :math:`\Delta^k(i/2^k) = i \bmod 2`, exactly in float64 for ``k <= 20``.
     """
-    k = check_int(k, "k", minimum=1)
+    k = check_size(k, "k", MAX_LAYERS, "one hidden layer per tent")
     width = check_int(width, "width", minimum=2, maximum=3)
     if width == 2:
         return folding_net(2, k)
@@ -149,7 +167,7 @@ def yarotsky_square(m: int) -> numpy_core.MLP:
     :math:`f_{s-1} \ge x^2`). Then :math:`\sup_{[0,1]} |f_m - x^2| = 2^{-2m-2}`
     (:func:`yarotsky_error`), attained at the midpoints :math:`(2i+1)/2^{m+1}`.
     """
-    m = check_int(m, "m", minimum=1)
+    m = check_size(m, "m", MAX_LAYERS, "one hidden layer per level")
     # layer 1: relu(x), relu(x - 1/2), relu(x) (= f_0 = x on [0, 1])
     params = [np.array([[1.0, 1.0, 1.0]]), np.array([0.0, -0.5, 0.0])]
     for s in range(1, m):
@@ -167,7 +185,7 @@ def yarotsky_square(m: int) -> numpy_core.MLP:
 def yarotsky_error(m: int) -> float:
     """``2**(-2m - 2)``: the sup error of :func:`yarotsky_square` to ``x**2`` on ``[0, 1]``."""
     m = check_int(m, "m", minimum=0)
-    return 2.0 ** (-2 * m - 2)
+    return math.ldexp(1.0, -2 * min(m, 10 ** 6) - 2)  # 0.0 (underflow) for m > 537
 
 
 def _parallel(nets: Sequence[numpy_core.MLP], inputs: np.ndarray,
@@ -214,7 +232,7 @@ def yarotsky_product(m: int) -> numpy_core.MLP:
 def yarotsky_product_error(m: int) -> float:
     """``2**(-2m - 1)``: the sup error of :func:`yarotsky_product` on ``[0, 1]^2``."""
     m = check_int(m, "m", minimum=0)
-    return 2.0 ** (-2 * m - 1)
+    return math.ldexp(1.0, -2 * min(m, 10 ** 6) - 1)  # 0.0 (underflow) for m > 537
 
 
 # --------------------------------------------------------------------------- piece counting
@@ -284,6 +302,9 @@ def piecewise_linear(model: numpy_core.MLP, a: float, b: float, *,
         with np.errstate(divide="ignore", invalid="ignore"):
             T = -Cz / Sz
         inside = (Sz != 0) & (T > lo[:, None] + xtol) & (T < hi[:, None] - xtol)
+        check_elements((lo.size + int(np.count_nonzero(inside))) * max(model.sizes),
+                       "model", what="a table of its linear pieces (cells x units)",
+                       limit=MAX_PIECE_TABLE)
         cuts = np.unique(np.concatenate([lo, [b], T[inside]]))
         new_lo, new_hi = cuts[:-1], cuts[1:]
         parent = np.searchsorted(lo, new_lo, side="right") - 1
@@ -318,6 +339,7 @@ def grid_slope_changes(model: numpy_core.MLP, a: float, b: float, n: int = 100_0
     model = _check_scalar_model(model)
     a, b = _interval(a, b)
     n = check_int(n, "n", minimum=3)
+    check_elements(n, "n")
     x = np.linspace(a, b, n)
     y = model.predict(x[:, None]).ravel()
     s = np.diff(y) / np.diff(x)
@@ -330,6 +352,9 @@ def pieces_upper_bound(width: int, depth: int) -> int:
     with ``depth`` hidden layers of ``width`` units can have (on any interval)."""
     width = check_int(width, "width", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
+    check_size(depth * (width + 1).bit_length(), "depth", MAX_BOUND_BITS,
+               "(width + 1) ** depth would be an integer of more bits than that",
+               what="about depth * log2(width + 1) bits")
     return (width + 1) ** depth
 
 
@@ -348,7 +373,12 @@ def sawtooth_l1_bound(k: int, p: int) -> float:
     """
     k = check_int(k, "k", minimum=1)
     p = check_int(p, "p", minimum=1)
-    return max(0.0, (2 ** k - p) * 2.0 ** (-k - 3))
+    if k < p.bit_length():  # 2**k < p, without forming 2**k when k is huge
+        return 0.0
+    if k > p.bit_length() + 64:  # p / 2**k < 2**-64: the bound is 1/8 to float64 precision
+        return 0.125
+    # here 2**k <= 2**64 * p (no bigger than p's own bits allow): exact, rounded once
+    return float(Fraction(2 ** k - p, 2 ** (k + 3)))
 
 
 def relu_spline(knots, values) -> numpy_core.MLP:
@@ -531,4 +561,6 @@ def fit_rates(n, errors) -> np.ndarray:
         raise ValueError(f"errors must have len(n) = {n.size} rows; got {E.shape[0]}")
     if np.any(n <= 0) or np.any(E <= 0):
         raise ValueError("n and errors must be positive for a log-log fit")
+    if np.ptp(np.log(n)) == 0:
+        raise ValueError("n must not all be equal: a slope needs at least two distinct n")
     return np.polyfit(np.log(n), np.log(E), 1)[0]
