@@ -586,6 +586,53 @@ def test_the_site_check_fails_a_page_numbered_book_wide():
     assert len(site_check.numbering_problems(page("Theorem 3.1"), "4")) == 1
 
 
+def test_nbconvert_execute_kernels_are_encrypted(tmp_path):
+    """`jupyter nbconvert --execute` (what students run) with the configuration that
+    tools/jupyter_encryption.py writes: no "running over TCP without encryption"."""
+    import json
+    import os
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("jupyter_encryption",
+                                                  ROOT / "tools" / "jupyter_encryption.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    exe = Path(sys.executable).with_name("jupyter-nbconvert")
+    if not module.client_supported() or not exe.exists():
+        pytest.skip("no CurveZMQ in pyzmq, no transport_encryption, or no nbconvert")
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                     "outputs": [], "source": ["print(6 * 7)"]}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "t.ipynb").write_text(json.dumps(nb))
+    config = tmp_path / "config"
+
+    def run():
+        # the user's folder first on Jupyter's path (in a venv the environment's is first)
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_PREFER_ENV_PATH="0")
+        out = subprocess.run([str(exe), "--to", "notebook", "--execute", "t.ipynb",
+                              "--output", "out"], cwd=tmp_path, env=env, text=True,
+                             capture_output=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "42" in (tmp_path / "out.ipynb").read_text()
+        return out.stdout + out.stderr
+
+    section, key, value = module.SETTINGS["jupyter_nbconvert_config.json"]
+    module.merge(config / "jupyter_nbconvert_config.json", section, key, "disabled")
+    if "without encryption" not in run():
+        pytest.skip("this ipykernel does not warn about unencrypted TCP")
+    module.merge(config / "jupyter_nbconvert_config.json", section, key, value)
+    assert "without encryption" not in run()
+    # and the set-up writes that setting into the environment, next to JupyterLab's
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys, "prefix", str(tmp_path / "env"))
+        assert module.main() == 0
+    written = json.loads((tmp_path / "env" / "etc" / "jupyter" /
+                          "jupyter_nbconvert_config.json").read_text())
+    assert written == {"KernelManager": {"transport_encryption": "auto"}}
+
+
 # ------------------------------------------- student copies offered on every chapter page
 
 _sd_spec = importlib.util.spec_from_file_location("student_downloads",
