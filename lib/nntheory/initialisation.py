@@ -44,7 +44,15 @@ import numpy as np
 from scipy import integrate, optimize, special, stats
 
 from . import common, numpy_core
-from .validation import check_array, check_flag, check_int, check_positive, check_real, check_seed
+from .validation import (
+    check_array,
+    check_elements,
+    check_flag,
+    check_int,
+    check_positive,
+    check_real,
+    check_seed,
+)
 
 __all__ = [
     "weight_variance",
@@ -103,6 +111,8 @@ def sample_parameters(init: str, sizes, n_nets: int, seed: int | None = None
     init = common.check_init(init)
     sizes = common.check_sizes(sizes)
     n_nets = check_int(n_nets, "n_nets", minimum=1)
+    check_elements(n_nets * max(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)),
+                   "n_nets and sizes", what="a stack of weight matrices")
     rng = np.random.default_rng(check_seed(seed))
     weights, biases = [], []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
@@ -174,6 +184,9 @@ def mean_field(activation: str, init: str, width: int, depth: int, q0: float = 1
             raise ValueError(f"the signal overflows float64 before layer depth={depth}; "
                              "use fewer layers or a smaller initialisation")
         q.append(nv * _second_moment(name, q[-1], False) + vb)
+    if not math.isfinite(q[-1]):
+        raise ValueError(f"the signal overflows float64 by layer depth={depth} (q0={q0:g}); "
+                         "use a smaller q0, fewer layers or a smaller initialisation")
     return np.array(q)
 
 
@@ -225,6 +238,8 @@ def _check_stack(weights, biases, X, out_grad):
     X = check_array(X, "X", ndim=3)
     if X.shape[0] != k or X.shape[2] != Ws[0].shape[1]:
         raise ValueError(f"X must have shape ({k}, n_samples, {Ws[0].shape[1]}); got {X.shape}")
+    check_elements(k * X.shape[1] * max(W.shape[2] for W in Ws) * (len(Ws) + 1), "X and weights",
+                   what="the activations of every layer")
     G = check_array(out_grad, "out_grad", ndim=3)
     if G.shape != (k, X.shape[1], Ws[-1].shape[2]):
         raise ValueError(f"out_grad must have shape {(k, X.shape[1], Ws[-1].shape[2])}; "
@@ -300,6 +315,8 @@ def signal_propagation(activation: str, init: str, width: int, depth: int, *,
     depth = check_int(depth, "depth", minimum=1)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     n_nets = check_int(n_nets, "n_nets", minimum=1)
+    check_elements(n_nets * max(n_samples, width) * width, "n_nets",
+                   what="a layer's weights or activations (n_nets x width x width)")
     rng = np.random.default_rng(check_seed(seed))
     weights, biases = sample_parameters(init, [width] * (depth + 1), n_nets,
                                         seed=int(rng.integers(2 ** 63)))
@@ -325,6 +342,7 @@ def relu_log_signal_moments(width: int, depth: int) -> tuple[float, float]:
     """
     n = check_int(width, "width", minimum=1)
     L = check_int(depth, "depth", minimum=1)
+    check_elements(n, "width", what="a table of binomial probabilities")
     K = np.arange(1, n + 1)
     p = stats.binom.pmf(K, n, 0.5)
     p = p / p.sum()  # condition on K >= 1
@@ -410,10 +428,14 @@ def first_dead_layer(weights, biases, X) -> np.ndarray:
     layers) is dead iff ``0 < result <= d``.
     """
     X = check_array(X, "X", ndim=2)
-    k = np.shape(weights[0])[0] if isinstance(weights, (list, tuple)) and weights else 1
+    if not isinstance(weights, (list, tuple)) or not weights:
+        raise TypeError("weights must be a non-empty list of arrays (n_nets, n_in, n_out)")
+    # the shapes read below are checked first (the full check is _check_stack's)
+    k = check_array(weights[0], "weights[0]", ndim=3).shape[0]
+    n_out = check_array(weights[-1], f"weights[{len(weights) - 1}]", ndim=3).shape[2]
     Ws, bs, X3, _ = _check_stack(
         weights, biases, np.broadcast_to(X, (k,) + X.shape),
-        np.zeros((k, X.shape[0], np.shape(weights[-1])[2])))
+        np.zeros((k, X.shape[0], n_out)))
     first = np.zeros(k, dtype=int)
     A = X3
     for l, (W, b) in enumerate(zip(Ws, bs, strict=True), start=1):
@@ -478,7 +500,9 @@ def max_abs_difference(first: str, second: str, low: float, high: float
     high = check_real(high, "high")
     if not low < high:
         raise ValueError(f"high must exceed low; got low={low:g}, high={high:g}")
-    z = np.linspace(low, high, max(2, int(round((high - low) * 1000)) + 1))
+    n_grid = max(2, int(round((high - low) * 1000)) + 1)
+    check_elements(n_grid, "low and high", what="a grid of spacing 1e-3")
+    z = np.linspace(low, high, n_grid)
 
     def diff(t):
         t = np.atleast_1d(np.asarray(t, dtype=float))
