@@ -544,7 +544,21 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
                                              f"{'s' if n_hidden > 1 else ''}"
                                              if n_hidden else "")
     status = _status(events, outcome, integrity, graded, tampered, reference, info)
+    if status in _LIMIT_TEXT:
+        problems.append(_LIMIT_TEXT[status].format(limits=limits, timeout=timeout) +
+                        " The points earned before it are kept.")
     return done(status)
+
+
+_LIMIT_TEXT = {
+    "memory limit": "The notebook reached the grader's memory limit ({limits.memory_mb} MB "
+                    "per process).",
+    "process limit": "The notebook reached the grader's limit of {limits.processes} "
+                     "processes and threads.",
+    "disk limit": "The notebook filled its scratch folder (the grader's disk limit, "
+                  "{limits.disk_mb} MB).",
+    "time limit": "The notebook reached a time limit of the grader.",
+}
 
 
 def _status(events, outcome, integrity, graded, tampered, reference, info) -> str:

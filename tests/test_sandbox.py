@@ -1,0 +1,199 @@
+"""The grader's sandbox (issue 30): hostile submissions graded in one class with honest
+ones. Each hostile notebook answers every exercise correctly and adds one cell that
+tries something; each attempt must fail inside its sandbox and be reported, the
+honest students must be graded in full, and nothing outside the scratch folders may
+change (the teacher's files are hashed before and after).
+
+Needs a working ``bwrap`` (``make install`` installs bubblewrap where it can); the
+tests are skipped with the reason when there is none.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from grading_fixture import correct, insert_after_imports, write_reference
+
+from nntheory.teaching import grade, sandbox
+
+try:
+    sandbox.require_bwrap()
+    HAVE_BWRAP = True
+except sandbox.SandboxUnavailable:
+    HAVE_BWRAP = False
+
+pytestmark = pytest.mark.skipif(not HAVE_BWRAP, reason="no working bwrap (bubblewrap)")
+
+LIMITS = sandbox.Limits(memory_mb=2048, processes=64, disk_mb=64)
+
+
+def _hash_tree(*roots: Path) -> dict[str, str]:
+    out = {}
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                out[str(path)] = "dir"
+    return out
+
+
+def _at_end(nb: dict, source: str) -> dict:
+    nb["cells"].append({"cell_type": "code", "id": "student-last", "metadata": {},
+                        "source": source, "outputs": [], "execution_count": None})
+    return nb
+
+
+class _Listener:
+    """A TCP server on the host's 127.0.0.1 that counts the connections it accepts."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    home = root / "teacher-home"
+    home.mkdir()
+    secret = home / "exam-solutions.txt"
+    secret.write_text("the teacher's private file\n")
+    (root / "rubric.txt").write_text("next to the submissions\n")
+    subs = root / "subs"
+    subs.mkdir()
+    out = root / "grades"
+    out.mkdir()
+    (out / "teacher-notes.txt").write_text("in the grades folder\n")
+    reference = write_reference(root / "reference")
+    listener = _Listener()
+    first = {   # a cell right after the imports; the answers after it are right
+        "reader": f"print(open({str(secret)!r}).read())",
+        "writer_next": f"open({str(root / 'evil.txt')!r}, 'w').write('x')",
+        "writer_grades": f"open({str(out / 'grades.csv')!r}, 'w').write('alice,999')",
+        "modifier": f"open({str(subs / 'honest.ipynb')!r}, 'w').write('{{}}')",
+        "network": ("import socket\n"
+                    f"socket.create_connection(('127.0.0.1', {listener.port}), timeout=3)"),
+    }
+    last = {    # a cell after every answer: the points earned before are kept
+        "memory": "hog = bytearray(64 * 2**30)",
+        "forkbomb": ("import os, time\n"
+                     "for _ in range(500):          # bounded: at most 500 children\n"
+                     "    if os.fork() == 0:\n"
+                     "        time.sleep(3)\n"
+                     "        os._exit(0)"),
+        "disk": ("with open('filler.bin', 'wb') as fh:\n"
+                 "    for _ in range(4096):\n"
+                 "        fh.write(b'\\0' * 2**20)"),
+    }
+    for name, source in first.items():
+        (subs / f"{name}.ipynb").write_text(json.dumps(insert_after_imports(correct(), source)))
+    for name, source in last.items():
+        (subs / f"{name}.ipynb").write_text(json.dumps(_at_end(correct(), source)))
+    for name in ("honest", "honest2"):
+        (subs / f"{name}.ipynb").write_text(json.dumps(correct()))
+    before = _hash_tree(home, subs, root / "reference", out) | {
+        str(root / "rubric.txt"): hashlib.sha256((root / "rubric.txt").read_bytes()).hexdigest()}
+    try:
+        grade.grade(reference, subs, out, jobs=2, timeout=120, progress=False, limits=LIMITS)
+    finally:
+        listener.close()
+    return {"root": root, "out": out, "home": home, "subs": subs, "before": before,
+            "listener": listener, "reference": reference}
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    with (out / "grades.csv").open() as fh:
+        return {row["student"]: row for row in csv.DictReader(fh)}
+
+
+HOSTILE = {   # student -> (status, phrase in the feedback)
+    "reader": ("errors", "raised FileNotFoundError"),
+    "writer_next": ("errors", "raised "),
+    "writer_grades": ("errors", "raised "),
+    "modifier": ("errors", "raised "),
+    "network": ("errors", "raised ConnectionRefusedError"),
+    "memory": ("memory limit", "raised MemoryError"),
+    "forkbomb": ("process limit", "raised BlockingIOError"),
+    "disk": ("disk limit", "No space left on device"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_submission_is_contained_and_reported(hostile_class, name):
+    rows = _rows(hostile_class["out"])
+    status, phrase = HOSTILE[name]
+    text = (hostile_class["out"] / "feedback" / f"{name}.md").read_text()
+    assert rows[name]["status"] == status, text
+    assert phrase in text, text
+    # every answer was right and came before (or was independent of) the hostile cell
+    assert float(rows[name]["total"]) == 6, text
+
+
+def test_the_honest_students_are_graded_in_full(hostile_class):
+    rows = _rows(hostile_class["out"])
+    assert set(rows) == {*HOSTILE, "honest", "honest2"}
+    for name in ("honest", "honest2"):
+        assert (rows[name]["status"], float(rows[name]["total"])) == ("ok", 6), name
+        assert rows[name]["sandboxed"] == "yes"
+
+
+def test_nothing_outside_the_scratch_folders_changed(hostile_class):
+    c = hostile_class
+    after = _hash_tree(c["home"], c["subs"], c["root"] / "reference") | {
+        str(c["root"] / "rubric.txt"):
+            hashlib.sha256((c["root"] / "rubric.txt").read_bytes()).hexdigest()}
+    untouched = {k: v for k, v in c["before"].items() if not k.startswith(str(c["out"]))}
+    assert after == untouched
+    assert not (c["root"] / "evil.txt").exists()
+    notes = c["out"] / "teacher-notes.txt"
+    assert c["before"][str(notes)] == hashlib.sha256(notes.read_bytes()).hexdigest()
+    with (c["out"] / "grades.csv").open() as fh:
+        assert "999" not in fh.read()
+    assert c["listener"].accepted == 0
+    # the grader wrote only its own files into the grades folder
+    written = {p.relative_to(c["out"]).parts[0] for p in c["out"].rglob("*")}
+    assert written <= {"teacher-notes.txt", "grades.csv", "grades.csv.bak", "results",
+                       "feedback", "summary.md", "histogram.png", "export"}
+
+
+def test_without_bwrap_the_grader_stops_unless_told(tmp_path, monkeypatch):
+    reference = write_reference(tmp_path / "reference")
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "a.ipynb").write_text(json.dumps(correct()))
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    with pytest.raises(ValueError, match="apt-get install bubblewrap.*--no-sandbox"):
+        grade.grade(reference, tmp_path / "subs", tmp_path / "out", progress=False)
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    grade.grade(reference, tmp_path / "subs", tmp_path / "out", progress=False, sandbox=False)
+    rows = _rows(tmp_path / "out")
+    assert rows["a"]["sandboxed"] == "NO" and float(rows["a"]["total"]) == 6
+    assert "WITHOUT a sandbox" in (tmp_path / "out" / "feedback" / "a.md").read_text()
+    assert "WITHOUT a sandbox" in (tmp_path / "out" / "summary.md").read_text()
