@@ -34,6 +34,7 @@ from .validation import (
     check_array,
     check_callable,
     check_choice,
+    check_elements,
     check_int,
     check_positive,
     check_real,
@@ -122,6 +123,7 @@ def quadratic(eigenvalues, *, basis=None, minimiser=None) -> Quadratic:
     if np.any(lam <= 0):
         raise ValueError("eigenvalues must all be > 0 (a strongly convex quadratic)")
     d = lam.size
+    check_elements(d * d, "eigenvalues", what="a d x d matrix")
     Q = np.eye(d) if basis is None else check_array(basis, "basis", shape=(d, d))
     if not np.allclose(Q.T @ Q, np.eye(d), atol=1e-12):
         raise ValueError("basis must be an orthogonal matrix (QᵀQ = I)")
@@ -194,15 +196,29 @@ def heavy_ball_spectral_radius(eigenvalues, lr: float, momentum: float) -> float
 
 def rosenbrock(x, a: float = 1.0, b: float = 100.0) -> float:
     """``(a − x₀)² + b (x₁ − x₀²)²``, minimum 0 at ``(a, a²)``."""
-    x = check_array(x, "x", shape=(2,))
-    return float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)
+    x, a, b = _rosenbrock_args(x, a, b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)
+    return _finite(value, "rosenbrock(x, a, b)")
 
 
 def rosenbrock_grad(x, a: float = 1.0, b: float = 100.0) -> np.ndarray:
     """Gradient of :func:`rosenbrock`."""
-    x = check_array(x, "x", shape=(2,))
-    r = x[1] - x[0] ** 2
-    return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * r, 2.0 * b * r])
+    x, a, b = _rosenbrock_args(x, a, b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = x[1] - x[0] ** 2
+        g = np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * r, 2.0 * b * r])
+    return _finite(g, "rosenbrock_grad(x, a, b)")
+
+
+def _rosenbrock_args(x, a, b) -> tuple[np.ndarray, float, float]:
+    return check_array(x, "x", shape=(2,)), check_real(a, "a"), check_real(b, "b")
+
+
+def _finite(value, what: str):
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{what} overflows float64 (x, a or b too large)")
+    return value
 
 
 # --------------------------------------------------------------------------- washboard
@@ -320,6 +336,7 @@ def run_optimizer(name: str, gradient, x0, *, lr: float, steps: int, core: str =
         check_callable(lr_schedule, "lr_schedule")
     if project is not None:
         check_callable(project, "project")
+    check_elements((steps + 1) * x.size, "steps", what="an array of iterates")
     out = np.empty((steps + 1, x.size))
     out[0] = x
     if core == "numpy":
@@ -350,19 +367,28 @@ def run_optimizer(name: str, gradient, x0, *, lr: float, steps: int, core: str =
             with np.errstate(over="ignore", invalid="ignore"):
                 opt.step([g])
             if project is not None:
-                x[...] = project(x.copy())
+                x[...] = _projected(project, x)
             out[t] = x
         else:
             xt.grad = torch.tensor(g, dtype=torch.float64)
             opt.step()
             with torch.no_grad():
                 if project is not None:
-                    xt.copy_(torch.as_tensor(project(xt.numpy().copy())))
+                    xt.copy_(torch.as_tensor(_projected(project, xt.numpy())))
             out[t] = xt.numpy()
         if not np.all(np.isfinite(out[t])):
             raise common.DivergenceError(
                 f"{name} diverged at step {t} (non-finite iterate): try a smaller lr")
     return out
+
+
+def _projected(project: Callable, x: np.ndarray) -> np.ndarray:
+    """``project(x)``, checked to be a point of ``x``'s shape (a scalar would broadcast)."""
+    p = check_array(project(x.copy()), "project(x)", finite=False)
+    if p.shape != x.shape and not (p.size == x.size and p.ndim <= 1 and x.ndim <= 1):
+        raise ValueError(f"project(x) must return a point of x's shape {x.shape}; "
+                         f"got shape {p.shape}")
+    return p.reshape(x.shape)
 
 
 # --------------------------------------------------------------------------- losses
@@ -376,6 +402,7 @@ def linear_mse_hessian(X) -> np.ndarray:
     descent converges iff ``lr < 2 / L``.
     """
     X = check_array(X, "X", ndim=2)
+    check_elements((X.shape[1] + 1) ** 2, "X", what="a Hessian (d + 1) x (d + 1)")
     Z = np.hstack([X, np.ones((X.shape[0], 1))])
     return 2.0 / X.shape[0] * (Z.T @ Z)
 
