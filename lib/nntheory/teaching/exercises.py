@@ -20,8 +20,9 @@ variant, :mod:`nntheory.teaching.variants`), by functions that take that data;
 no attribute of an :class:`Exercise` holds an expected value, a recognised wrong
 value or a hidden case's inputs (hidden cases with random inputs draw fresh ones
 each time they run). A value exercise tried with more than :data:`MAX_TRIES`
-different wrong answers in one kernel is not checked any more until the kernel
-restarts (guessing small whole numbers one by one does not work).
+different wrong numbers in one kernel (``max_tries``, fewer for an answer that is a
+small whole number) is not checked any more until the kernel restarts, so guessing
+1, 2, 3, ... does not work.
 
 **Implement it yourself.** ``forbid=`` names what an answer must not use
 (:mod:`nntheory.teaching.forbid`): the verdict and every hidden case refuse code
@@ -58,8 +59,9 @@ MINUTES = {"easy": 10, "medium": 25, "hard": 45}
 Verdict = tuple[bool, str]
 #: What an exercise asks for.
 KINDS = ("value", "function", "construction", "written")
-#: Different wrong answers one kernel may try on a value exercise.
-MAX_TRIES = 12
+#: Different wrong numbers one kernel may try on a value exercise (``max_tries=`` per
+#: exercise: fewer where the answer is a small whole number).
+MAX_TRIES = 8
 _TRIES: dict[str, set[str]] = {}
 
 
@@ -98,6 +100,7 @@ class Exercise:
     mistakes: object = ()
     rubric: str = ""
     data: Callable[[], object] | None = field(default=None, repr=False)
+    max_tries: int = MAX_TRIES
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -116,9 +119,9 @@ class Exercise:
             set_(self, "check", _written)
             return
         set_(self, "check", _enforce(self.label, self.answer, self.check, self.forbid, pairs,
-                                     count=self.kind == "value"))
+                                     count=self.max_tries if self.kind == "value" else 0))
         set_(self, "hidden", tuple(HiddenCase(c.what, _enforce(self.label, self.answer, c.run,
-                                                                self.forbid, (), count=False))
+                                                                self.forbid, (), count=0))
                                    for c in self.hidden))
 
     @property
@@ -149,14 +152,14 @@ def _is_mistake(key, answer) -> bool:
 
 
 def _enforce(label: str, variable: str, check: Callable[[object], Verdict],
-             forbid: tuple[str, ...], mistakes: tuple, *, count: bool):
+             forbid: tuple[str, ...], mistakes: tuple, *, count: int):
     """``check`` with the exercise's rules: refuse forbidden source, run a function
     answer with the forbidden callables disabled, name a recognised mistake, and
-    stop answering a value exercise after :data:`MAX_TRIES` different wrong tries."""
+    stop answering a value exercise after ``count`` different wrong numbers."""
     def verdict(answer) -> Verdict:
-        if count and len(_TRIES.get(label, ())) >= MAX_TRIES:
-            return False, (f"more than {MAX_TRIES} different answers were tried in this "
-                           "session; work it out, then restart the kernel and run again")
+        if count and len(_TRIES.get(label, ())) >= count:
+            return False, (f"{count} different wrong numbers were tried in this session; "
+                           "work it out, then restart the kernel and run again")
         if forbid:
             why = _forbid.refusal(answer, forbid, variable)
             if why:
@@ -184,9 +187,11 @@ def _enforce(label: str, variable: str, check: Callable[[object], Verdict],
                     break
             if count:
                 try:
-                    _TRIES.setdefault(label, set()).add(repr(answer)[:200])
+                    value = _checks._as_float(answer)
                 except Exception:
-                    pass
+                    value = float("nan")     # junk and NaN are told their form: not counted
+                if math.isfinite(value):
+                    _TRIES.setdefault(label, set()).add(value)
         return ok, str(message)
     verdict.__name__ = f"verdict_{label.replace('-', '_')}"
     return verdict
@@ -709,6 +714,7 @@ _EXERCISES = [
     Exercise("ex-xor-count", "02_xor", "Four points on a line", "easy", "n_collinear",
              ("separable labellings of four collinear points",),
              _guard(_number(_xor_collinear, lambda: _COLLINEAR)),
+             max_tries=3,
              mistakes={16: "16 = 2^4 counts every labelling: on a line, a threshold cannot "
                            "realise labellings that alternate",
                        14: "14 is Cover's count for points in general position in the plane; "
@@ -803,7 +809,8 @@ _EXERCISES = [
              goal="compute the variation and the budget of a deep network"),
     Exercise("ex-space-graded", "07_approximation_spaces", "Graded knots for the cube root",
              "medium", "graded_beta", ("graded knots for the cube root",),
-             _guard(_space_graded), goal="choose graded knots to recover the optimal rate",
+             _guard(_space_graded), max_tries=3,
+             goal="choose graded knots to recover the optimal rate",
              needs_human="the comparison of the first cell with the others (the argument)"),
     Exercise("ex-space-widths", "07_approximation_spaces", "Unrolling with changing widths",
              "hard", "unrolled_answer", ("unrolling with changing widths",),
