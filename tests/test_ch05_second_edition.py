@@ -89,3 +89,25 @@ def test_bad_input():
         separation.train_spread_kinks([1, 4, 1], np.abs, seeds=[], epochs=1)
     with pytest.raises(ValueError, match="lo <= a <= hi"):
         separation.equidistributed_knots(2.0, 8)
+
+
+def test_pieces_bound_widths_holds_and_is_attained_for_one_layer():
+    rng = np.random.default_rng(4)
+    for trial in range(40):
+        widths = [int(w) for w in rng.integers(1, 6, size=int(rng.integers(1, 4)))]
+        net = separation.random_relu_widths(widths, seed=trial)
+        assert net.sizes == (1, *widths, 1)
+        bound = separation.pieces_bound_widths(widths)
+        assert depth.count_pieces(net, -3.0, 3.0) <= bound
+        n, L = sum(widths), len(widths)
+        assert bound <= (n / L + 1) ** L * (1 + 1e-12)          # AM-GM
+    # one hidden layer: w units at distinct knots inside the interval give w + 1 pieces
+    spline = depth.relu_spline(np.linspace(-1.0, 1.0, 6), [0.0, 1.0, -1.0, 2.0, 0.0, 1.0])
+    assert depth.count_pieces(spline, -2.0, 2.0) == separation.pieces_bound_widths([5])
+
+
+def test_random_relu_widths_bad_input():
+    with pytest.raises(ValueError, match="widths"):
+        separation.random_relu_widths([], seed=0)
+    with pytest.raises(ValueError, match="widths entry"):
+        separation.pieces_bound_widths([2, 0])

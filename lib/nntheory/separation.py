@@ -46,6 +46,8 @@ __all__ = [
     "best_fixed_knot_error",
     "equidistributed_knots",
     "sqrt_singularity",
+    "random_relu_widths",
+    "pieces_bound_widths",
 ]
 
 
@@ -174,3 +176,37 @@ def equidistributed_knots(a: float, n_cells: int, lo: float = 0.0,
     tl = left * (np.arange(m_left + 1) / m_left) ** 4
     tr = right * (np.arange(m_right + 1) / m_right) ** 4
     return np.concatenate([a - tl[::-1], a + tr[1:]])
+
+
+def random_relu_widths(widths: Sequence[int], seed: int, *,
+                       bias_std: float = 1.0) -> numpy_core.MLP:
+    r"""A ReLU network ``[1, *widths, 1]`` with He weights and ``N(0, bias_std**2)`` biases
+    (drawn from ``np.random.default_rng([seed, 2])``), so that its breakpoints spread out;
+    :func:`nntheory.depth.random_relu_net` for hidden layers of different widths."""
+    widths = [check_int(w, "widths entry", minimum=1) for w in widths]
+    if not widths:
+        raise ValueError("widths must be non-empty")
+    seed = check_int(seed, "seed", minimum=0)
+    bias_std = check_real(bias_std, "bias_std", low=0.0)
+    net = numpy_core.MLP([1, *widths, 1], "relu", init="he", seed=seed)
+    rng = np.random.default_rng([seed, 2])
+    params = net.get_parameters()
+    for i in range(1, len(params), 2):
+        params[i] = rng.normal(0.0, bias_std, size=params[i].shape)
+    net.set_parameters(params)
+    return net
+
+
+def pieces_bound_widths(widths: Sequence[int]) -> int:
+    r""":math:`\prod_l (w_l + 1)`: the most linear pieces a ReLU network
+    :math:`\mathbb{R} \to \mathbb{R}` with hidden widths ``widths`` has on an interval (each
+    unit of layer ``l`` splits each cell of the partition after layer ``l - 1`` at most once).
+    By the AM-GM inequality it is at most :math:`(N/L + 1)^L`, ``N = sum(widths)``,
+    ``L = len(widths)``."""
+    widths = [check_int(w, "widths entry", minimum=1) for w in widths]
+    if not widths:
+        raise ValueError("widths must be non-empty")
+    out = 1
+    for w in widths:
+        out *= w + 1
+    return out
