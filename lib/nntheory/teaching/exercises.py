@@ -695,7 +695,7 @@ _EXERCISES = [
     # chapter 1
     Exercise("ex-perceptron-margin", "01_perceptron", "Computing the margin", "easy",
              "gamma_answer", ("margin",),
-             _guard(_number(_pc_margin, _pc_data, rtol=_BY_HAND)), data=_pc_data,
+             _guard(_number(_pc_margin, _pc_data, rtol=_BY_HAND)),
              forbid=("nntheory.perceptron.margin",),
              goal="compute the margin of a separator on augmented points"),
     Exercise("ex-perceptron-epoch", "01_perceptron", "One pass by hand", "medium",

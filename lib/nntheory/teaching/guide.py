@@ -3,8 +3,10 @@
 :func:`tables` reads every chapter notebook (its title, its ``{exercise}``
 directives, the difficulty each exercise states, "(easy)", "(medium)" or
 "(hard)") and joins them with the registry (:mod:`nntheory.teaching.exercises`):
-what is graded automatically, the hidden cases, what a teacher reads by hand,
-the points and the estimated time. ``nntheory guide --write book/teaching.md``
+what is graded automatically (and whether per student, from a variant of the
+data), the hidden cases, what the answer may not use, what a teacher reads by
+hand, the points and the estimated time, then the rubric of every written
+exercise. ``nntheory guide --write book/teaching.md``
 writes them between the page's markers; a test fails when the page is stale.
 """
 
@@ -74,6 +76,7 @@ def tables(chapters: Path = Path("book/chapters")) -> str:
         title, found = chapter_exercises(path)
         rows = ["| Exercise | Difficulty | Graded | Hidden cases | Needs a human | Points "
                 "| Time (min) | Learning goal |", "|---|---|---|---|---|---|---|---|"]
+        rubrics = []
         n_auto = n_hidden = points = minutes = 0
         for item in found:
             ex = _exercises.REGISTRY.get(item["label"])
@@ -82,12 +85,13 @@ def tables(chapters: Path = Path("book/chapters")) -> str:
             m = _exercises.MINUTES.get(level, 0)
             points += p
             minutes += m
-            if ex:
+            if ex and ex.kind != "written":
                 n_auto += 1
                 n_hidden += len(ex.hidden)
+            if ex and ex.kind == "written":
+                rubrics += [f"**Rubric for `{ex.label}`** ({ex.title}). {ex.rubric}", ""]
             rows.append(
-                f"| `{item['label']}` {item['title']} | {level} | "
-                f"{'automatic' if ex else 'in the notebook only'} | "
+                f"| `{item['label']}` {item['title']} | {level} | {_graded(ex)} | "
                 f"{len(ex.hidden) if ex else '–'} | {(ex and ex.needs_human) or '–'} | "
                 f"{p} | {m} | {ex.goal if ex else '–'} |")
         summary.append(f"| `{path.stem}` {title} | {len(found)} | {n_auto} | {n_hidden} | "
@@ -97,10 +101,25 @@ def tables(chapters: Path = Path("book/chapters")) -> str:
         command = (f"`nntheory grade {path.stem[:2]} submissions/ --out grades/`" if n_auto
                    else "not yet in the grader's registry: the notebook's checks only")
         details += [f"### {title}", "", f"Notebook `{path.stem}.ipynb`; grading: {command}.", "",
-                    *rows, ""]
+                    *rows, "", *rubrics]
     summary.append(f"| **All chapters** | {totals[0]} | {totals[1]} | {totals[2]} | "
                    f"{totals[3]} | {totals[4]} |")
     return "\n".join([BEGIN, "", *summary, "", *details, END])
+
+
+def _graded(ex) -> str:
+    """How an exercise is graded, in the words of the table."""
+    if ex is None:
+        return "in the notebook only"
+    if ex.kind == "written":
+        return "by the teacher (rubric below)"
+    words = "automatic"
+    if ex.data is not None:
+        words += ", per-student variant"
+    if ex.forbid:
+        words += ", not allowed: " + ", ".join(
+            f"`{name.removeprefix('nntheory.')}`" for name in ex.forbid)
+    return words
 
 
 def write_into(page: Path, text: str) -> None:
