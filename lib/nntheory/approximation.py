@@ -72,6 +72,7 @@ TARGETS: dict[str, Target] = {
 def grid(n: int = 4001) -> np.ndarray:
     """``n`` equally spaced points of ``[-1, 1]`` as a column ``(n, 1)``."""
     n = validation.check_int(n, "n", minimum=2)
+    validation.check_elements(n, "n")
     return np.linspace(-1.0, 1.0, n)[:, None]
 
 
@@ -123,7 +124,7 @@ def _problem(f: Callable, width, n_train, epochs, lr, core):
     validation.check_callable(f, "f")
     width = validation.check_int(width, "width", minimum=1)
     n_train = validation.check_int(n_train, "n_train", minimum=2)
-    epochs = validation.check_int(epochs, "epochs", minimum=0)
+    epochs = validation.check_int(epochs, "epochs", minimum=1)
     lr = validation.check_positive(lr, "lr")
     module = _core(core)
     X = grid(n_train)

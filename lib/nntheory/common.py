@@ -211,7 +211,6 @@ def check_sizes(sizes: object) -> tuple[int, ...]:
         if n < 1:
             raise ValueError(f"sizes[{i}] must be a positive width; got {n}")
         out.append(int(n))
-    validation.check_elements(_count_parameters(out), "sizes", what="a parameter list")
     return tuple(out)
 
 
@@ -269,6 +268,7 @@ def init_parameters(sizes: Sequence[int], init: str = "he", seed: int | None = N
     """
     sizes = check_sizes(sizes)
     init = check_init(init)
+    validation.check_elements(_count_parameters(sizes), "sizes", what="a parameter list")
     rng = np.random.default_rng(check_seed(seed))
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):

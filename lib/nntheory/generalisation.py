@@ -39,12 +39,14 @@ from . import depth, numpy_core, separability
 from .validation import (
     check_array,
     check_choice,
+    check_elements,
     check_flag,
     check_int,
     check_positive,
     check_probability,
     check_real,
     check_seed,
+    check_size,
 )
 
 __all__ = [
@@ -70,6 +72,9 @@ __all__ = [
     "iterative_magnitude_pruning",
     "hessian",
 ]
+
+#: The most parameters :func:`hessian` accepts (an n x n matrix, 2n backpropagations).
+MAX_HESSIAN_PARAMETERS = 5000
 
 #: Relative eigenvalue cut-off of the pseudo-inverse in :func:`random_feature_errors`.
 _EIG_RTOL = 1e-12
@@ -192,6 +197,7 @@ def rademacher_linear_mc(
     standard error)``."""
     X, B = _check_points(X, B)
     n_draws = check_int(n_draws, "n_draws", minimum=2)
+    check_elements(n_draws, "n_draws", what="an array of draws")
     rng = np.random.default_rng(check_seed(seed))
     values = np.empty(n_draws)
     chunk = 4096
@@ -271,6 +277,11 @@ def random_feature_errors(
         raise ValueError("lambdas must be positive")
     n_test = check_int(n_test, "n_test", minimum=1)
     n_val = check_int(n_val, "n_val", minimum=1)
+    check_elements(max(dim, n_train + n_val + n_test) * int(ps.max()), "n_features",
+                   what="a feature matrix (points x features)")
+    check_elements(n_train * n_train, "n_train", what="a Gram matrix (n_train x n_train)")
+    check_elements(len(seeds) * len(lams) * len(ps), "seeds, lambdas and n_features",
+                   what="a table of errors")
     shape = (len(seeds), len(ps))
     test_mn, train_mn, sigma_min = np.empty(shape), np.empty(shape), np.empty(shape)
     test_r, val_r = (
@@ -351,6 +362,7 @@ def ntk_init(
     dim = check_int(dim, "dim", minimum=1)
     width = check_int(width, "width", minimum=1)
     symmetric = check_flag(symmetric, "symmetric")
+    check_elements(width * dim, "width and dim", what="a weight matrix")
     rng = np.random.default_rng(check_seed(seed))
     if not symmetric:
         return rng.standard_normal((width, dim)), rng.standard_normal(width)
@@ -364,6 +376,8 @@ def _check_ntk(W, a, X):
     W = check_array(W, "W", ndim=2)
     a = check_array(a, "a", shape=(W.shape[0],))
     X = check_array(X, "X", shape=(None, W.shape[1]))
+    check_elements(X.shape[0] * max(W.shape[0], X.shape[0]), "X and W",
+                   what="a table of pre-activations or a kernel")
     return W, a, X
 
 
@@ -394,12 +408,23 @@ def arccos_ntk(X) -> np.ndarray:
     :math:`\kappa_1 = \|x\|\|x'\|(\sin\theta + (\pi - \theta)\cos\theta)/(2\pi)`,
     :math:`\theta` the angle between ``x`` and ``x'``. Rows must be non-zero."""
     X = check_array(X, "X", ndim=2)
+    n, d = X.shape
+    check_elements(n * n, "X", what="a kernel matrix")
     norms = np.linalg.norm(X, axis=1)
     if np.any(norms == 0):
         raise ValueError("X must have non-zero rows (the angle is undefined at 0)")
     G = X @ X.T
     cos = np.clip(G / np.outer(norms, norms), -1.0, 1.0)
-    theta = np.arccos(cos)
+    # The angle from arccos(cos) loses half the digits near 0 and pi (arccos(1 - e) is
+    # about sqrt(2e)). Kahan's stable form, theta = 2 atan2(|u - v|, |u + v|) for unit
+    # vectors u, v, is accurate to a few ulps everywhere and exactly 0 on the diagonal.
+    U = X / norms[:, None]
+    theta = np.empty((n, n))
+    rows = max(1, 1_000_000 // max(1, n * d))  # (rows, n, d) differences at a time
+    for i in range(0, n, rows):
+        Ui = U[i:i + rows, None, :]
+        theta[i:i + rows] = 2.0 * np.arctan2(np.linalg.norm(Ui - U[None], axis=2),
+                                             np.linalg.norm(Ui + U[None], axis=2))
     k0 = (np.pi - theta) / (2 * np.pi)
     k1 = np.outer(norms, norms) * (np.sin(theta) + (np.pi - theta) * cos) / (2 * np.pi)
     return k1 + G * k0
@@ -463,11 +488,17 @@ def magnitude_masks(
     fraction = check_probability(fraction, "fraction")
     prune_last = check_flag(prune_last, "prune_last")
     params = [check_array(p, f"params[{i}]", finite=True) for i, p in enumerate(params)]
-    masks = list(masks)
+    if isinstance(masks, (str, bytes)) or not hasattr(masks, "__iter__"):
+        raise TypeError(f"masks must be a list of 0/1 arrays; got {type(masks).__name__}")
+    masks = [check_array(mk, f"masks[{i}]") for i, mk in enumerate(masks)]
     if len(masks) != len(params) or any(
         np.shape(mk) != p.shape for mk, p in zip(masks, params, strict=False)
     ):
         raise ValueError("masks must hold one array per parameter, of the same shapes")
+    for i, mk in enumerate(masks):
+        if not np.all((mk == 0.0) | (mk == 1.0)):
+            raise ValueError(f"masks[{i}] must hold only 0 (pruned) and 1 (kept); got "
+                             f"{float(mk[(mk != 0.0) & (mk != 1.0)].ravel()[0])!r}")
     new = []
     for i, (p, mk) in enumerate(zip(params, masks, strict=True)):
         if i % 2 == 1 or (i == len(params) - 2 and not prune_last):
@@ -545,6 +576,8 @@ def iterative_magnitude_pruning(
     random mask of the same per-layer sizes trained from :math:`\theta_0`.
     """
     rounds = check_int(rounds, "rounds", minimum=1)
+    fraction = check_probability(fraction, "fraction")  # before round 0 trains
+    epochs = check_int(epochs, "epochs", minimum=1)
     seed = check_seed(seed, allow_none=False)
     activation = check_choice(activation, ("relu", "tanh"), "activation")
     model = numpy_core.MLP(sizes, activation, seed=seed)
@@ -593,6 +626,9 @@ def hessian(
     if not isinstance(model, numpy_core.MLP):
         raise TypeError(f"model must be a numpy_core.MLP; got {type(model).__name__}")
     h = check_positive(h, "h")
+    check_size(model.n_parameters, "model", MAX_HESSIAN_PARAMETERS,
+               "the Hessian is n x n and costs 2n backpropagations",
+               what="a number of parameters")
     params = model.parameters()
     flat = [p.reshape(-1) for p in params]  # views into the live parameters
     n = sum(f.size for f in flat)

@@ -666,7 +666,8 @@ class Analysis:
 
     ``gap = test_error - train_error``; ``target_variance`` is the variance of the
     test targets (the MSE of predicting their mean); ``overfitting`` is
-    ``gap > gap_tolerance * target_variance``.
+    ``gap > gap_tolerance * target_variance`` (constant test targets, with variance 0,
+    are refused: they give the gap no scale).
     """
 
     train_error: float
@@ -744,6 +745,10 @@ class ExpressivenessAnalyzer:
         train_error = self._error(model, X_tr, y_tr, "train")
         test_error = self._error(model, X_te, y_te, "test")
         variance = float(np.mean(np.var(y_te, axis=0)))
+        if not variance > 0.0:  # no scale: any positive gap would be called overfitting
+            raise ValueError("dataset['test']['y'] is constant: the variance of the test "
+                             "targets is 0, so it gives no scale for the gap; use test "
+                             "targets that vary")
         gap = test_error - train_error
         return Analysis(train_error, test_error, gap, variance, count_parameters(model),
                         bool(gap > self.gap_tolerance * variance))
