@@ -103,3 +103,18 @@ def test_series_styles_tell_eight_curves_apart():
         plotting.series_styles(["a", "a"])
     with pytest.raises(TypeError, match="labels"):
         plotting.series_styles("abc")
+
+
+def test_button_labels_are_in_common_fonts():
+    """Every label character has a glyph in DejaVu Sans (matplotlib ships it; the
+    default sans-serif of most Linux systems): the media symbols U+23EE/U+23F8/U+23ED
+    that the first labels used showed as empty boxes in Chromium."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    path = font_manager.findfont("DejaVu Sans", fallback_to_default=False)
+    charmap = FT2Font(path).get_charmap()
+    for label in animation.BUTTON_LABELS.values():
+        for ch in label.replace("\ufe0e", ""):        # the text-style selector is no glyph
+            assert ord(ch) in charmap, (label, hex(ord(ch)))
+    assert 0x23F8 not in charmap          # the check can fail: DejaVu lacks the pause sign

@@ -59,16 +59,19 @@ _REMOTE_CSS = re.compile(r'<link\s+rel="stylesheet"\s+href="https?://[^"]*"\s*/?
 #: The player's icons as text: Font Awesome class -> Unicode symbol. U+FE0E asks for
 #: the text form of a symbol that a system could otherwise draw as a coloured emoji.
 _TEXT = "\ufe0e"
+#: Only characters that common fonts have (DejaVu, Liberation, the systems' UI fonts):
+#: the media symbols of U+23E9-U+23FA (first, pause, last) are missing from DejaVu Sans
+#: and showed as empty boxes in Chromium on Linux.
 BUTTON_LABELS = {
-    "fa fa-minus": "\u2212",                  # slower
-    "fa fa-fast-backward": "\u23ee" + _TEXT,  # first frame
-    "fa fa-step-backward": "\u2039",          # previous frame
+    "fa fa-minus": "\u2212",                        # slower
+    "fa fa-fast-backward": "|\u25c0" + _TEXT,       # first frame: |<
+    "fa fa-step-backward": "\u2039",                # previous frame: <
     "fa fa-play fa-flip-horizontal": "\u25c0" + _TEXT,   # play backwards
-    "fa fa-pause": "\u23f8" + _TEXT,          # pause
-    "fa fa-play": "\u25b6" + _TEXT,           # play
-    "fa fa-step-forward": "\u203a",           # next frame
-    "fa fa-fast-forward": "\u23ed" + _TEXT,   # last frame
-    "fa fa-plus": "+",                        # faster
+    "fa fa-pause": "\u275a\u275a",                  # pause: two heavy bars
+    "fa fa-play": "\u25b6" + _TEXT,                 # play
+    "fa fa-step-forward": "\u203a",                 # next frame: >
+    "fa fa-fast-forward": "\u25b6" + _TEXT + "|",   # last frame: >|
+    "fa fa-plus": "+",                              # faster
 }
 _ICON = re.compile(r'<i class="(fa [^"]+)"></i>')
 #: The frame image never wider than the column (it keeps its aspect ratio).
