@@ -183,7 +183,8 @@ def cover_count(n_points: int, dim: int) -> int:
     In Cover's own notation ``C(N, m) = 2 sum_{k=0}^{m-1} binom(N-1, k)`` counts the
     labellings separable by a hyperplane *through the origin* of ``R^m``; an affine
     separator in ``R^dim`` is a homogeneous one in ``R^(dim+1)`` (append a coordinate
-    1), so this function returns ``C(N, dim + 1)``.
+    1), so this function returns ``C(N, dim + 1)``. For Cover's own arguments use
+    :func:`cover_C` (``cover_count(N, d) == cover_C(N, d + 1)``).
     """
     n_points = check_int(n_points, "n_points", minimum=1)
     dim = check_int(dim, "dim", minimum=1)
