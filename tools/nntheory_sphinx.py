@@ -158,8 +158,8 @@ def _default_mode(app, config) -> None:
 
 
 class ShortConfigLog(logging.Filter):
-    """Shorten "myst v3.0.1: MdParserConfig(...)" to "myst v3.0.1 (configuration in
-    _config.yml)" unless Sphinx runs verbose (``-v``)."""
+    """Shorten "myst v3.0.1: MdParserConfig(...)" to "myst v3.0.1 (its configuration:
+    book/_config.yml)" unless Sphinx runs verbose (``-v``)."""
 
     def __init__(self, prefix: str, app=None):
         super().__init__()
