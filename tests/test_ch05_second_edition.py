@@ -111,3 +111,20 @@ def test_random_relu_widths_bad_input():
         separation.random_relu_widths([], seed=0)
     with pytest.raises(ValueError, match="widths entry"):
         separation.pieces_bound_widths([2, 0])
+
+
+@pytest.mark.parametrize("K", [1, 2, 7])
+def test_sawtooth_series_net_is_the_partial_sum(K):
+    a = np.random.default_rng(K).uniform(0.0, 1.0, K)
+    x = np.linspace(0.0, 1.0, 2 ** 10 + 1)
+    ref = sum(a[s - 1] * depth.sawtooth(s).predict(x[:, None]).ravel() for s in range(1, K + 1))
+    net = separation.sawtooth_series_net(a)
+    assert net.n_parameters == 12 * K - 2
+    assert np.max(np.abs(net.predict(x[:, None]).ravel() - ref)) < 1e-14
+    # Yarotsky's x^2 network is x minus such a series: the same shape
+    assert net.sizes == depth.yarotsky_square(K).sizes
+
+
+def test_sawtooth_series_net_rejects_negative_coefficients():
+    with pytest.raises(ValueError, match="coefficients"):
+        separation.sawtooth_series_net([0.5, -0.25])

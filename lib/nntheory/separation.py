@@ -48,6 +48,7 @@ __all__ = [
     "sqrt_singularity",
     "random_relu_widths",
     "pieces_bound_widths",
+    "sawtooth_series_net",
 ]
 
 
@@ -210,3 +211,32 @@ def pieces_bound_widths(widths: Sequence[int]) -> int:
     for w in widths:
         out *= w + 1
     return out
+
+
+def sawtooth_series_net(coefficients: Sequence[float]) -> numpy_core.MLP:
+    r"""The ``[1, 3, ..., 3, 1]`` ReLU network (``K = len(coefficients)`` hidden layers,
+    ``12K - 2`` parameters) computing :math:`S_K = \sum_{s=1}^K a_s \Delta^s(x)` on
+    :math:`[0, 1]` for non-negative coefficients :math:`a_s`.
+
+    As in Yarotsky's network (:func:`nntheory.depth.yarotsky_square`, which is
+    :math:`x - \sum 4^{-s}\Delta^s`), hidden layer ``s`` holds :math:`\sigma(g_{s-1})`,
+    :math:`\sigma(g_{s-1} - 1/2)` (so that :math:`g_s = \Delta(g_{s-1})`, :math:`g_0 = x`)
+    and :math:`\sigma(S_{s-1}) = S_{s-1}` (non-negative). With
+    :math:`a_s = 2^{-\beta s}` the partial sums converge to the Takagi-type function
+    :math:`\sum_s 2^{-\beta s}\Delta^s`, which is Hölder of order :math:`\beta` and no better.
+    """
+    a = check_array(coefficients, "coefficients", ndim=1, min_size=1)
+    if np.any(a < 0):
+        raise ValueError("coefficients must be non-negative (the running sum passes a ReLU)")
+    K = a.size
+    t = np.array([0.0, -0.5, 0.0])
+    params = [np.array([[1.0, 1.0, 0.0]]), t.copy()]
+    for s in range(1, K):
+        W = np.array([[2.0, 2.0, 2.0 * a[s - 1]],
+                      [-4.0, -4.0, -4.0 * a[s - 1]],
+                      [0.0, 0.0, 1.0]])
+        params += [W, t.copy()]
+    params += [np.array([[2.0 * a[-1]], [-4.0 * a[-1]], [1.0]]), np.zeros(1)]
+    net = numpy_core.MLP([1] + [3] * K + [1], "relu")
+    net.set_parameters(params)
+    return net
