@@ -223,6 +223,18 @@ def test_small_whole_numbers_cannot_be_tried_one_by_one(label, answer):
     assert ex.verdict(answer)[0]
 
 
+def test_answers_with_parts_do_not_say_which_part_is_wrong():
+    """(m, N) of ex-depth-layers: a message naming the wrong part would let each part
+    be guessed alone; pairs count as tries too."""
+    ex = exercises.get("ex-depth-layers")
+    messages = {ex.verdict((m, 10))[1] for m in range(1, 5)}
+    assert messages == {"not correct"}
+    assert "tried" in ex.verdict((5, 10))[1] or len(exercises._TRIES["ex-depth-layers"]) == 5
+    for m in range(6, 12):
+        ex.verdict((m, 10))
+    assert "tried" in ex.verdict((30, 30))[1]
+
+
 # ------------------------------------------------------------------ forbidden functions
 
 
