@@ -101,6 +101,7 @@ def hostile_class(tmp_path_factory):
         "modifier": f"open({str(subs / 'honest.ipynb')!r}, 'w').write('{{}}')",
         "network": ("import socket\n"
                     f"socket.create_connection(('127.0.0.1', {listener.port}), timeout=3)"),
+        "exiter": "import os\nos._exit(3)",   # kills its kernel: run again without it
     }
     last = {    # a cell after every answer: the points earned before are kept
         "memory": "hog = bytearray(64 * 2**30)",
@@ -140,6 +141,7 @@ HOSTILE = {   # student -> (status, phrase in the feedback)
     "writer_grades": ("errors", "raised "),
     "modifier": ("errors", "raised "),
     "network": ("errors", "raised ConnectionRefusedError"),
+    "exiter": ("kernel died", "run again in a new kernel without that cell"),
     "memory": ("memory limit", "raised MemoryError"),
     "forkbomb": ("process limit", "raised BlockingIOError"),
     "disk": ("disk limit", "No space left on device"),
@@ -197,3 +199,19 @@ def test_without_bwrap_the_grader_stops_unless_told(tmp_path, monkeypatch):
     assert rows["a"]["sandboxed"] == "NO" and float(rows["a"]["total"]) == 6
     assert "WITHOUT a sandbox" in (tmp_path / "out" / "feedback" / "a.md").read_text()
     assert "WITHOUT a sandbox" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_a_cell_past_the_cpu_time_limit_costs_only_itself(tmp_path):
+    """RLIMIT_CPU kills the kernel (SIGXCPU); the notebook runs again without that cell:
+    status ``time limit``, and the answers after it still earn their points."""
+    reference = write_reference(tmp_path / "reference")
+    (tmp_path / "subs").mkdir()
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 600:\n    pass"
+    (tmp_path / "subs" / "spinner.ipynb").write_text(
+        json.dumps(insert_after_imports(correct(), spin)))
+    grade.grade(reference, tmp_path / "subs", tmp_path / "out", timeout=300,
+                cell_timeout=300, progress=False, limits=sandbox.Limits(cpu_s=20))
+    row = _rows(tmp_path / "out")["spinner"]
+    text = (tmp_path / "out" / "feedback" / "spinner.md").read_text()
+    assert row["status"] == "time limit" and float(row["total"]) == 6, text
+    assert "at the CPU-time limit in cell 3 (In [2])" in text

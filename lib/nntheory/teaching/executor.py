@@ -21,7 +21,10 @@ status when it died: a negative number is the signal), ``seconds``.
 
 Per-cell time limits: a cell that runs longer than ``cell_timeout`` is interrupted
 and the next cells still run, so a loop in one exercise costs only that exercise;
-the whole notebook still stops at ``timeout``.
+the whole notebook still stops at ``timeout``. A cell that kills its kernel
+(``exit()``, the CPU-time limit, a crash) is skipped and the notebook runs again
+from the top in a new kernel (at most :data:`MAX_RESTARTS` times), so the
+exercises after it are still graded.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ __all__ = ["main", "apply_limits", "run_notebook"]
 
 _LABEL = re.compile(r"^:label:\s*(ex-[\w-]+)\s*$", re.MULTILINE)
 _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 4, 38
+#: New kernels started after a cell killed one (that cell is skipped the next time).
+MAX_RESTARTS = 2
 
 
 def _source(cell) -> str:
@@ -81,7 +86,8 @@ def apply_limits(limits: dict, uid: int | None) -> None:
     for key, (which, convert) in pairs.items():
         if limits.get(key):
             value = convert(limits[key])
-            resource.setrlimit(which, (value, value))
+            # CPU: SIGXCPU at the soft limit (reported as the time limit), SIGKILL 5 s later
+            resource.setrlimit(which, (value, value + 5 if key == "cpu_s" else value))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -91,6 +97,45 @@ def _kernel_exit(client) -> int | None:
         return process.poll() if process is not None else None
     except AttributeError:
         return None
+
+
+def _run_cells(client, nb, regions, skip, events, deadline, cell_timeout) -> None:
+    """Run the code cells (but those in ``skip``) one by one; append one event per cell.
+    A ``DeadKernelError`` carries the event of the cell that killed the kernel."""
+    from nbclient.exceptions import DeadKernelError
+
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        count += 1
+        if index + 1 in skip:
+            continue
+        event = {"cell": index + 1, "count": count, "exercise": regions[index],
+                 "outcome": "ok"}
+        left = deadline - time.monotonic()
+        if left <= 0:
+            event["outcome"] = "deadline"
+            events.append(event)
+            return
+        client.timeout = max(1, int(min(cell_timeout, left) + 0.999))
+        began = time.monotonic()
+        try:
+            client.execute_cell(cell, index)
+        except DeadKernelError as exc:
+            exc.nntheory_event = {**event, "exit": _kernel_exit(client)}
+            raise
+        took = time.monotonic() - began
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if took >= client.timeout - 0.05:
+            event["outcome"] = "deadline" if time.monotonic() >= deadline - 0.05 \
+                else "cell timeout"
+        elif errors:
+            event.update(outcome="error", ename=str(errors[-1].get("ename"))[:80],
+                         evalue=str(errors[-1].get("evalue", ""))[:300])
+        events.append(event)
+        if event["outcome"] == "deadline":
+            return
 
 
 def run_notebook(job: dict) -> dict:
@@ -104,76 +149,60 @@ def run_notebook(job: dict) -> dict:
     os.makedirs(workdir, exist_ok=True)
     log = os.path.join(os.path.dirname(os.path.abspath(workdir)), "grading-log.jsonl")
     reserve = log + ".reserve"          # space kept free for the grader's own log lines
-    with open(reserve, "wb") as fh:
-        fh.write(b"\0" * 2**20)
     nb = nbformat.reads(json.dumps(job["notebook"]), as_version=4)
     nbformat.write(nb, os.path.join(workdir, "submission.ipynb"))
     regions = _regions(nb.cells)
     env = {k: v for k, v in os.environ.items() if k != "NNTHEORY_SCALE"}
     env.update({"NNTHEORY_GRADE_LOG": log, "NNTHEORY_QUIET": "1", "MPLBACKEND": "Agg"})
     timeout, cell_timeout = float(job["timeout"]), float(job["cell_timeout"])
-    client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=int(cell_timeout), allow_errors=True,
-        interrupt_on_timeout=True, record_timing=False,
-        error_on_timeout={"ename": "TimeoutError", "evalue": "the time limit was reached",
-                          "traceback": []},
-        resources={"metadata": {"path": workdir}})
     grader = nbformat.v4.new_code_cell(
         "from nntheory.teaching import grade as _nntheory_grader\n"
         f"_nntheory_grader.in_kernel(globals(), {job['chapter']!r}, {job['token']!r}, "
         f"{job['fingerprints']!r})")
+    deadline = start + timeout
+    died: list[dict] = []        # the cells that killed a kernel (skipped on the next try)
     events: list[dict] = []
     kernel_exit = None
-    deadline = start + timeout
-    count = 0
-    try:
-        with client.setup_kernel(env=env, cwd=workdir):
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                count += 1
-                event = {"cell": index + 1, "count": count, "exercise": regions[index],
-                         "outcome": "ok"}
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    event["outcome"] = "deadline"
-                    events.append(event)
-                    break
-                limit = min(cell_timeout, left)
-                client.timeout = max(1, int(limit + 0.999))
-                began = time.monotonic()
+    for _attempt in range(MAX_RESTARTS + 1):
+        with open(reserve, "wb") as fh:
+            fh.write(b"\0" * 2**20)
+        open(log, "w").close()
+        client = nbclient.NotebookClient(
+            nb, kernel_name="python3", timeout=int(cell_timeout), allow_errors=True,
+            interrupt_on_timeout=True, record_timing=False,
+            error_on_timeout={"ename": "TimeoutError", "evalue": "the time limit was reached",
+                              "traceback": []},
+            resources={"metadata": {"path": workdir}})
+        skip = {e["cell"] for e in died}
+        events = []
+        try:
+            with client.setup_kernel(env=env, cwd=workdir):
+                _run_cells(client, nb, regions, skip, events, deadline, cell_timeout)
+                if os.path.exists(reserve):
+                    os.remove(reserve)
+                client.timeout = int(job["grading_cell_s"])
+                nb.cells.append(grader)
                 try:
-                    client.execute_cell(cell, index)
-                except DeadKernelError:
-                    event["outcome"] = "kernel died"
-                    events.append(event)
-                    raise
-                took = time.monotonic() - began
-                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-                if took >= client.timeout - 0.05:
-                    event["outcome"] = "deadline" if time.monotonic() >= deadline - 0.05 \
-                        else "cell timeout"
-                elif errors:
-                    event.update(outcome="error", ename=str(errors[-1].get("ename"))[:80],
-                                 evalue=str(errors[-1].get("evalue", ""))[:300])
+                    client.execute_cell(grader, len(nb.cells) - 1)
+                finally:
+                    nb.cells.pop()
+                for out in grader.get("outputs", []):
+                    if out.get("output_type") == "error":
+                        events.append({"cell": None, "count": None, "exercise": None,
+                                       "outcome": "grader error", "ename": out.get("ename")})
+            break
+        except DeadKernelError as exc:
+            current = getattr(exc, "nntheory_event", None)
+            kernel_exit = (current or {}).get("exit")
+            if kernel_exit is None:
+                kernel_exit = _kernel_exit(client)
+            event = {"cell": None, "count": None, "exercise": None, **(current or {}),
+                     "outcome": "kernel died", "exit": kernel_exit}
+            if current is None or time.monotonic() >= deadline:
                 events.append(event)
-                if event["outcome"] == "deadline":
-                    break
-            if os.path.exists(reserve):
-                os.remove(reserve)
-            client.timeout = int(job["grading_cell_s"])
-            nb.cells.append(grader)
-            client.execute_cell(grader, len(nb.cells) - 1)
-            for out in grader.get("outputs", []):
-                if out.get("output_type") == "error":
-                    events.append({"cell": None, "count": None, "exercise": None,
-                                   "outcome": "grader error", "ename": out.get("ename")})
-            kernel_exit = _kernel_exit(client)
-    except DeadKernelError:
-        kernel_exit = _kernel_exit(client)
-        if not events or events[-1]["outcome"] != "kernel died":
-            events.append({"cell": None, "count": None, "exercise": None,
-                           "outcome": "kernel died"})
+                break
+            died.append(event)       # run the notebook again in a new kernel, without it
+    events = sorted(died + events, key=lambda e: (e["cell"] is None, e["cell"] or 0))
     lines = []
     if os.path.exists(log):
         with open(log, encoding="utf-8", errors="replace") as fh:

@@ -415,9 +415,13 @@ def _describe(event: dict, cell_timeout: float, timeout: float) -> str:
         return (f"The notebook reached its time limit ({timeout:g} s) in {_where(event)}; "
                 "the cells from there on did not run.")
     if outcome == "kernel died":
-        where = f" in {_where(event)}" if event.get("cell") else ""
-        return (f"The Python kernel died{where} (a call to exit()? a limit of the sandbox?);"
-                " the answers after it could not be graded.")
+        if not event.get("cell"):
+            return ("The Python kernel died (a call to exit()? a limit of the sandbox?); "
+                    "the answers could not be graded.")
+        why = (" at the CPU-time limit" if event.get("exit") in (-signal.SIGXCPU,)
+               else " (a call to exit()? a crash?)")
+        return (f"The Python kernel died{why} in {_where(event)}; the notebook was run "
+                "again in a new kernel without that cell.")
     if outcome == "grader error":
         return f"The grader's own cell could not finish ({event.get('ename')})."
     if outcome == "executor failed":
@@ -566,8 +570,8 @@ def _status(events, outcome, integrity, graded, tampered, reference, info) -> st
     for name, test in _LIMIT_ERRORS:
         if any(test(e) for e in errors):
             return name
-    exit_code = outcome.get("kernel_exit")
-    if exit_code is not None and exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
+    exits = [e.get("exit") for e in events if e["outcome"] == "kernel died"]
+    if any(code in (-signal.SIGXCPU, 128 + signal.SIGXCPU) for code in exits):
         return "time limit"
     if any(e["outcome"] in ("cell timeout", "deadline") for e in events):
         return "time limit"
