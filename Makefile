@@ -33,7 +33,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 all: test
 
-install: $(STAMP)
+install: $(STAMP) bwrap
 
 $(STAMP): pyproject.toml
 	@echo "==> Set-up 1/3: the virtual environment $(VENV)"
@@ -91,7 +91,7 @@ book: $(STAMP) $(BOOK_PREREQS)
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench book tools
 
-test-lib: $(STAMP)
+test-lib: $(STAMP) bwrap
 	$(BIN)/python -m pytest tests --ignore=tests/test_site.py $(PYTEST_JOBS)
 
 test-notebooks: $(STAMP)
@@ -146,18 +146,35 @@ clean:
 	rm -rf book/_build .pytest_cache .ruff_cache
 
 # The teaching kit (book/teaching.md). make grade CHAPTER=3 SUBMISSIONS=folder/ grades one
-# chapter's submitted notebooks into $(OUT)/grades.csv and $(OUT)/feedback/.
-.PHONY: grade book-student
+# chapter's submitted notebooks, each in its own bubblewrap sandbox, into $(OUT)/ (grades.csv,
+# feedback/, summary.md, export/); GRADE_ARGS passes more options (--student alice,
+# --keys keys.csv, --marks marks.csv, --roster roster.csv, --cell-timeout 60, ...).
+.PHONY: grade book-student bwrap
 SUBMISSIONS ?= submissions
 OUT ?= grades
 JOBS ?= 2
 TIMEOUT ?= 300
+GRADE_ARGS ?=
 
-grade: $(STAMP)
+grade: $(STAMP) bwrap
 	@test -n "$(CHAPTER)" || { echo "usage: make grade CHAPTER=3 SUBMISSIONS=folder/" \
-	  "[OUT=grades JOBS=2 TIMEOUT=300]"; exit 2; }
-	$(BIN)/python -m nntheory.teaching grade $(CHAPTER) $(SUBMISSIONS) --out $(OUT) \
-	  --jobs $(JOBS) --timeout $(TIMEOUT)
+	  "[OUT=grades JOBS=2 TIMEOUT=300 GRADE_ARGS=...]"; exit 2; }
+	$(BIN)/nntheory grade $(CHAPTER) $(SUBMISSIONS) --out $(OUT) \
+	  --jobs $(JOBS) --timeout $(TIMEOUT) $(GRADE_ARGS)
+
+# bubblewrap (bwrap), the grader's sandbox: found on PATH, or installed with apt-get when
+# run as root (CI, containers); otherwise a line says how, and the sandbox tests skip.
+bwrap:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> bubblewrap, the grader's sandbox: apt-get install -y bubblewrap"; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null 2>&1; }; } \
+	  && echo "    installed $$(command -v bwrap)" \
+	  || echo "    could not install bubblewrap: the sandbox tests will be skipped"; \
+	else echo "==> bubblewrap (bwrap) is not installed: nntheory grade needs it (sudo apt-get" \
+	  "install bubblewrap); the sandbox tests will be skipped"; fi
 
 # the site built from the student copies: no solution dropdowns, no solution code
 book-student: $(STAMP) $(BOOK_PREREQS)
