@@ -59,6 +59,17 @@ def test_a_chapter_notebook_that_is_not_json_is_named(tmp_path):
     assert result.returncode != 0 and str(bad) in result.stderr
 
 
+@pytest.mark.parametrize("option, value", [("--memory-mb", "10"), ("--processes", "2"),
+                                           ("--disk-mb", "0"), ("--cpu-seconds", "-1")])
+def test_limits_too_small_to_run_a_kernel_are_refused(tmp_path, option, value):
+    result = subprocess.run([sys.executable, "-m", "nntheory", "grade", "3", str(tmp_path),
+                             "--out", str(tmp_path / "out"), option, value],
+                            capture_output=True, text=True, timeout=60)
+    name = option[2:].replace("-", "_")
+    assert result.returncode != 0 and name in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_python_m_nntheory_is_the_command():
     result = subprocess.run([sys.executable, "-m", "nntheory", "grade", "--help"],
                             capture_output=True, text=True, timeout=60)

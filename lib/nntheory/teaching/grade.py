@@ -637,6 +637,14 @@ def grade(chapter: str | os.PathLike, submissions: str | os.PathLike | None,
     jobs = validation.check_int(jobs, "jobs", minimum=1)
     timeout = validation.check_real(timeout, "timeout", low=1.0)
     cell_timeout = validation.check_real(cell_timeout, "cell_timeout", low=1.0)
+    if not isinstance(limits, _sandbox.Limits):
+        raise TypeError(f"limits must be a sandbox.Limits; got {type(limits).__name__}")
+    limits = _sandbox.Limits(
+        memory_mb=validation.check_int(limits.memory_mb, "memory_mb", minimum=256),
+        processes=validation.check_int(limits.processes, "processes", minimum=16),
+        disk_mb=validation.check_int(limits.disk_mb, "disk_mb", minimum=16),
+        cpu_s=None if limits.cpu_s is None else
+        validation.check_real(limits.cpu_s, "cpu_seconds", low=5.0))
     out = _check_out(out)
     reference = load_reference(chapter)
     report.check_compatible(reference, out)
