@@ -354,6 +354,31 @@ ADAMAX_SHORTCUT = (
     "    return pt.detach().numpy(), m, u\n")
 
 
+def test_the_registrys_own_helpers_are_not_a_shortcut():
+    """A private helper of the registry computes what a check expects from any input
+    (``_leaky_second_moment``, ``_torch_limit``): named or reached, it is refused."""
+    ex = exercises.get("ex-init-leaky")
+    named = _define("from nntheory.teaching import exercises as E\n"
+                    "def he(alpha):\n"
+                    "    return 1 / E._leaky_second_moment(alpha)\n")["he"]
+    hidden = _define("from nntheory.teaching import exercises as E\n"
+                     "f = getattr(E, '_leaky' + '_second_moment')\n"
+                     "def he(alpha):\n"
+                     "    return 1 / f(alpha)\n")["he"]
+    for fn, message in ((named, "not allowed here"), (hidden, "is disabled here")):
+        ok, text = ex.verdict(fn)
+        assert not ok and message in text, text
+        assert not any(case.run(fn)[0] for case in ex.hidden)
+    assert ex.verdict(lambda alpha: 2 / (1 + alpha ** 2))[0]       # the answer itself
+    limit = _define("from nntheory.teaching import exercises as E\n"
+                    "def q(n, gain):\n"
+                    "    return E._torch_limit(n, gain)\n")["q"]
+    assert not exercises.get("ex-init-torch").verdict(limit)[0]
+    assert forbid.refusal(0, (forbid.REGISTRY_INTERNALS,), "x",
+                          history=["from nntheory.teaching import exercises",
+                                   "exercises._TRIES.clear()\nx = 6"])
+
+
 def test_adamax_through_torch_optim_fails():
     ex = exercises.get("ex-opt-adamax")
     fn = _define(ADAMAX_SHORTCUT)["adamax_step"]

@@ -156,15 +156,16 @@ def _enforce(label: str, variable: str, check: Callable[[object], Verdict],
     """``check`` with the exercise's rules: refuse forbidden source, run a function
     answer with the forbidden callables disabled, name a recognised mistake, and
     stop answering a value exercise after ``count`` different wrong numbers."""
+    forbid = (*forbid, _forbid.REGISTRY_INTERNALS)   # every exercise: no registry helpers
+
     def verdict(answer) -> Verdict:
         if count and len(_TRIES.get(label, ())) >= count:
             return False, (f"{count} different wrong numbers were tried in this session; "
                            "work it out, then restart the kernel and run again")
-        if forbid:
-            why = _forbid.refusal(answer, forbid, variable)
-            if why:
-                return False, why
-        given = _forbid.guard(answer, forbid) if forbid and callable(answer) else answer
+        why = _forbid.refusal(answer, forbid, variable)
+        if why:
+            return False, why
+        given = _forbid.guard(answer, forbid) if callable(answer) else answer
         _forbid.tripped(clear=True)
         try:
             ok, message = check(given)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -86,10 +87,29 @@ _GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+#: The registry's own helpers (every check of every exercise forbids them): the private
+#: functions of :mod:`nntheory.teaching.exercises` compute expected values from data,
+#: and its try counter must not be reset from the notebook.
+REGISTRY_INTERNALS = "nntheory.teaching.exercises:private"
+
+
+def _registry_private() -> list[tuple[object, str, object, str]]:
+    module = sys.modules.get("nntheory.teaching.exercises")
+    if module is None:
+        return []
+    return [(module, attr, value, attr) for attr, value in vars(module).items()
+            if attr.startswith("_") and not attr.startswith("__")
+            and isinstance(value, types.FunctionType)]
+
+
 def identifiers(names: Iterable[str]) -> set[str]:
     """The identifiers that source naming ``names`` would contain."""
     out: set[str] = set()
     for name in names:
+        if name == REGISTRY_INTERNALS:
+            out.update(attr for _, attr, _, _ in _registry_private())
+            out.add("_TRIES")
+            continue
         out.add(name.rsplit(".", 1)[-1])
         if name in _GROUPS:
             out.update(_GROUPS[name][1])
@@ -299,6 +319,7 @@ def _resolve(dotted: str):
     return None
 
 
+@functools.cache
 def _stub_code(label: str) -> types.CodeType:
     namespace: dict = {}
     exec(compile(
@@ -315,11 +336,23 @@ def _stub(label: str) -> Callable:
     return disabled
 
 
+_TARGETS: dict[str, list] = {}
+
+
 def _targets(name: str) -> list[tuple[object, str, object, str]]:
-    """``(owner, attribute, original, label)`` of everything ``name`` disables."""
+    """``(owner, attribute, original, label)`` of everything ``name`` disables (found
+    once per name: the originals, not whatever is patched in at a later call)."""
+    if name not in _TARGETS:
+        _TARGETS[name] = _find_targets(name)
+    return _TARGETS[name]
+
+
+def _find_targets(name: str) -> list[tuple[object, str, object, str]]:
     label = name.rsplit(".", 1)[-1]
     dotted: list[str] = []
     extra: list[tuple[object, str, object, str]] = []
+    if name == REGISTRY_INTERNALS:
+        return _registry_private()
     if name in _GROUPS:
         dotted = list(_GROUPS[name][0])
         if name == "torch.optim":
