@@ -4,10 +4,12 @@
 """
 
 from .teaching.student import (  # noqa: F401
+    ANSWER_TAG,
     BEGIN,
     END,
     PLACEHOLDER,
     __all__,
+    answer_cell,
     blank_solutions,
     main,
     make_student_copy,
