@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from grading_fixture import RIGHT, RIGHT_SOFTPLUS, answers, correct, write_reference
 
-from nntheory.teaching import exercises, grade, report
+from nntheory.teaching import exercises, grade, report, student
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -240,6 +240,23 @@ def test_written_answers_are_copied_and_marks_merged_into_the_totals(tmp_path):
     rows = _rows(out / "grades.csv")
     assert (rows["ann"]["total"], rows["ben"]["total"]) == ("2.5", "2")
     assert "| ex-w (written) | 2 | 1 of 2 marked | 50% |" in (out / "summary.md").read_text()
+
+
+def test_the_answer_cell_of_a_written_exercise_is_read_from_the_notebook():
+    """Chapter 10's student copy has a tagged answer cell per written exercise: its
+    prompt alone is no answer; the student's text is copied as written."""
+    chapter = ROOT / "book" / "chapters" / "10_generalisation.ipynb"
+    reference = grade.load_reference(chapter)
+    written = [ex.label for ex in reference.written]
+    if not written:
+        pytest.skip("chapter 10 has no written exercise registered")
+    copy = student.make_student_copy(json.loads(chapter.read_text(encoding="utf-8")))
+    assert grade._written_answers(copy, written) == {}
+    cells = [c for c in copy["cells"] if grade.ANSWER_TAG in c["metadata"].get("tags", [])]
+    assert [c["metadata"]["nntheory"]["exercise"] for c in cells] == written
+    cells[0]["source"] = cells[0]["source"] + "The Radon partition $I, J$: *both* hulls meet."
+    found = grade._written_answers(copy, written)
+    assert found == {written[0]: "The Radon partition $I, J$: *both* hulls meet."}
 
 
 @pytest.mark.parametrize("line, match", [

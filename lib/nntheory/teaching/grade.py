@@ -319,9 +319,21 @@ def _written_answers(nb, labels: list[str]) -> dict[str, str]:
         if cell.get("cell_type") != "markdown" or ANSWER_TAG not in (meta.get("tags") or []):
             continue
         label = (meta.get("nntheory") or {}).get("exercise")
-        if label in labels:
-            out[label] = (out.get(label, "") + "\n\n" + _source(cell)).strip()[:20000]
+        if label not in labels:
+            continue
+        text = _source(cell).strip()
+        prompt = _answer_prompt(label)
+        if prompt and text.startswith(prompt):       # the student copy's prompt
+            text = text[len(prompt):].strip()
+        if text:
+            out[label] = (out.get(label, "") + "\n\n" + text).strip()[:20000]
     return out
+
+
+def _answer_prompt(label: str) -> str:
+    from . import student
+    prompt = getattr(student, "_ANSWER_PROMPT", "")
+    return prompt.format(label=label).strip() if prompt else ""
 
 
 def read_keys(path: str | os.PathLike) -> dict[str, str]:

@@ -210,7 +210,8 @@ def _rows(reference, result: dict, mine: dict) -> list[tuple[str, str, str, str]
             got = mine.get(ex.label)
             score = f"{_number(got[0])} / {ex.points}" if got else f"– / {ex.points}"
             text = ("marked by your teacher" + (f": {got[1]}" if got and got[1] else "")
-                    if got else "a written answer: your teacher marks it")
+                    if got else "a written answer: your teacher marks it"
+                    if result.get("written", {}).get(ex.label) else "no answer written")
             mark = "📝"
         else:
             pts = result["points"].get(ex.label, 0)
