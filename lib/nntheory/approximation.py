@@ -123,7 +123,9 @@ def _problem(f: Callable, width, n_train, epochs, lr, core):
     :func:`train_ensemble`: ``(width, epochs, lr, core module, X, y)``."""
     validation.check_callable(f, "f")
     width = validation.check_int(width, "width", minimum=1)
+    validation.check_elements(3 * width + 1, "width", what="a parameter list")
     n_train = validation.check_int(n_train, "n_train", minimum=2)
+    validation.check_elements(n_train, "n_train")
     epochs = validation.check_int(epochs, "epochs", minimum=1)
     lr = validation.check_positive(lr, "lr")
     module = _core(core)

@@ -166,9 +166,9 @@ def _check_name(value: object, allowed: Sequence[str], argument: str) -> str:
     return name
 
 
-def check_activation(activation: object) -> str:
-    """Return the canonical activation name or raise naming ``activation``."""
-    return _check_name(activation, ACTIVATIONS, "activation")
+def check_activation(activation: object, argument: str = "activation") -> str:
+    """Return the canonical activation name or raise naming ``argument``."""
+    return _check_name(activation, ACTIVATIONS, argument)
 
 
 def check_loss(loss: object) -> str:
@@ -181,9 +181,9 @@ def check_init(init: object) -> str:
     return _check_name(init, INITS, "init")
 
 
-def check_optimizer(optimizer: object) -> str:
-    """Return the canonical optimiser name or raise naming ``optimizer``."""
-    return _check_name(optimizer, OPTIMIZERS, "optimizer")
+def check_optimizer(optimizer: object, argument: str = "optimizer") -> str:
+    """Return the canonical optimiser name or raise naming ``argument``."""
+    return _check_name(optimizer, OPTIMIZERS, argument)
 
 
 def check_sizes(sizes: object) -> tuple[int, ...]:

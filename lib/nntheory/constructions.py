@@ -94,9 +94,17 @@ def _values(f: Callable, x: np.ndarray, argument: str = "f") -> np.ndarray:
     return v
 
 
+def _isfinite(v: numbers.Real) -> bool:
+    """``math.isfinite``, False (not an OverflowError) for an integer beyond float64."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 def _check_interval(a: object, b: object) -> tuple[float, float]:
     for name, v in (("a", a), ("b", b)):
-        if not isinstance(v, numbers.Real) or isinstance(v, bool) or not math.isfinite(v):
+        if not isinstance(v, numbers.Real) or isinstance(v, bool) or not _isfinite(v):
             raise ValueError(f"{name} must be a finite real number; got {v!r}")
     if not a < b:
         raise ValueError(f"the interval needs a < b; got a={a}, b={b}")
@@ -106,12 +114,13 @@ def _check_interval(a: object, b: object) -> tuple[float, float]:
 def _check_count(value: object, argument: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{argument} must be an integer >= {minimum}; got {value!r}")
+    validation.check_elements(value, argument)  # each sizes a grid or a layer
     return int(value)
 
 
 def _check_positive(value: object, argument: str) -> float:
     if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value <= 0):
+            or not _isfinite(value) or value <= 0):
         raise ValueError(f"{argument} must be a positive finite number; got {value!r}")
     return float(value)
 
@@ -165,7 +174,7 @@ def interpolation_bound(a: float, b: float, n_knots: int, second_derivative_sup:
     a, b = _check_interval(a, b)
     n = _check_count(n_knots, "n_knots", 2)
     m2 = second_derivative_sup
-    if (isinstance(m2, bool) or not isinstance(m2, numbers.Real) or not math.isfinite(m2)
+    if (isinstance(m2, bool) or not isinstance(m2, numbers.Real) or not _isfinite(m2)
             or m2 < 0):
         raise ValueError("second_derivative_sup must be a finite number >= 0; got "
                          f"{second_derivative_sup!r}")

@@ -415,7 +415,9 @@ def random_relu_net(width: int, depth: int, seed: int, *, bias_std: float = 1.0,
     spread the breakpoints out.
     """
     width = check_int(width, "width", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
+    depth = check_size(depth, "depth", MAX_LAYERS, "one hidden layer each")
+    check_elements((width + 1) * width * depth + 2 * width + 1, "width and depth",
+                   what="a parameter list")
     seed = check_seed(seed, allow_none=False)
     bias_std = check_real(bias_std, "bias_std", low=0.0)
     net = numpy_core.MLP([1] + [width] * depth + [1], "relu", skip=skip, init="he", seed=seed)
@@ -497,6 +499,8 @@ def _architecture_problem(f, epochs, n_train, n_test, a, b):
     epochs = check_int(epochs, "epochs", minimum=1)
     n_train = check_int(n_train, "n_train", minimum=2)
     n_test = check_int(n_test, "n_test", minimum=2)
+    check_elements(n_train, "n_train")
+    check_elements(n_test, "n_test")
     a, b = _interval(a, b)
     X = np.linspace(a, b, n_train)[:, None]
     y = np.asarray(f(X), dtype=np.float64).reshape(-1, 1)

@@ -52,6 +52,7 @@ from .validation import (
     check_positive,
     check_real,
     check_seed,
+    check_size,
 )
 
 __all__ = [
@@ -181,8 +182,9 @@ def mean_field(activation: str, init: str, width: int, depth: int, q0: float = 1
     q = [q0, nv * q0 + vb]
     for _ in range(depth - 1):
         if not math.isfinite(q[-1]) or q[-1] > 1e300:
-            raise ValueError(f"the signal overflows float64 before layer depth={depth}; "
-                             "use fewer layers or a smaller initialisation")
+            raise ValueError(f"the signal overflows float64 before layer depth={depth} "
+                             f"(q0={q0:g}); use a smaller q0, fewer layers or a smaller "
+                             "initialisation")
         q.append(nv * _second_moment(name, q[-1], False) + vb)
     if not math.isfinite(q[-1]):
         raise ValueError(f"the signal overflows float64 by layer depth={depth} (q0={q0:g}); "
@@ -312,7 +314,7 @@ def signal_propagation(activation: str, init: str, width: int, depth: int, *,
     """
     gain = check_positive(gain, "gain")
     width = check_int(width, "width", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
+    depth = check_size(depth, "depth", common.MAX_LAYERS, "one weight array per layer")
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     n_nets = check_int(n_nets, "n_nets", minimum=1)
     check_elements(n_nets * max(n_samples, width) * width, "n_nets",
@@ -494,8 +496,8 @@ def max_abs_difference(first: str, second: str, low: float, high: float
     A grid of spacing ``1e-3`` locates the maximum; a bounded scalar search around the
     best grid point refines it (so the result is at least the grid maximum).
     """
-    f = common.check_activation(first)
-    g = common.check_activation(second)
+    f = common.check_activation(first, "first")
+    g = common.check_activation(second, "second")
     low = check_real(low, "low")
     high = check_real(high, "high")
     if not low < high:

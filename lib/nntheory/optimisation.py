@@ -326,7 +326,7 @@ def run_optimizer(name: str, gradient, x0, *, lr: float, steps: int, core: str =
     optimiser (``momentum=0.9``, ``betas=(0.9, 0.99)``, ``amsgrad=True``, ...).
     Returns an array of shape ``(steps + 1, d)``.
     """
-    name = common.check_optimizer(name)
+    name = common.check_optimizer(name, "optimizer name")
     check_callable(gradient, "gradient")
     x = check_array(x0, "x0", ndim=(0, 1)).reshape(-1).copy()
     lr = check_positive(lr, "lr")

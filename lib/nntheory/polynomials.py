@@ -522,7 +522,8 @@ def taylor_polynomial(coefficient: Callable[[int], object], degree: int, *,
     coefs = [_to_fraction(coefficient(k), f"coefficient({k})") for k in range(degree + 1)]
     if exact:
         return tuple(coefs)
-    return np.polynomial.Polynomial([_float(c, f"coefficient({k})")
+    return np.polynomial.Polynomial([_float(c, f"coefficient({k}) (degree={degree}; "
+                                               f"exact=True keeps it)")
                                      for k, c in enumerate(coefs)])
 
 

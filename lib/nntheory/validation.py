@@ -62,6 +62,13 @@ def _scalar(value: object) -> object:
     return value
 
 
+def _to_float(value: object, name: str) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an integer or fraction beyond float64 (10**400)
+        raise ValueError(f"{name} is too large for a float64 (|value| > 1.8e308)") from None
+
+
 def check_int(value: object, name: str, *, minimum: int | None = None,
               maximum: int | None = None) -> int:
     """``value`` as a Python ``int`` in ``[minimum, maximum]`` (bounds optional).
@@ -94,7 +101,7 @@ def check_real(value: object, name: str, *, low: float | None = None,
     value = _scalar(value)
     if _is_bool(value) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
-    value = float(value)
+    value = _to_float(value, name)
     if math.isnan(value) or (finite and math.isinf(value)):
         raise ValueError(f"{name} must be a finite number; got {value!r}")
     lo_bad = low is not None and (value <= low if low_open else value < low)
@@ -114,7 +121,7 @@ def check_positive(value: object, name: str) -> float:
     if _is_bool(value) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive number; got {value!r} "
                         f"({type(value).__name__})")
-    value = float(value)
+    value = _to_float(value, name)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a positive finite number; got {value!r}")
     return value
@@ -178,6 +185,9 @@ def check_array(value: object, name: str, *, ndim: int | Sequence[int] | None = 
         value = value.detach().cpu().numpy()
     try:
         arr = np.asarray(value, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"{name} has an entry too large for a float64 "
+                         f"(|value| > 1.8e308)") from None
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of numbers; got "
                         f"{type(value).__name__} ({exc})") from None
