@@ -445,9 +445,11 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
 
     history = History(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size)
     check = common.DivergenceCheck(args.lr, history, restore)
+    full_batch = (None,) if args.batch_size is None or args.batch_size >= n else None
     for epoch in common.epoch_range(args.epochs, args.progress, args.optimizer):
         total = 0.0
-        for idx in common.minibatches(n, args.batch_size, rng):
+        # full batch: one batch, no generator (its arguments are checked once, above)
+        for idx in full_batch or common._minibatches(n, args.batch_size, rng):
             if idx is None:
                 Xb, yb = Xt, yt
             else:
