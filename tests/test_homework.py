@@ -379,6 +379,19 @@ def test_the_registrys_own_helpers_are_not_a_shortcut():
                                    "exercises._TRIES.clear()\nx = 6"])
 
 
+def test_he_constant_through_torch_calculate_gain_fails():
+    ex = exercises.get("ex-init-leaky")
+    named = _define("import torch\n"
+                    "def he(alpha):\n"
+                    "    return torch.nn.init.calculate_gain('leaky_relu', alpha) ** 2\n")["he"]
+    hidden = _define("import torch\n"
+                     "g = getattr(torch.nn.init, 'calculate' + '_gain')\n"
+                     "def he(alpha):\n"
+                     "    return g('leaky_relu', alpha) ** 2\n")["he"]
+    assert "not allowed here" in ex.verdict(named)[1]
+    assert "is disabled here" in ex.verdict(hidden)[1]
+
+
 def test_adamax_through_torch_optim_fails():
     ex = exercises.get("ex-opt-adamax")
     fn = _define(ADAMAX_SHORTCUT)["adamax_step"]

@@ -816,6 +816,9 @@ _EXERCISES = [
                                 _leaky_on((0.0, 1.0), visible=False)),
                      HiddenCase("other slopes",
                                 _leaky_on(None, visible=False))),
+             forbid=("nntheory.initialisation.second_moment",
+                     "nntheory.initialisation.weight_variance",
+                     "torch.nn.init.calculate_gain"),
              goal="derive the variance-preserving weight scale for leaky ReLU"),
     Exercise("ex-init-tanh-sigmoid", "08_activations",
              "A sigmoid network for a tanh network", "medium", "sigmoid_params",
@@ -927,6 +930,7 @@ _EXERCISES += [
     Exercise("ex-opt-threshold", "09_optimisers", "The stability threshold with momentum",
              "easy", "hb_threshold", ("heavy-ball stability threshold",),
              _guard(_opt_threshold),
+             forbid=("nntheory.optimisation.run_optimizer",),
              mistakes={_opt_gd_threshold: "that is plain gradient descent's threshold: the "
                                           "momentum changes where a root of the heavy ball's "
                                           "iteration leaves the unit circle"},
