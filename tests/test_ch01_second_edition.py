@@ -76,3 +76,31 @@ def test_freund_schapire_bound_holds_for_one_pass_over_noisy_data(seed):
 def test_bad_input_names_the_argument(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+@pytest.mark.parametrize("d", [1, 7, 300])
+def test_the_interleaved_order_attains_two_d_mistakes(d):
+    """e_1, -e_1, e_2, -e_2, ... with a bias: 2d = (R/gamma*)^2 mistakes (chapter 1)."""
+    P = np.vstack([np.eye(d), -np.eye(d)])
+    labels = np.r_[np.ones(d), -np.ones(d)]
+    order = np.ravel(np.column_stack([np.arange(d), d + np.arange(d)]))
+    run = perceptron.train_perceptron(P, labels, order=order)
+    assert run.converged and run.mistakes == 2 * d and run.epochs == 2
+    np.testing.assert_array_equal(run.w, np.r_[2 * np.ones(d), 0.0])
+
+
+def test_the_bias_coordinate_R_makes_the_count_scale_free():
+    """Appending R instead of 1: the same run at every scale s = 2^-k, within
+    4 R^2 |w*|^2 / gamma^2, while the coordinate 1 needs >= 1/(0.03 s)^2 updates."""
+    X, y = np.array([[0.01], [0.03]]), np.array([-1.0, 1.0])
+    counts = []
+    for k in range(0, 31, 5):
+        s = 2.0**-k
+        R = 0.03 * s
+        run = perceptron.train_perceptron(np.hstack([s * X, [[R], [R]]]), y, add_bias=False)
+        gamma = 0.01 * s                                  # w* = 1, b* = -0.02 s
+        assert run.converged and run.mistakes <= 4 * R**2 / gamma**2 + 1e-9
+        counts.append(run.mistakes)
+    assert len(set(counts)) == 1
+    with_one = perceptron.train_perceptron(X, y, max_epochs=100_000)
+    assert with_one.mistakes >= 1 / 0.03**2 > 100 * counts[0]
