@@ -713,6 +713,7 @@ _EXERCISES = [
              goal="see why Cover's count needs general position"),
     Exercise("ex-xor-farkas", "02_xor", "A certificate on the line", "medium", "lam_line",
              ("Farkas certificate",), _guard(_xor_farkas),
+             forbid=("nntheory.separability.farkas_certificate",),
              goal="write a Farkas certificate of non-separability", kind="construction"),
     Exercise("ex-xor-parity", "02_xor", "Parity of three bits", "hard", "parity_params",
              ("parity network",), _guard(_xor_parity),
@@ -762,6 +763,7 @@ _EXERCISES = [
              "hard", "square_params", ("best square network",),
              _square_floor(np.linspace(-1, 1, 4001)),
              hidden=(HiddenCase("a finer grid with the extremal points", _square_floor(_DENSE)),),
+             forbid=("nntheory.separation.shallow_square_best",),
              goal="use equioscillation to find a best approximation", kind="construction"),
     # chapter 5
     Exercise("ex-depth-product", "05_depth", "Non-zero weights of the product network", "easy",
@@ -775,6 +777,8 @@ _EXERCISES = [
              goal="compare deep and shallow sizes for one accuracy"),
     Exercise("ex-depth-fold", "05_depth", "Nine pieces that vanish at the ends", "hard",
              "fold_params", ("nine pieces, zero ends",), _fold_on(np.array([0.0, 1.0])),
+             forbid=("nntheory.depth.folding_net", "nntheory.depth.sawtooth",
+                     "nntheory.separation.sawtooth_series_net"),
              goal="use composition to multiply linear pieces", kind="construction"),
     # chapter 6
     Exercise("ex-res-quadratic", "06_residual_polynomials", "The quadratic coefficient", "easy",
