@@ -534,6 +534,16 @@ def test_unmarked_code_inside_a_solution_is_refused():
         student.make_student_copy(nb)
 
 
+def test_an_empty_code_cell_inside_a_solution_loses_its_outputs():
+    nb = _nb({"cell_type": "markdown", "metadata": {},
+              "source": "```{solution-start} ex-a\n```\nprose"},
+             {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 3,
+              "outputs": [{"output_type": "stream", "name": "stdout", "text": "42"}]},
+             {"cell_type": "markdown", "metadata": {}, "source": "```{solution-end}\n```"})
+    cell = student.make_student_copy(nb)["cells"][0]
+    assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
 @pytest.mark.parametrize("cells", [["oops"], [None], [{"source": "x"}], [{"cell_type": 3}]])
 def test_a_cell_that_is_not_a_cell_is_a_named_error(cells):
     with pytest.raises(TypeError, match="cell 0 is not a notebook cell"):

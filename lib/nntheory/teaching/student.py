@@ -193,7 +193,10 @@ def make_student_copy(notebook: dict) -> dict:
             cell["source"] = blank_solutions(src, where=where)
             cell["outputs"] = []
             cell["execution_count"] = None
-        elif cell.get("cell_type") == "code" and in_solution is not None and src.strip():
+        elif cell.get("cell_type") == "code" and in_solution is not None and not src.strip():
+            cell["outputs"] = []             # an empty cell keeps no stale output either
+            cell["execution_count"] = None
+        elif cell.get("cell_type") == "code" and in_solution is not None:
             raise ValueError(f"{where}: a code cell inside the solution that starts at "
                              f"{in_solution} has no '{BEGIN}' / '{END}' markers (its code "
                              "and outputs would reach the student); mark its solution lines")
