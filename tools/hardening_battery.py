@@ -416,6 +416,35 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list of specifications
           {"f": np.sin, "g": np.sin, "n_grid": 101},
           {"f": "callable", "g": "callable", "n_grid": "size"}, check=lambda v: v == 0.0)
 
+    # ------------------------------------------------------------------ long loops, big work
+    for label, call, name in [
+        ("constructions.bump_network_2d(n=10**6)",
+         lambda: C.bump_network_2d(lambda X: X[:, 0], 10**6, 10.0), "n"),
+        ("generalisation.implicit_bias_limit(10**4 x 10**3)",
+         lambda: G.implicit_bias_limit(np.ones((10**4, 10**3)), np.ones(10**4),
+                                       np.ones(10**3)), "X"),
+        ("generalisation.ntk_train(steps=10**12)",
+         lambda: G.ntk_train(W0, a0, Xg, [0.0, 1.0, 0.5], steps=10**12), "steps"),
+        ("depth.train_architectures(seeds=range(10**7))",
+         lambda: D.train_architectures([1, 4, 1], np.sin, seeds=range(10**7), epochs=1),
+         "seeds"),
+        ("approximation.train_ensemble(seeds=range(10**7))",
+         lambda: A.train_ensemble(np.sin, 4, range(10**7), epochs=1), "seeds"),
+        ("approximation.width_sweep(widths=[4] * 10**6)",
+         lambda: A.width_sweep(np.sin, [4] * 10**6), "widths"),
+        ("polynomials.l2_norm_squared_exact([1] * 10**4)",
+         lambda: P.l2_norm_squared_exact([1] * 10**4), "coefficients"),
+        ("polynomials.runge_taylor_coefficient(10**12)",
+         lambda: P.runge_taylor_coefficient(10**12), "k"),
+        ("polynomials.l2_projection_exact([1] * 10**6, 3)",
+         lambda: P.l2_projection_exact([1] * 10**6, 3), "coefficients"),
+        ("generalisation.bit_extraction_labels(k=10**12)",
+         lambda: G.bit_extraction_labels(0.5, 10**12), "k"),
+        ("approximation.errors(n=10**11)",
+         lambda: A.errors(nc.MLP([1, 3, 1]), np.sin, n=10**11), "n"),
+    ]:
+        out.append(Case(label, call, False, (name,)))
+
     # ------------------------------------------------------------------ cores, ensembles
     for core, name in ((nc, "numpy_core"), (tc, "torch_core")):
         _spec(out, f"{name}.MLP", core.MLP, {"sizes": [1, 4, 1], "activation": "relu"},

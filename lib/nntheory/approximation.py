@@ -103,6 +103,9 @@ def errors(model, f: Callable, n: int = 4001) -> tuple[float, float]:
     return float(np.max(np.abs(diff))), float(np.mean(diff * diff))
 
 
+#: The most seeds :func:`train_ensemble` and :func:`width_sweep` train at once.
+MAX_SEEDS = 100_000
+
 #: Core names :func:`train_width` accepts (as well as the modules themselves).
 CORES = ("numpy", "torch")
 
@@ -163,6 +166,9 @@ def train_ensemble(f: Callable, width: int, seeds: Sequence[int], *, core="numpy
     """
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    if hasattr(seeds, "__len__"):  # before converting ten million seeds one by one
+        validation.check_size(len(seeds), "seeds", MAX_SEEDS, "one network each",
+                              minimum=0, what="a number of seeds")
     seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
     if not seeds:
         raise ValueError("seeds must be non-empty")
@@ -195,7 +201,13 @@ def width_sweep(f: Callable, widths: Sequence[int], seeds: Sequence[int] = (0, 1
         raise TypeError(f"widths must be a sequence of positive integers; got {widths!r}")
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    if hasattr(widths, "__len__"):
+        validation.check_size(len(widths), "widths", 10_000, "one training per width",
+                              minimum=0, what="a number of widths")
     widths = [validation.check_int(w, "widths entry", minimum=1) for w in widths]
+    if hasattr(seeds, "__len__"):  # before converting ten million seeds one by one
+        validation.check_size(len(seeds), "seeds", MAX_SEEDS, "one network each",
+                              minimum=0, what="a number of seeds")
     seeds = [validation.check_seed(s, "seeds entry", allow_none=False) for s in seeds]
     if not widths:
         raise ValueError("widths must be non-empty")

@@ -325,6 +325,7 @@ def bump_network_2d(f: Callable, n: int, steepness: float,
     """
     f = _check_function(f)
     n = _check_count(n, "n", 2)
+    validation.check_elements(n * n, "n", what="an n x n grid of bumps")
     s = _check_positive(steepness, "steepness")
     s2 = _check_positive(steepness2, "steepness2")
     lines = np.arange(1, n) / n

@@ -42,7 +42,9 @@ from .validation import (
 #: The most bits :func:`pieces_upper_bound` will compute (a 300,000-digit integer).
 MAX_BOUND_BITS = 1_000_000
 #: The most (cells x units) entries :func:`piecewise_linear` tracks (a few seconds of work).
-MAX_PIECE_TABLE = 5_000_000
+MAX_PIECE_TABLE = 2_500_000
+#: The most seeds :func:`train_architectures` trains at once.
+MAX_SEEDS = 100_000
 
 __all__ = [
     "folding_net",
@@ -536,6 +538,9 @@ def train_architectures(sizes: Sequence[int], f: Callable, *, seeds: Sequence[in
     it (the first such member in ``seeds`` order)."""
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a sequence of non-negative integers; got {seeds!r}")
+    if hasattr(seeds, "__len__"):  # before converting ten million seeds one by one
+        check_size(len(seeds), "seeds", MAX_SEEDS, "one ensemble member each", minimum=0,
+                   what="a number of seeds")
     seeds = [check_seed(s, "seeds entry", allow_none=False) for s in seeds]
     if not seeds:
         raise ValueError("seeds must be non-empty")

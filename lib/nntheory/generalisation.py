@@ -340,6 +340,9 @@ def implicit_bias_limit(X, y, w0) -> np.ndarray:
         raise ValueError(
             f"w0 must have one entry per column of X ({X.shape[1]}); got {len(w0)}"
         )
+    check_size(min(X.shape) ** 2 * max(X.shape), "X", 2 * 10**9,
+               "the pseudo-inverse (an SVD) costs about n * d * min(n, d) operations",
+               what="an SVD cost")
     P = np.linalg.pinv(X)
     return P @ y + w0 - P @ (X @ w0)
 
@@ -443,7 +446,7 @@ def ntk_train(
     W, a, X = _check_ntk(W, a, X)
     y = check_array(y, "y", shape=(X.shape[0],))
     lr = check_positive(lr, "lr")
-    steps = check_int(steps, "steps", minimum=1)
+    steps = check_size(steps, "steps", 10**7, "each is a Python-level gradient step")
     W, a = W.copy(), a.copy()
     n, m = X.shape[0], len(a)
     c = 1.0 / math.sqrt(m)

@@ -399,6 +399,9 @@ def _inner(p: Sequence, q: Sequence) -> Fraction:
 def l2_norm_squared_exact(coefficients) -> Fraction:
     r""":math:`\int_{-1}^{1} p(x)^2\,dx` exactly, for a polynomial with rational coefficients."""
     p = _check_coefficients(coefficients)
+    check_size(len(p), "coefficients", 2000,
+               "the exact norm costs len(coefficients)**2 rational operations",
+               what="a length")
     return _inner(p, p)
 
 
@@ -430,17 +433,23 @@ def _gram_schmidt(degree: int) -> tuple[Coefficients, ...]:
     return tuple(tuple(q) for q in basis)
 
 
+def _check_projection_cost(length: int, degree: int) -> None:
+    check_size(length * (degree + 1) ** 2, "coefficients", 2_000_000,
+               "each pair of terms costs a rational operation",
+               what="len(coefficients) * (degree + 1)**2")
+
+
 def l2_projection_exact(coefficients, degree: int) -> Coefficients:
     r"""The best :math:`L^2[-1, 1]` polynomial of degree :math:`\le` ``degree`` to the
     polynomial with (rational) ``coefficients``, exactly:
     :math:`\sum_{k \le n} \frac{\langle p, P_k\rangle}{\langle P_k, P_k\rangle} P_k`
     with the Gram–Schmidt basis of :func:`gram_schmidt_legendre`."""
-    p = _check_coefficients(coefficients)
     degree = check_size(degree, "degree", MAX_GRAM_SCHMIDT_DEGREE,
                         "exact Gram-Schmidt costs O(degree**4) rational operations", minimum=0)
-    check_size(len(p) * (degree + 1), "coefficients", 1_000_000,
-               "each pair of terms costs a rational operation",
-               what="len(coefficients) * (degree + 1)")
+    if hasattr(coefficients, "__len__"):  # before converting a million entries
+        _check_projection_cost(len(coefficients), degree)
+    p = _check_coefficients(coefficients)
+    _check_projection_cost(len(p), degree)
     out: list[Fraction] = [Fraction(0)]
     for Pk in gram_schmidt_legendre(degree):
         out = _add(out, _scale(Pk, _inner(p, Pk) / _inner(Pk, Pk)))
@@ -535,7 +544,7 @@ def runge(x):
 
 def runge_taylor_coefficient(k: int) -> int:
     """The ``x^k`` coefficient of ``1/(1 + 25 x^2) = sum_j (-25 x^2)^j``."""
-    k = check_int(k, "k", minimum=0)
+    k = check_size(k, "k", 10**6, "the coefficient has about 2.3 * k bits", minimum=0)
     return 0 if k % 2 else (-25) ** (k // 2)
 
 
