@@ -106,9 +106,12 @@ def _spec(cases: list, label: str, fn: Callable, valid: dict, kinds: dict,
           check: Callable | None = None, extra_bad: dict | None = None) -> None:
     """The valid call, then each argument in ``kinds`` replaced by its bad values."""
     cases.append(Case(f"{label}()", lambda: fn(**valid), True, check=check))
-    for name, kind in kinds.items():
-        bads = _bad_arrays(valid[name]) if kind == "array" else list(BAD[kind])
-        bads += (extra_bad or {}).get(name, [])
+    extra_bad = extra_bad or {}
+    for name in list(kinds) + [k for k in extra_bad if k not in kinds]:
+        kind = kinds.get(name)
+        bads = (_bad_arrays(valid[name]) if kind == "array"
+                else list(BAD[kind]) if kind is not None else [])
+        bads += extra_bad.get(name, [])
         for value in bads:
             kwargs = dict(valid)
             kwargs[name] = value
@@ -330,7 +333,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list of specifications
           {"name": "sgd", "gradient": grad, "x0": [1.0, 2.0], "lr": 0.1, "steps": 3},
           {"name": "choice", "gradient": "callable", "x0": "array", "lr": "pos",
            "steps": "count0"},
-          extra_bad={"steps": [10**12]},
+          extra_bad={"steps": [10**8, 10**12]},
           check=lambda o: np.allclose(o[-1], np.array([1.0, 2.0]) * 0.8 ** 3))
     out.append(Case("optimisation.run_optimizer(project=scalar)",
                     lambda: O.run_optimizer("sgd", grad, [1.0, 2.0], lr=0.1, steps=2,
@@ -456,7 +459,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list of specifications
             return core.fit(model, X1, y1, **kw)
 
         _spec(out, f"{name}.fit", fit, {"lr": 0.01, "epochs": 2, "optimizer": "sgd"},
-              {"lr": "nonneg", "epochs": "count", "optimizer": "choice"})
+              {"lr": "nonneg", "epochs": "size", "optimizer": "choice"},
+              extra_bad={"epochs": [10**9], "batch_size": [0, 2.5, "a"]})
         _spec(out, f"{name}.Ensemble", core.Ensemble, {"sizes": [1, 4, 1], "seeds": [0, 1]},
               {}, extra_bad={"seeds": [range(10**6), [], "ab", [-1], [1.5]]})
         out.append(Case(f"{name}.Ensemble(huge)",
@@ -469,7 +473,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list of specifications
 
         _spec(out, f"{name}.fit_ensemble", fit_ens,
               {"lr": 0.01, "epochs": 2, "optimizer": "adam"},
-              {"lr": "nonneg", "epochs": "count", "optimizer": "choice"})
+              {"lr": "nonneg", "epochs": "size", "optimizer": "choice"},
+              extra_bad={"epochs": [10**9]})
     return out
 
 

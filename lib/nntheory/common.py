@@ -214,6 +214,12 @@ def check_sizes(sizes: object) -> tuple[int, ...]:
     return tuple(out)
 
 
+#: The most members an ensemble may have (:func:`check_ensemble_seeds`).
+MAX_MEMBERS = 100_000
+
+#: The most epochs one ``fit`` may run (:func:`check_fit_arguments`).
+MAX_EPOCHS = 1_000_000
+
 #: The most layers a network may have (:func:`check_sizes`).
 MAX_LAYERS = 100_000
 
@@ -530,7 +536,9 @@ def check_fit_arguments(lr: object, epochs: object, batch_size: object
     ``lr`` finite and ``>= 0``, ``epochs`` an integer ``>= 1``, ``batch_size`` ``None``
     (full batch) or an integer ``>= 1``."""
     lr = validation.check_real(lr, "lr", low=0.0)
-    epochs = validation.check_int(epochs, "epochs", minimum=1)
+    epochs = validation.check_size(epochs, "epochs", MAX_EPOCHS,
+                                   "every epoch is at least one Python-level step (a "
+                                   "million take minutes)")
     if batch_size is not None:
         batch_size = validation.check_int(batch_size, "batch_size", minimum=1)
     return lr, epochs, batch_size
@@ -688,6 +696,9 @@ def check_ensemble_seeds(seeds: object, argument: str = "seeds",
                         f"got {type(seeds).__name__}")
     if len(seeds) == 0:
         raise ValueError(f"{argument} must hold at least one seed (one per member)")
+    validation.check_size(len(seeds), argument, MAX_MEMBERS,
+                          "each member is initialised by its own generator, one at a time",
+                          what="a number of members")
     if sizes is not None:  # before any member is built: one flat buffer holds them all
         validation.check_elements(len(seeds) * _count_parameters(sizes),
                                   f"{argument} (one member each, {len(seeds):,} of them)",

@@ -38,6 +38,7 @@ from .validation import (
     check_int,
     check_positive,
     check_real,
+    check_size,
 )
 
 __all__ = [
@@ -330,7 +331,8 @@ def run_optimizer(name: str, gradient, x0, *, lr: float, steps: int, core: str =
     check_callable(gradient, "gradient")
     x = check_array(x0, "x0", ndim=(0, 1)).reshape(-1).copy()
     lr = check_positive(lr, "lr")
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_size(steps, "steps", 1_000_000, "each step is a Python-level optimiser "
+                       "call (a million take minutes)", minimum=0)
     core = check_choice(core, ("numpy", "torch"), "core")
     if lr_schedule is not None:
         check_callable(lr_schedule, "lr_schedule")
