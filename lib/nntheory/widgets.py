@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 
 from . import settings, validation
 
-__all__ = ["Slider", "LiveFigure", "interactive_figure", "live_widgets_available"]
+__all__ = ["Slider", "Dropdown", "LiveFigure", "interactive_figure", "live_widgets_available"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,28 @@ class Slider:
         if not self.min <= self.default <= self.max:
             raise ValueError(f"default must lie in [min, max] = [{self.min:g}, {self.max:g}]; "
                              f"got {self.default:g}")
+        if not isinstance(self.description, str):
+            raise TypeError(f"description must be a string; got {self.description!r}")
+
+
+@dataclass(frozen=True)
+class Dropdown:
+    """A categorical control: the ``options`` (distinct strings) and the default shown on
+    the static page; ``draw`` receives the chosen string."""
+
+    options: tuple
+    default: str
+    description: str = ""
+
+    def __post_init__(self):
+        if (not isinstance(self.options, (tuple, list)) or not self.options
+                or not all(isinstance(o, str) for o in self.options)):
+            raise TypeError(f"options must be a non-empty tuple of strings; got {self.options!r}")
+        if len(set(self.options)) != len(self.options):
+            raise ValueError(f"options must be distinct; got {self.options!r}")
+        if self.default not in self.options:
+            raise ValueError(f"default must be one of the options {tuple(self.options)}; "
+                             f"got {self.default!r}")
         if not isinstance(self.description, str):
             raise TypeError(f"description must be a string; got {self.description!r}")
 
@@ -96,22 +118,24 @@ class LiveFigure:
                               "where widgets are not available."}
 
 
-def interactive_figure(draw: Callable[..., plt.Figure], controls: Mapping[str, Slider],
-                       *, force_static: bool = False):
-    """Show ``draw(**values)`` with sliders (live) or once with the defaults (static).
+def interactive_figure(draw: Callable[..., plt.Figure],
+                       controls: Mapping[str, Slider | Dropdown], *, force_static: bool = False):
+    """Show ``draw(**values)`` with sliders and drop-down menus (live) or once with the
+    defaults (static).
 
     Returns the static figure, or a :class:`LiveFigure` (the ``ipywidgets`` container
     with a static fallback) when live.
     """
     validation.check_callable(draw, "draw")
     if not isinstance(controls, Mapping):
-        raise TypeError(f"controls must be a mapping {{name: Slider}}; got "
+        raise TypeError(f"controls must be a mapping {{name: Slider or Dropdown}}; got "
                         f"{type(controls).__name__}")
     for name, c in controls.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"controls keys must be argument names of draw; got {name!r}")
-        if not isinstance(c, Slider):
-            raise TypeError(f"controls[{name!r}] must be a Slider; got {type(c).__name__}")
+        if not isinstance(c, (Slider, Dropdown)):
+            raise TypeError(f"controls[{name!r}] must be a Slider or a Dropdown; got "
+                            f"{type(c).__name__}")
     force_static = validation.check_flag(force_static, "force_static")
     defaults = {name: c.default for name, c in controls.items()}
     if force_static or not live_widgets_available():
@@ -126,6 +150,10 @@ def interactive_figure(draw: Callable[..., plt.Figure], controls: Mapping[str, S
     out = w.Output()
     sliders = {}
     for name, c in controls.items():
+        if isinstance(c, Dropdown):
+            sliders[name] = w.Dropdown(options=list(c.options), value=c.default,
+                                       description=c.description or name)
+            continue
         is_int = all(float(v).is_integer() for v in (c.min, c.max, c.step, c.default))
         cls = w.IntSlider if is_int else w.FloatSlider
         sliders[name] = cls(min=c.min, max=c.max, step=c.step, value=c.default,
