@@ -463,6 +463,9 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list of specifications
               extra_bad={"epochs": [10**9], "batch_size": [0, 2.5, "a"]})
         _spec(out, f"{name}.Ensemble", core.Ensemble, {"sizes": [1, 4, 1], "seeds": [0, 1]},
               {}, extra_bad={"seeds": [range(10**6), [], "ab", [-1], [1.5]]})
+        out.append(Case(f"{name}.MLP.predict(10**6 x width 1000)",
+                        lambda core=core: core.MLP([1, 1000, 1]).predict(
+                            np.zeros((10**6, 1))), False, ("X",)))
         out.append(Case(f"{name}.Ensemble(huge)",
                         lambda core=core: core.Ensemble([1000, 1000, 1000, 1],
                                                         seeds=range(10**6)), False, ("seeds",)))

@@ -281,6 +281,8 @@ class _Workspace:
                  dropout: bool = False):
         L = len(sizes) - 1
         n_out = sizes[-1]
+        validation.check_elements(n * max(sizes[1:]), "X",
+                                  what="a layer's activations (samples x width)")
         self.n = n
         self.dropout = dropout
         self.masks: list[np.ndarray] | None = None
