@@ -186,3 +186,18 @@ def test_student_copy_runs_and_reports_unsolved(path, monkeypatch):
     shown = "".join(str(o.get("data", {}).get("text/plain", "")) for c in student.cells
                     if c.cell_type == "code" for o in c.get("outputs", []))
     assert "Ellipsis" not in shown, "a blanked cell shows Ellipsis"
+
+
+def test_the_solution_free_site_keeps_the_guide_but_not_its_rubrics(tmp_path):
+    """A rubric describes the model answer of a written exercise: the teacher's guide of
+    the solution-free site (student_book) has every other paragraph, but no rubric."""
+    from nntheory.teaching import student as teaching_student
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "book" / "teaching.md").read_text(encoding="utf-8")
+    assert "**Rubric for `" in page  # the guide has at least one rubric to strip
+    out = teaching_student.student_book(root / "book", tmp_path / "book")
+    copy = (out / "teaching.md").read_text(encoding="utf-8")
+    assert "Rubric for" not in copy
+    kept = [p for p in page.split("\n\n") if not p.startswith("**Rubric for `")]
+    assert copy.split("\n\n") == kept

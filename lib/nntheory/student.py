@@ -13,6 +13,7 @@ from .teaching.student import (  # noqa: F401
     blank_solutions,
     main,
     make_student_copy,
+    strip_rubrics,
     student_book,
 )
 

@@ -32,8 +32,8 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["blank_solutions", "make_student_copy", "student_book", "main", "PLACEHOLDER",
-           "ANSWER_TAG", "answer_cell"]
+__all__ = ["blank_solutions", "make_student_copy", "student_book", "strip_rubrics", "main",
+           "PLACEHOLDER", "ANSWER_TAG", "answer_cell"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -272,6 +272,16 @@ def _launch_on_branch(config: str, branch: str | None) -> str:
     return config[:block.start(1)] + body + config[block.end(1):]
 
 
+_RUBRIC = re.compile(r"^\*\*Rubric for `[^`]+`\*\*.*?(?:\n\n|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def strip_rubrics(page: str) -> str:
+    """The teacher's guide without its marking rubrics (the paragraphs that begin
+    ``**Rubric for `label`**``, written by :mod:`nntheory.teaching.guide`): what the
+    solution-free site shows, since a rubric describes the model answer."""
+    return _RUBRIC.sub("", page)
+
+
 def student_book(book: Path, out: Path, *, launch_branch: str | None = STUDENT_BRANCH
                  ) -> Path:
     """Copy the book folder ``book`` to ``out`` with every chapter notebook replaced by
@@ -301,6 +311,10 @@ def student_book(book: Path, out: Path, *, launch_branch: str | None = STUDENT_B
     shutil.copytree(book, out, ignore=shutil.ignore_patterns(
         "_build", "student", ".ipynb_checkpoints", "__pycache__"))
     write_student_copies(out)
+    guide_page = out / "teaching.md"
+    if guide_page.is_file():  # the teacher's guide stays, its marking rubrics do not
+        guide_page.write_text(strip_rubrics(guide_page.read_text(encoding="utf-8")),
+                              encoding="utf-8")
     tools = (book.parent / "tools").resolve()
     if "../tools" in new_config and tools.is_dir():
         new_config = new_config.replace("../tools", str(tools))
