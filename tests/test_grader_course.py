@@ -140,7 +140,15 @@ def course(tmp_path_factory):
     return {"root": root, "out": out, "first": first, "reference": reference}
 
 
-def test_keys_flag_a_copied_or_missing_key_and_grade_with_the_students_own(course):
+def test_a_course_keys_regrading_summary_and_exports(course):
+    """One test for the course (graded once, also under xdist): keys, re-grading one
+    student, the summary and the exports."""
+    _keys_flag_a_copied_or_missing_key_and_grade_with_the_students_own(course)
+    _regrading_one_student_keeps_the_others(course)
+    _the_summary_and_the_exports(course)
+
+
+def _keys_flag_a_copied_or_missing_key_and_grade_with_the_students_own(course):
     rows = _rows(course["out"] / "grades.csv")
     assert rows["alice"]["status"] == "ok" and float(rows["alice"]["total"]) == 6
     mallory = rows["mallory"]
@@ -155,7 +163,7 @@ def test_keys_flag_a_copied_or_missing_key_and_grade_with_the_students_own(cours
     assert "Flagged" in summary and "mallory" in summary
 
 
-def test_regrading_one_student_keeps_the_others(course):
+def _regrading_one_student_keeps_the_others(course):
     out = course["out"]
     first = list(csv.DictReader(course["first"].splitlines()))
     before = {row["student"]: row for row in first}
@@ -168,7 +176,7 @@ def test_regrading_one_student_keeps_the_others(course):
     assert (out / "grades.csv.bak").read_text() == course["first"]   # the previous file kept
 
 
-def test_the_summary_and_the_exports(course):
+def _the_summary_and_the_exports(course):
     out = course["out"]
     summary = (out / "summary.md").read_text()
     assert "4 submission(s)" in summary and "| ex-bp-scalar | 2 | 3 of 4 | 75% |" in summary
