@@ -118,8 +118,7 @@ def hostile_class(tmp_path_factory):
         (subs / f"{name}.ipynb").write_text(json.dumps(insert_after_imports(correct(), source)))
     for name, source in last.items():
         (subs / f"{name}.ipynb").write_text(json.dumps(_at_end(correct(), source)))
-    for name in ("honest", "honest2"):
-        (subs / f"{name}.ipynb").write_text(json.dumps(correct()))
+    (subs / "honest.ipynb").write_text(json.dumps(correct()))
     before = _hash_tree(home, subs, root / "reference", out) | {
         str(root / "rubric.txt"): hashlib.sha256((root / "rubric.txt").read_bytes()).hexdigest()}
     try:
@@ -148,27 +147,24 @@ HOSTILE = {   # student -> (status, phrase in the feedback)
 }
 
 
-@pytest.mark.parametrize("name", list(HOSTILE))
-def test_a_hostile_submission_is_contained_and_reported(hostile_class, name):
-    rows = _rows(hostile_class["out"])
-    status, phrase = HOSTILE[name]
-    text = (hostile_class["out"] / "feedback" / f"{name}.md").read_text()
-    assert rows[name]["status"] == status, text
-    assert phrase in text, text
-    # every answer was right and came before (or was independent of) the hostile cell
-    assert float(rows[name]["total"]) == 6, text
-
-
-def test_the_honest_students_are_graded_in_full(hostile_class):
-    rows = _rows(hostile_class["out"])
-    assert set(rows) == {*HOSTILE, "honest", "honest2"}
-    for name in ("honest", "honest2"):
-        assert (rows[name]["status"], float(rows[name]["total"])) == ("ok", 6), name
-        assert rows[name]["sandboxed"] == "yes"
-
-
-def test_nothing_outside_the_scratch_folders_changed(hostile_class):
+def test_hostile_submissions_are_contained_and_the_honest_graded_in_full(hostile_class):
+    """One test for the whole class (graded once, also under xdist)."""
     c = hostile_class
+    rows = _rows(c["out"])
+    assert set(rows) == {*HOSTILE, "honest"}
+    failures = []
+    for name, (status, phrase) in HOSTILE.items():
+        text = (c["out"] / "feedback" / f"{name}.md").read_text()
+        # contained and reported; every answer was right and came before (or was
+        # independent of) the hostile cell, so the points are kept
+        if (rows[name]["status"], float(rows[name]["total"])) != (status, 6) or \
+                phrase not in text:
+            failures.append(f"{name}: {rows[name]['status']!r} {rows[name]['total']}, "
+                            f"expected {status!r} 6 and {phrase!r} in\n{text}")
+    assert not failures, "\n\n".join(failures)
+    assert (rows["honest"]["status"], float(rows["honest"]["total"])) == ("ok", 6)
+    assert rows["honest"]["sandboxed"] == "yes"
+    # nothing outside the scratch folders changed
     after = _hash_tree(c["home"], c["subs"], c["root"] / "reference") | {
         str(c["root"] / "rubric.txt"):
             hashlib.sha256((c["root"] / "rubric.txt").read_bytes()).hexdigest()}

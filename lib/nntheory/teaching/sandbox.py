@@ -14,7 +14,7 @@ Each submission runs in a fresh bubblewrap sandbox (``bwrap``; Debian/Ubuntu pac
   namespaces; the sandbox dies with the grader;
 * limits on memory (address space, ``memory_mb``), CPU time (``cpu_s``) and processes
   (``processes``); run as root (a CI container), the notebook runs as an unprivileged
-  user id of its own, one per concurrent submission; run as a normal user, in a user
+  user id of its own, one per submission; run as a normal user, in a user
   namespace of its own (which is what the process limit counts);
 * the job (notebook, token) goes in on standard input and the result comes back on a
   pipe the notebook's code cannot reach (the executor is not dumpable); the grader
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -52,8 +53,11 @@ INSTALL_HINT = (
     "grade inside a Linux virtual machine or container. To grade WITHOUT a sandbox "
     "(each notebook then runs with your own permissions: only for notebooks you trust), "
     "pass --no-sandbox.")
-#: The first user id given to sandboxed notebooks when the grader runs as root.
-SANDBOX_UID = 61000
+#: Sandboxed notebooks run, when the grader runs as root, as a user id drawn at random
+#: from [SANDBOX_UID, SANDBOX_UID + SANDBOX_UIDS): one per submission, so that the
+#: process limit (counted per user) of one submission never touches another's, even
+#: when several graders run at once.
+SANDBOX_UID, SANDBOX_UIDS = 200_000, 1_000_000
 _SCRATCH = "/scratch"
 
 
@@ -183,7 +187,8 @@ def run_job(job: dict, *, sandbox: bool, limits: Limits = DEFAULT_LIMITS, slot: 
     job = {**job, "workdir": f"{scratch}/work",
            "limits": {"memory_mb": limits.memory_mb, "processes": limits.processes,
                       "cpu_s": cpu},
-           "uid": SANDBOX_UID + slot if (bwrap and os.geteuid() == 0) else None}
+           "uid": SANDBOX_UID + secrets.randbelow(SANDBOX_UIDS)
+           if (bwrap and os.geteuid() == 0) else None}
     if bwrap:
         # bwrap's --setenv: the environment inside (the outer one is cleared)
         extra = []
