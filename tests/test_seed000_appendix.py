@@ -552,3 +552,16 @@ def test_the_row_reader_catches_a_wrong_phrase_and_a_dangling_label(tmp_path, mo
         test_every_linked_chapter_discusses_its_claim_and_references_resolve()
     assert "bad: 01_perceptron does not contain 'no such phrase 91'" in str(err.value)
     assert "bad: {prf:ref}`thm-nowhere` is not a label of 01_perceptron" in str(err.value)
+
+
+def test_judge_added_hypothesis_one_rule():
+    # a claim refuted as stated and confirmed with the omitted hypothesis
+    assert (seed000.judge({"as stated": False}, added={"from w0 = 0": True})
+            == "true with an added hypothesis")
+    # the repaired claim must be confirmed in every part
+    assert seed000.judge({"as stated": False}, added={"a": True, "b": None}) == "refuted"
+    assert seed000.judge({"as stated": False}, added={"a": False}) == "refuted"
+    # a claim that holds as stated stays confirmed; undecided stays undecided
+    assert seed000.judge({"as stated": True}, added={"a": True}) == "confirmed"
+    assert seed000.judge({"as stated": None}, added={"a": True}) == "not checkable here"
+    assert "true with an added hypothesis" in seed000.VERDICTS

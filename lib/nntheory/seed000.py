@@ -757,10 +757,12 @@ class ExpressivenessAnalyzer:
 # --------------------------------------------------------------------------- claims
 
 #: The verdicts a claim can receive in the book's appendix.
-VERDICTS: tuple[str, ...] = ("confirmed", "refuted", "inconclusive", "not checkable here")
+VERDICTS: tuple[str, ...] = ("confirmed", "true with an added hypothesis", "refuted",
+                             "inconclusive", "not checkable here")
 
 
-def judge(parts: Mapping[str, bool | None], *, readings: bool = False) -> str:
+def judge(parts: Mapping[str, bool | None], *, readings: bool = False,
+          added: Mapping[str, bool | None] | None = None) -> str:
     """The verdict of a claim from what was decided about its parts.
 
     ``parts`` maps a description to ``True`` (it holds), ``False`` (it fails) or
@@ -773,6 +775,13 @@ def judge(parts: Mapping[str, bool | None], *, readings: bool = False) -> str:
     it is ``"refuted"`` only if every reading fails, ``"confirmed"`` if every reading
     holds, ``"not checkable here"`` if none could be decided, and ``"inconclusive"``
     otherwise (the verdict depends on the reading).
+
+    ``added`` (optional) holds the parts measured with a hypothesis the claim omits
+    (a non-polynomial activation, a start at 0, ...). A claim refuted as stated whose
+    ``added`` parts are all confirmed gets ``"true with an added hypothesis"``; in every
+    other case ``added`` changes nothing. One rule for every row: a missing hypothesis
+    never gives "confirmed" (the claim as stated is false) and never plain "refuted"
+    when the repaired claim was checked.
     """
     if not isinstance(parts, Mapping) or not parts:
         raise ValueError(f"parts must be a non-empty mapping; got {parts!r}")
@@ -790,6 +799,8 @@ def judge(parts: Mapping[str, bool | None], *, readings: bool = False) -> str:
     if all(v is True for v in values):
         return "confirmed"
     failed = all(v is False for v in values) if readings else False in values
+    if failed and added is not None and judge(added) == "confirmed":
+        return "true with an added hypothesis"
     return "refuted" if failed else "inconclusive"
 
 
