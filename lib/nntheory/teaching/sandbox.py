@@ -22,9 +22,10 @@ Each submission runs in a fresh bubblewrap sandbox (``bwrap``; Debian/Ubuntu pac
 
 What it does not do: it does not hide the library's own source (open anyway), it does
 not stop a submission from using its CPU and memory budget (a class is slower when one
-submission spins until its limit), and code in the kernel can still defeat in-kernel
-checks of its own notebook (the grader's token makes that hard; it cannot touch
-anything else).
+submission spins until its limit), the memory limit is per process (no cgroup: a
+notebook that forks may use up to ``processes * memory_mb``), and code in the
+kernel can still defeat in-kernel checks of its own notebook (the grader's token
+makes that hard; it cannot touch anything else).
 """
 
 from __future__ import annotations
