@@ -23,7 +23,6 @@ CHECK_CELLS = {"ex-bp-count": "12abd3c0", "ex-bp-scalar": "2f2a2718",
                "ex-bp-softplus": "01731d89"}
 IMPORTS = ("import numpy as np\n\n"
            "from nntheory import checks\n"
-           "from nntheory import numpy_core as npc\n"
            "from nntheory.glue import glue")
 RIGHT = {
     "n_params": "n_params = 64 * (3 + 1) + 64 * (64 + 1) + 10 * (64 + 1)",

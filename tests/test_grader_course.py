@@ -70,6 +70,14 @@ def test_limits_too_small_to_run_a_kernel_are_refused(tmp_path, option, value):
     assert "Traceback" not in result.stderr
 
 
+def test_a_chapter_is_named_by_number_stem_or_path():
+    by_number = grade.resolve_chapter(7)
+    assert by_number == grade.resolve_chapter("07") == grade.resolve_chapter(
+        "07_approximation_spaces") == grade.resolve_chapter(str(by_number))
+    with pytest.raises(TypeError, match="chapter"):
+        grade.resolve_chapter(7.0)
+
+
 def test_python_m_nntheory_is_the_command():
     result = subprocess.run([sys.executable, "-m", "nntheory", "grade", "--help"],
                             capture_output=True, text=True, timeout=60)

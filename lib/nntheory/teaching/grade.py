@@ -131,6 +131,11 @@ def _is_written(ex) -> bool:
 def resolve_chapter(chapter: str | os.PathLike) -> Path:
     """The solution notebook of ``chapter``: a path to an ``.ipynb``, or a chapter's
     stem or number (``03_backprop``, ``03``, ``3``) in the book's ``chapters`` folder."""
+    if isinstance(chapter, int) and not isinstance(chapter, bool):
+        chapter = str(chapter)
+    if not isinstance(chapter, (str, os.PathLike)):
+        raise TypeError(f"chapter must be a chapter's number, stem or notebook path; "
+                        f"got {type(chapter).__name__}")
     path = Path(chapter)
     if path.suffix == ".ipynb":
         if not path.is_file():
