@@ -95,3 +95,24 @@ def test_interpolant_errors_reproduce_the_library_and_agree_below_n():
     mn0, w00 = double_descent.interpolant_errors(20, 4, ps, seeds=[0], scale=0.0)
     np.testing.assert_allclose(w00, mn0, rtol=1e-10)
     assert math.isfinite(float(w0.sum()))
+
+
+def test_random_label_fits_memorise_and_agree_with_one_network():
+    from nntheory import memorisation
+    from nntheory import numpy_core as npc
+
+    fits = memorisation.random_label_fits(12, 3, 40, seeds=[0, 1], steps=300,
+                                          n_test=200)
+    # 40 hidden units fit 12 points with any labels
+    assert np.all(fits.train_true == 1.0) and np.all(fits.train_random == 1.0)
+    # the true-label network of seed 1 is numpy_core's MLP trained by Adam
+    rng = np.random.default_rng(0)
+    X, Xt = rng.standard_normal((12, 3)), rng.standard_normal((200, 3))
+    u = rng.standard_normal(3)
+    net = npc.MLP([3, 40, 1], "relu", seed=1)
+    generalisation.train_masked(net, [np.ones_like(p) for p in net.get_parameters()],
+                                X, np.sign(X @ u)[:, None], lr=1e-2, epochs=300)
+    acc = float(np.mean(np.sign(net.predict(Xt)) == np.sign(Xt @ u)[:, None]))
+    assert acc == fits.test_true[1]
+    with pytest.raises(ValueError, match="seeds"):
+        memorisation.random_label_fits(12, 3, 4, seeds=[])

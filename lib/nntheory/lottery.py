@@ -95,8 +95,10 @@ def _train(params, masks, X, y, lr, steps, snapshot=None):
     With ``snapshot = k``, returns ``(params, params after k steps)``."""
     K = params[0].shape[0]
     if K > _CHUNK:
+        # y is shared, (n, out), or one target per network, (K, n, out)
         parts = [_train([p[c:c + _CHUNK] for p in params],
-                        [m[c:c + _CHUNK] for m in masks], X, y, lr, steps, snapshot)
+                        [m[c:c + _CHUNK] for m in masks], X,
+                        y[c:c + _CHUNK] if y.ndim == 3 else y, lr, steps, snapshot)
                  for c in range(0, K, _CHUNK)]
         if snapshot is None:
             return [np.concatenate(ps) for ps in zip(*parts, strict=True)]

@@ -1,0 +1,78 @@
+r"""Random labels (Zhang, Bengio, Hardt, Recht and Vinyals 2017), small and exact.
+
+The same network, trained the same way, on the same inputs, once with labels from a
+teacher and once with labels drawn at random: if it fits both to zero training error, the
+class can realise every labelling of this sample that training reaches, so any bound
+that depends only on the class (VC dimension, Rademacher complexity of the class) is the
+same for both runs, although one generalises and the other cannot (its test labels are
+independent of anything it saw).
+
+:func:`random_label_fits` trains, for every seed, a one-hidden-layer ReLU network
+``MLP([dim, width, 1], seed=s)`` by full-batch Adam on the mean squared error to the
+labels :math:`\pm1`, twice: on the teacher's labels :math:`\operatorname{sign}\langle u,
+x\rangle` and on random labels (independent fair signs, drawn from
+``default_rng(50_000 + s)``). Inputs: ``n`` training and ``n_test`` test points from
+:math:`N(0, I)`, drawn with ``u`` from ``default_rng(data_seed)``. All networks are
+trained in one stack (:mod:`nntheory.lottery`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import lottery, numpy_core
+from .validation import check_int, check_positive, check_seed
+
+__all__ = ["RandomLabelFits", "random_label_fits"]
+
+
+@dataclass
+class RandomLabelFits:
+    """Accuracies (fraction of signs right) per seed: ``train_true``, ``test_true`` for
+    the teacher's labels; ``train_random``, ``test_random`` for random training labels
+    (the test accuracy is against the teacher's labels of the test points)."""
+
+    train_true: np.ndarray
+    test_true: np.ndarray
+    train_random: np.ndarray
+    test_random: np.ndarray
+
+
+def random_label_fits(n: int, dim: int, width: int, *, seeds, data_seed: int = 0,
+                      n_test: int = 2000, steps: int = 600, lr: float = 1e-2
+                      ) -> RandomLabelFits:
+    """Train on true and on random labels; see the module docstring."""
+    n = check_int(n, "n", minimum=2)
+    dim = check_int(dim, "dim", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    data_seed = check_seed(data_seed, "data_seed", allow_none=False)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    lr = check_positive(lr, "lr")
+    if 2 * len(seeds) * max(n, n_test) * width > 10**8:
+        raise ValueError("seeds, n and width are too large for one stack here")
+    rng = np.random.default_rng(data_seed)
+    X, X_test = rng.standard_normal((n, dim)), rng.standard_normal((n_test, dim))
+    u = rng.standard_normal(dim)
+    y_true, y_test = np.sign(X @ u)[:, None], np.sign(X_test @ u)[:, None]
+    y_rand = np.stack([np.where(np.random.default_rng(50_000 + s).random((n, 1)) < 0.5,
+                                -1.0, 1.0) for s in seeds])
+    K = len(seeds)
+    Y = np.concatenate([np.broadcast_to(y_true, (K, n, 1)), y_rand])
+    sizes = [dim, width, 1]
+    P = lottery._stack([numpy_core.MLP(sizes, "relu", seed=s).get_parameters()
+                        for s in seeds * 2])
+    P = lottery._train(P, [np.ones_like(p) for p in P], X, Y, lr, steps)
+
+    def outputs(Xe):
+        hidden = np.maximum(np.matmul(Xe, P[0]) + P[1][:, None, :], 0.0)
+        return np.matmul(hidden, P[2]) + P[3][:, None, :]
+
+    train = (np.sign(outputs(X)) == Y).mean(axis=(1, 2))
+    test = (np.sign(outputs(X_test)) == y_test).mean(axis=(1, 2))
+    return RandomLabelFits(train[:K], test[:K], train[K:], test[K:])
