@@ -114,6 +114,17 @@ def hostile_class(tmp_path_factory):
                  "    for _ in range(4096):\n"
                  "        fh.write(b'\\0' * 2**20)"),
     }
+    if CGROUP:  # many processes, each within its own limit, too much together
+        last["forked_memory"] = (
+            "import os, time\n"
+            "for _ in range(6):\n"
+            "    if os.fork() == 0:\n"
+            "        try:\n"
+            "            hog = [b'\\x01' * (150 * 2**20) for _ in range(10)]\n"
+            "            time.sleep(3)\n"
+            "        finally:\n"
+            "            os._exit(0)\n"
+            "time.sleep(8)")
     for name, source in first.items():
         (subs / f"{name}.ipynb").write_text(json.dumps(insert_after_imports(correct(), source)))
     for name, source in last.items():
@@ -145,6 +156,9 @@ HOSTILE = {   # student -> (status, phrase in the feedback)
     "forkbomb": ("process limit", "raised BlockingIOError"),
     "disk": ("disk limit", "No space left on device"),
 }
+CGROUP = HAVE_BWRAP and sandbox.memory_cgroup_available()
+if CGROUP:
+    HOSTILE["forked_memory"] = ("memory limit", "memory limit")
 
 
 def test_hostile_submissions_are_contained_and_the_honest_graded_in_full(hostile_class):

@@ -512,7 +512,7 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
         problems.append(f"The grader could not finish this notebook ({err[:200]}); "
                         "ask your teacher to look at it.")
         results.update(dict.fromkeys([ex.label for ex in reference.auto], "not graded"))
-        return done("grader failed")
+        return done("memory limit" if "memory limit" in err else "grader failed")
     events = outcome["events"]
     for event in events:
         if event["outcome"] != "ok":
@@ -573,7 +573,8 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
 
 _LIMIT_TEXT = {
     "memory limit": "The notebook reached the grader's memory limit ({limits.memory_mb} MB "
-                    "per process).",
+                    "per process, {limits.memory_mb} MB + {limits.disk_mb} MB in all where "
+                    "the grader can cap the total).",
     "process limit": "The notebook reached the grader's limit of {limits.processes} "
                      "processes and threads.",
     "disk limit": "The notebook filled its scratch folder (the grader's disk limit, "
@@ -584,6 +585,8 @@ _LIMIT_TEXT = {
 
 def _status(events, outcome, integrity, graded, tampered, reference, info) -> str:
     errors = [e for e in events if e["outcome"] == "error"]
+    if outcome.get("oom_kills"):
+        return "memory limit"
     for name, test in _LIMIT_ERRORS:
         if any(test(e) for e in errors):
             return name

@@ -22,8 +22,10 @@ Each submission runs in a fresh bubblewrap sandbox (``bwrap``; Debian/Ubuntu pac
 
 What it does not do: it does not hide the library's own source (open anyway), it does
 not stop a submission from using its CPU and memory budget (a class is slower when one
-submission spins until its limit), the memory limit is per process (no cgroup: a
-notebook that forks may use up to ``processes * memory_mb``), and code in the
+submission spins until its limit), the total memory is capped only where a cgroup
+can be made (as root with the cgroup-v1 memory controller, as in CI: ``memory_mb +
+disk_mb`` for the whole sandbox; elsewhere a notebook that forks may use up to
+``processes * memory_mb``), and code in the
 kernel can still defeat in-kernel checks of its own notebook (the grader's token
 makes that hard; it cannot touch anything else).
 """
@@ -41,6 +43,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "SandboxUnavailable", "bwrap_path", "require_bwrap",
            "run_job", "INSTALL_HINT", "RESULT_LIMIT"]
@@ -60,6 +63,7 @@ INSTALL_HINT = (
 #: when several graders run at once.
 SANDBOX_UID, SANDBOX_UIDS = 200_000, 1_000_000
 _SCRATCH = "/scratch"
+_CGROUP_MEMORY = "/sys/fs/cgroup/memory"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -170,6 +174,62 @@ def _command(bwrap: str | None, limits: Limits) -> tuple[list[str], dict[str, st
     return [*args, "--", *executor], env, scratch
 
 
+def _memory_cgroup(limit_bytes: int) -> Path | None:
+    """A fresh cgroup (v1 memory controller) under the grader's own, capped at
+    ``limit_bytes`` (swap included where the kernel counts it); ``None`` where none can
+    be made (not root, cgroup v2 without delegation, no memory controller)."""
+    if os.geteuid() != 0 or not os.path.isdir(_CGROUP_MEMORY):
+        return None
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as fh:
+            rel = next(line.split(":", 2)[2].strip() for line in fh
+                       if line.split(":")[1:2] == ["memory"])
+    except (OSError, StopIteration, IndexError):
+        return None
+    group = Path(_CGROUP_MEMORY, rel.lstrip("/"), f"nntheory-{secrets.token_hex(6)}")
+    try:
+        group.mkdir()
+        (group / "memory.limit_in_bytes").write_text(str(limit_bytes))
+    except OSError:
+        _remove_cgroup(group)
+        return None
+    try:
+        (group / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
+    except OSError:       # no swap accounting: the limit above is the one
+        pass
+    return group
+
+
+def _oom_kills(group: Path) -> int:
+    try:
+        for line in (group / "memory.oom_control").read_text().splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _remove_cgroup(group: Path) -> None:
+    for _ in range(50):              # the sandbox's processes may take a moment to go
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def memory_cgroup_available() -> bool:
+    """Whether the sandbox's total memory can be capped here (a cgroup can be made)."""
+    group = _memory_cgroup(2**30)
+    if group is None:
+        return False
+    _remove_cgroup(group)
+    return True
+
+
 def _scratch_env(env: dict[str, str], scratch: str) -> dict[str, str]:
     return {**env, "HOME": f"{scratch}/home", "TMPDIR": f"{scratch}/tmp",
             "MPLCONFIGDIR": f"{scratch}/mpl", "JUPYTER_RUNTIME_DIR": f"{scratch}/jupyter",
@@ -200,6 +260,12 @@ def run_job(job: dict, *, sandbox: bool, limits: Limits = DEFAULT_LIMITS, slot: 
         popen_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
         popen_env = env
+    group = None
+    if bwrap:
+        group = _memory_cgroup((int(limits.memory_mb) + int(limits.disk_mb)) * 2**20)
+        if group is not None:    # the sandbox starts inside it: all its processes count
+            command = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"',
+                       str(group / "cgroup.procs"), *command]
     read_end, write_end = os.pipe()
     job["result_fd"] = write_end
     try:
@@ -241,9 +307,15 @@ def run_job(job: dict, *, sandbox: bool, limits: Limits = DEFAULT_LIMITS, slot: 
             pass
     proc.wait()
     os.close(read_end)
+    oom = 0
+    if group is not None:
+        oom = _oom_kills(group)
+        _remove_cgroup(group)
     if bwrap is None:
         shutil.rmtree(scratch, ignore_errors=True)
     tail = err.decode(errors="replace").strip()
+    if oom and (killed or size > RESULT_LIMIT or not chunks):
+        return None, "the sandbox's memory limit was reached"
     if killed:
         return None, f"killed after {hard_timeout:.0f} s"
     if size > RESULT_LIMIT:
@@ -252,7 +324,10 @@ def run_job(job: dict, *, sandbox: bool, limits: Limits = DEFAULT_LIMITS, slot: 
         result = json.loads(b"".join(chunks).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None, tail.splitlines()[-1] if tail else f"no result (exit {proc.returncode})"
-    return _validated(result), tail
+    result = _validated(result)
+    if result is not None:
+        result["oom_kills"] = oom
+    return result, tail
 
 
 def _validated(result) -> dict | None:
