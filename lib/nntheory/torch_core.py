@@ -270,18 +270,14 @@ class MLP(nn.Module):
         if isinstance(X, torch.Tensor) and X.is_floating_point():
             shape = common.check_input_shape(tuple(X.shape), self.sizes[0])
             X = X.reshape(shape)
-            self._check_batch(shape[0])
+            _check_batch(self.sizes, shape[0])
             if not bool(torch.isfinite(X).all()):
                 raise ValueError("X contains NaN or infinite values")
             return X.to(self.device, self.dtype)
         # arrays, lists and integer/bool tensors: the NumPy core's own check
         arr = common.check_inputs(X, self.sizes[0])
-        self._check_batch(arr.shape[0])
+        _check_batch(self.sizes, arr.shape[0])
         return torch.as_tensor(arr, dtype=self.dtype, device=self.device)
-
-    def _check_batch(self, n: int) -> None:
-        validation.check_elements(n * max(self.sizes[1:]), "X",
-                                  what="a layer's activations (samples x width)")
 
     def _draw_masks(self, n: int) -> list[torch.Tensor] | None:
         """This forward pass's dropout masks (drawn in NumPy), or ``None``."""
@@ -345,6 +341,13 @@ def _loss(loss: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     raise AssertionError(loss)  # pragma: no cover - names are checked before
 
 
+def _check_batch(sizes, n: int) -> None:
+    """Refuse a batch whose activations (``n`` x the widest layer) exceed the size limit
+    (shared by ``MLP`` and the ensembles, which borrow ``MLP._as_input``)."""
+    validation.check_elements(n * max(sizes[1:]), "X",
+                              what="a layer's activations (samples x width)")
+
+
 def _check_model(model: object) -> MLP:
     return common.check_model(model, MLP, "torch_core")
 
@@ -365,7 +368,7 @@ def _prepare(model: MLP, X, y, loss: object) -> tuple[str, torch.Tensor, torch.T
     loss = common.check_loss(loss)
     Xn = common.check_inputs(X, model.sizes[0])
     yn = common.check_targets(y, loss, Xn.shape[0], model.sizes[-1])
-    model._check_batch(Xn.shape[0])
+    _check_batch(model.sizes, Xn.shape[0])
     return (loss, *_tensors(model, Xn, yn, loss))
 
 
@@ -434,7 +437,7 @@ def fit(model: MLP, X, y, *, loss: str = "mse", optimizer: str = "sgd", lr: floa
                             epochs=epochs, batch_size=batch_size, seed=seed,
                             progress=progress, options=optimizer_options)
     loss = args.loss
-    model._check_batch(args.X.shape[0])
+    _check_batch(model.sizes, args.X.shape[0])
     Xt, yt = _tensors(model, args.X, args.y, loss)
     n = Xt.shape[0]
     params = list(model.parameters())
