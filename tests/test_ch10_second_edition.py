@@ -116,3 +116,24 @@ def test_random_label_fits_memorise_and_agree_with_one_network():
     assert acc == fits.test_true[1]
     with pytest.raises(ValueError, match="seeds"):
         memorisation.random_label_fits(12, 3, 4, seeds=[])
+
+
+def test_finite_classes_exact_values():
+    from nntheory import finite_classes as fc
+
+    # one vector: E max = E sum sigma_i a_i / n = 0
+    assert fc.rademacher_exact(np.array([[1.0, -2.0, 3.0]])) == 0.0
+    # {a, -a}: E |<sigma, a>| / n, for a = (1, 1): (2 + 0 + 0 + 2) / 4 / 2 = 1/2
+    assert abs(fc.rademacher_exact(np.array([[1.0, 1.0], [-1.0, -1.0]])) - 0.5) < 1e-15
+    # the cube {-1, 1}^n: the max is n for every sigma, so the complexity is 1
+    cube = np.array([[s1, s2, s3] for s1 in (-1, 1) for s2 in (-1, 1) for s3 in (-1, 1)],
+                    dtype=float)
+    assert abs(fc.rademacher_exact(cube) - 1.0) < 1e-15
+    assert abs(fc.massart_bound(cube) - math.sqrt(3) * math.sqrt(2 * math.log(8)) / 3) < 1e-15
+    # symmetrisation for a single function: the deviation has mean 0, complexity 0
+    gap, rad = fc.symmetrisation_sides(np.array([[0.2, 0.9]]), np.array([0.5, 0.5]), 3)
+    assert abs(gap) < 1e-15 and rad == 0.0
+    with pytest.raises(ValueError, match="probs"):
+        fc.symmetrisation_sides(np.ones((2, 2)), np.array([0.5, 0.6]), 2)
+    with pytest.raises(ValueError, match="columns"):
+        fc.rademacher_exact(np.ones((2, 17)))
