@@ -100,3 +100,19 @@ def test_monomial_features_count_and_values():
 def test_bad_input_names_the_argument(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+def test_reachable_weights_cap_does_not_claim_unboundedness():
+    # XOR's reachable set is finite (the cycling theorem on integer data) but has more
+    # than 3 states: stopping at the cap must not be reported as unboundedness
+    from nntheory import perceptron
+
+    X, y = datasets.xor()
+    states = perceptron.reachable_weights(X, y)
+    assert len(states) > 3 and np.all(np.isfinite(states))
+    with pytest.raises(RuntimeError, match="may be finite but larger") as info:
+        perceptron.reachable_weights(X, y, max_states=3)
+    assert "max_states" in str(info.value)
+    # the same search with a cap above the size ends and finds the same set
+    again = perceptron.reachable_weights(X, y, max_states=len(states))
+    assert np.array_equal(again, states)

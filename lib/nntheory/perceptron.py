@@ -228,7 +228,9 @@ def reachable_weights(X, y, *, add_bias: bool = True,
     what the perceptron cycling theorem asserts; then the search ends and
     returns the states as rows (the first is ``w_0 = 0``). It raises
     ``RuntimeError`` after ``max_states`` distinct states (at most
-    :data:`MAX_REACHABLE`): an unbounded or non-lattice set never ends.
+    :data:`MAX_REACHABLE`). That alone proves nothing: an unbounded or non-lattice
+    set never ends, but a finite set can also be larger than ``max_states`` (the
+    cycling theorem bounds the weights, not the number of reachable states).
     """
     Xa = _prepare(X, add_bias)
     y = _check_labels(y, Xa.shape[0])
@@ -247,7 +249,9 @@ def reachable_weights(X, y, *, add_bias: bool = True,
                         new.append(v)
         if len(seen) > max_states:
             raise RuntimeError(f"more than {max_states} reachable weight vectors: the "
-                               "set is unbounded or not on a lattice (or raise max_states)")
+                               "search stopped; the set may be finite but larger, or "
+                               "unbounded, or not on a lattice (raise max_states to "
+                               "search further)")
         frontier = new
     states = sorted(seen, key=lambda v: (v != start, v))
     return np.array(states)
