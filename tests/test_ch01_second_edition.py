@@ -1,5 +1,5 @@
 """Chapter 1, second edition: the dual (kernel) perceptron and Freund and Schapire's
-mistake bound for data that need not be separable."""
+mistake bound for data that need not be separable; the lower bound on the cube."""
 
 from __future__ import annotations
 
@@ -104,3 +104,40 @@ def test_the_bias_coordinate_R_makes_the_count_scale_free():
     assert len(set(counts)) == 1
     with_one = perceptron.train_perceptron(X, y, max_epochs=100_000)
     assert with_one.mistakes >= 1 / 0.03**2 > 100 * counts[0]
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_cube_mistakes_between_the_integer_lower_bound_and_novikoff(n):
+    # prop-cube-lower: on {0,1}^n, 1/(gamma* sqrt(n+1)) <= mistakes <= (n+1)/gamma*^2,
+    # for random threshold functions (both labels present), several orders and steps
+    cube = datasets.boolean_cube(n)
+    rng = np.random.default_rng(100 + n)
+    checked = 0
+    for _ in range(30):
+        w, b = rng.normal(size=n), rng.normal()
+        y = np.where(cube @ w + b > 0, 1.0, -1.0)
+        if abs(y.sum()) == len(y):
+            continue
+        _, gamma = perceptron.max_margin(cube, y)
+        lower, upper = 1 / (gamma * np.sqrt(n + 1)), (n + 1) / gamma**2
+        for order_seed, lr in ((0, 1.0), (1, 0.25), (2, 8.0)):
+            order = np.random.default_rng(order_seed).permutation(len(cube))
+            run = perceptron.train_perceptron(cube, y, order=order, lr=lr,
+                                              max_epochs=100_000)
+            assert run.converged
+            assert lower <= run.mistakes <= upper * (1 + 1e-9)
+        checked += 1
+    assert checked >= 10
+
+
+def test_cube_lower_bound_is_met_by_the_final_integer_weights():
+    # the proof's step: with lr = 1 the final weights are integers, each at most k in size,
+    # with every score >= 1
+    n = 7
+    cube = datasets.boolean_cube(n)
+    value = cube @ 2.0 ** np.arange(n - 1, -1, -1)
+    y = np.where(value > int("0101010", 2), 1.0, -1.0)
+    run = perceptron.train_perceptron(cube, y, max_epochs=100_000)
+    w = run.w
+    assert np.array_equal(w, np.round(w)) and np.max(np.abs(w)) <= run.mistakes
+    assert np.min(y * (perceptron.augment(cube) @ w)) >= 1
