@@ -107,3 +107,27 @@ def test_depth_width_errors_bad_input():
     with pytest.raises(FloatingPointError, match="smaller lr"):
         seed000.depth_width_errors(_target, [{"depth": 4, "width": 30}], [0], lr=50.0,
                                    epochs=50, init="normal")
+
+
+def test_best_one_unit_mse_is_exact_on_units_and_beats_every_grid():
+    from nntheory import approximation
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, 60)
+    # a single unit with its kink between samples (either direction) is fitted exactly, up
+    # to the round-off of sum(y^2) - b.theta (data of size ~1: ~1e-16)
+    assert approximation.best_one_unit_mse(x, 2 * np.maximum(x - 0.3137, 0) + 1) < 1e-12
+    assert approximation.best_one_unit_mse(x, -3 * np.maximum(0.2 - x, 0) + 0.5) < 1e-12
+    # on noise: never above a fine grid of kinks (it is a minimum over all t), and close to it
+    y = rng.normal(size=x.size)
+    grid = np.inf
+    for sign in (1.0, -1.0):
+        for t in np.linspace(-1.2, 1.2, 4001):
+            F = np.column_stack([np.ones(x.size), np.maximum(sign * (x - t), 0.0)])
+            r = y - F @ np.linalg.lstsq(F, y, rcond=None)[0]
+            grid = min(grid, float(np.mean(r * r)))
+    exact = approximation.best_one_unit_mse(x, y)
+    assert exact <= grid + 1e-12 and exact > grid - 1e-3
+    # constant and affine data: 0
+    assert approximation.best_one_unit_mse(x, 0.5 * x - 1) < 1e-12
+    with pytest.raises(ValueError, match="x and y"):
+        approximation.best_one_unit_mse(x, y[:-1])

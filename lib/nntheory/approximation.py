@@ -20,6 +20,7 @@ from .settings import show_progress
 
 __all__ = [
     "Target",
+    "best_one_unit_mse",
     "TARGETS",
     "KINK",
     "grid",
@@ -257,3 +258,68 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
     if not math.isfinite(slope):  # pragma: no cover - finite positive inputs give a slope
         raise ValueError("the log-log slope of x and y is not finite")
     return slope
+
+
+def best_one_unit_mse(x, y) -> float:
+    r"""The least mean squared error of one ReLU unit :math:`c + a\,\mathrm{relu}(\pm(x - t))`.
+
+    Minimises :math:`\frac1n\sum_i (y_i - c - a\,\mathrm{relu}(s(x_i - t)))^2` over
+    :math:`c, a, t \in \mathbb R` and :math:`s = \pm 1`, for samples ``x`` (1-D) and ``y``.
+    For :math:`s = +1` and :math:`t` in a gap :math:`[x_{(k-1)}, x_{(k)}]` of the sorted
+    samples the unit is active on the fixed set :math:`S = \{i \ge k\}`, and
+    :math:`a(x - t)\mathbf 1_S = p\,x\mathbf 1_S + q\,\mathbf 1_S` with :math:`t = -q/p`. So the
+    fit is a least-squares problem in :math:`(c, p, q)` restricted to the (non-convex)
+    set where :math:`-q/p` lies in the gap. A convex quadratic has no local minimum inside
+    that set other than its unconstrained minimum, so the restricted minimum is either the
+    unconstrained one (when :math:`-q/p` falls in the gap) or lies on the set's boundary,
+    :math:`t = x_{(k-1)}` or :math:`t = x_{(k)}`: a two-parameter fit with :math:`t` at a
+    sample. Both are computed for every gap from prefix sums; :math:`s = -1` is the same
+    problem for :math:`-x`; :math:`t` outside the samples gives a constant or an affine fit.
+    The answer is exact up to round-off, unlike a minimum over a grid of kinks.
+    """
+    x = validation.check_array(x, "x", ndim=1)
+    y = validation.check_array(y, "y", ndim=1)
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError(f"x and y must be 1-D of the same length >= 2; got {x.shape}, {y.shape}")
+    n = x.size
+    sse_constant = float(np.sum((y - y.mean()) ** 2))
+    design = np.column_stack([np.ones(n), x])
+    sse_affine = float(np.sum((y - design @ np.linalg.lstsq(design, y, rcond=None)[0]) ** 2))
+    best = min(sse_constant, sse_affine)
+    for sign in (1.0, -1.0):
+        order = np.argsort(sign * x, kind="stable")
+        u, v = sign * x[order], y[order]                 # s = -1: the problem for -x
+        # suffix sums over S_k = {i >= k}, k = 0..n
+        def suffix(a):
+            return np.concatenate([np.cumsum(a[::-1])[::-1], [0.0]])
+        m, Sx, Sxx = suffix(np.ones(n)), suffix(u), suffix(u * u)
+        Sy, Sxy = suffix(v), suffix(u * v)
+        Ty, Tyy = float(v.sum()), float(v @ v)
+        # t at a sample u_j: the active part is (u - u_j)_+ over i >= j
+        su = Sx[:n] - u * m[:n]
+        suu = Sxx[:n] - 2 * u * Sx[:n] + u * u * m[:n]
+        suy = Sxy[:n] - u * Sy[:n]
+        spread = suu - su * su / n
+        ok = spread > 1e-12 * np.maximum(suu, 1e-300)
+        sse2 = Tyy - Ty * Ty / n - (suy - su * Ty / n) ** 2 / np.where(ok, spread, 1.0)
+        best = min(best, float(np.min(np.where(ok, sse2, sse_constant))))
+        # t strictly inside the gap (u_{k-1}, u_k), k = 1..n-1, with |S_k| >= 2
+        ks = np.arange(2, n - 1) if n > 3 else np.arange(0)
+        ks = ks[u[ks - 1] < u[ks]]
+        if ks.size:
+            G = np.empty((ks.size, 3, 3))
+            G[:, 0] = np.column_stack([np.full(ks.size, n), m[ks], Sx[ks]])
+            G[:, 1] = np.column_stack([m[ks], m[ks], Sx[ks]])
+            G[:, 2] = np.column_stack([Sx[ks], Sx[ks], Sxx[ks]])
+            b = np.column_stack([np.full(ks.size, Ty), Sy[ks], Sxy[ks]])
+            regular = np.abs(np.linalg.det(G)) > 1e-10 * np.abs(G).max(axis=(1, 2)) ** 3
+            theta = np.zeros_like(b)
+            theta[regular] = np.linalg.solve(G[regular], b[regular][:, :, None])[:, :, 0]
+            p, q = theta[:, 2], theta[:, 1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = -q / p
+            inside = regular & (p != 0) & (u[ks - 1] <= t) & (t <= u[ks])
+            if np.any(inside):
+                sse3 = Tyy - np.sum(b * theta, axis=1)
+                best = min(best, float(np.min(sse3[inside])))
+    return max(best, 0.0) / n
