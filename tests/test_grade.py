@@ -158,6 +158,44 @@ def test_the_registry_matches_the_chapter(chapter):
 
 # ------------------------------------------------------------------ the grader
 
+LAZY_IMPORTS = ("from nntheory import numpy_core as npc\n"
+                "from nntheory.teaching import exercises\n"
+                "import importlib, types")
+LAZY = (  # /tmp/lazy/run/a03.py of the probe (notes/lazy_report.md), cell by cell
+    'n_params = getattr(getattr(npc, "MLP")([3, 64, 64, 10]), "n_para" + "meters")',
+    'x0, y0, a, b, c, d = x_ex, y_ex, w1, b1, w2, b2\n'
+    'tiny = getattr(npc, "MLP")([1, 1, 1], "tanh")\n'
+    'tiny.set_parameters([np.array([[a]]), np.array([b]), np.array([[c]]), np.array([d])])\n'
+    'dL_dw1 = float(getattr(npc, "loss_and_" + "gradients")(tiny, [[x0]], [[y0]])[1][0][0, 0])',
+    'def _copy(f):\n'
+    '    g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,\n'
+    '                           f.__closure__)\n'
+    '    g.__kwdefaults__ = f.__kwdefaults__\n'
+    '    return g\n'
+    'LG = _copy(getattr(importlib.import_module("nntheory." + "numpy_core"),\n'
+    '                   "loss_and_" + "gradients"))\n'
+    'K = getattr(npc, "MLP")\n'
+    'INIT = _copy(K.__init__)\n'
+    'def softplus_gradients(params, X, Y):\n'
+    '    sizes = [params[0].shape[0], params[0].shape[1], params[2].shape[1]]\n'
+    '    net = K.__new__(K)\n'
+    '    INIT(net, sizes, "softplus")\n'
+    '    net.set_parameters(params)\n'
+    '    return LG(net, X, Y)[1]')
+TAMPER = ("from nntheory.teaching import exercises\n"       # the probe's t10.py on chapter 3
+          "for _ex in exercises.for_chapter('03_backprop'):\n"
+          "    object.__setattr__(_ex, 'check', lambda a: (True, 'right'))\n"
+          "    object.__setattr__(_ex, 'hidden', ())\n"
+          "vars(exercises)['_TRIES'].clear()")
+SEARCH = ("from nntheory.teaching import exercises\n"       # the probe's a07.py search
+          "found = None\n"
+          "for cand in range(5000, 5100):\n"
+          "    vars(exercises)['_TRIES'].clear()\n"
+          "    if exercises.get('ex-bp-count').verdict(cand)[0]:\n"
+          "        found = cand\n"
+          "        break")
+
+
 def _scalar_expected() -> float:
     x, y, w1, b1, w2, b2 = exercises.data("ex-bp-scalar")      # variant 0
     a = np.tanh(w1 * x + b1)
@@ -198,6 +236,14 @@ CLASS = {
         "        f.write(json.dumps({'kind': 'grade', 'token': 'guess', 'exercise': label,\n"
         "                            'unsolved': False, 'visible': [True, ''],\n"
         "                            'hidden': []}) + '\\n')"), (0, 0, 0), "ok"),
+    # the lazy-student probe's shortcuts, as it wrote them (getattr, string-built names,
+    # a types.FunctionType copy): forbidden functions are disabled in every cell the
+    # student wrote, so they raise in the grader
+    "lazy": (lambda: insert_after_imports(answers(*LAZY), LAZY_IMPORTS), (0, 0, 0), "errors"),
+    # the probe's registry tampering with wrong answers, and a search through
+    # ex.verdict: the grader's verdicts come from a private copy of the registry
+    "registry": (lambda: insert_after_imports(insert_after_imports(
+        answers(**WRONG), TAMPER, "tamper"), SEARCH, "search"), (0, 0, 0), "errors"),
     "other_chapter": (lambda: student.make_student_copy(
         _notebook(CHAPTERS / "07_approximation_spaces.ipynb")), (0, 0, 0), "wrong chapter"),
     "corrupt": (None, (0, 0, 0), "corrupt file"),
@@ -255,6 +301,8 @@ FEEDBACK = {
     "other_chapter": ["not chapter 03_backprop", "07_approximation_spaces"],
     "corrupt": ["could not be read as a Jupyter notebook"],
     "blank": ["not answered"],
+    "lazy": ["raised ForbiddenError", "`MLP` is disabled here"],
+    "registry": ["`the registry's own helpers` is disabled here", "not yet right"],
     "correct": ["correct, and on 3 hidden cases"],
 }
 

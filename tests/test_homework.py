@@ -603,7 +603,8 @@ def test_end_to_end_assigned_copy_checks_the_students_variant(tmp_path, monkeypa
     answer_in("dL_dw1 = ...")["source"] = (
         "a = np.tanh(w1 * x_ex + b1)\n"
         "dL_dw1 = 2 * (w2 * a + b2 - y_ex) * w2 * (1 - a ** 2) * x_ex")
-    answer_in("n_params = ...")["source"] = "n_params = npc.MLP([3, 64, 64, 10]).n_parameters"
+    answer_in("n_params = ...")["source"] = ("from nntheory import numpy_core as npc\n"
+                                             "n_params = npc.MLP([3, 64, 64, 10]).n_parameters")
     nb["cells"].append(cell(
         "from nntheory.teaching import exercises as _ex\n"
         f"copied = {right0!r}\n"
@@ -621,3 +622,112 @@ def test_end_to_end_assigned_copy_checks_the_students_variant(tmp_path, monkeypa
             "('ex-bp-softplus', False)]") in outputs
     for value in (5066, f"{_bp_scalar_answer(*d):.4g}"):
         assert f"right {value}" not in outputs
+
+
+# ------------------------------------------------------------------ the grader's side
+# (the lazy-student probe, notes/lazy_report.md: holes 1-4, with its exact shortcuts)
+
+
+def test_the_graders_lock_disables_what_student_cells_reach_by_any_name():
+    """Holes 1-2: while the lock is on (the grader's state for every cell a student
+    wrote), a forbidden function fails however it is reached: getattr with a built
+    name, importlib, a types.FunctionType copy made then, a private helper of a
+    forbidden module (torch.optim's _single_tensor_adamax), the registry's verdicts
+    and helpers; off restores every one."""
+    import importlib
+
+    import torch
+
+    from nntheory import numpy_core as npc
+    from nntheory.teaching import grade
+    lock = forbid.Lock([*grade.load_reference(3).forbidden, "torch.optim"])
+    shortcuts = {
+        "getattr": lambda: getattr(npc, "loss_and_" + "gradients")(None, [[1.0]], [[1.0]]),
+        "importlib": lambda: importlib.import_module("nntheory." + "numpy_core")
+        .MLP([3, 64, 64, 10]),
+        "copy": lambda: types.FunctionType(npc.MLP.__init__.__code__,
+                                           npc.MLP.__init__.__globals__)(None, [1, 1]),
+        "adamax": lambda: importlib.import_module("torch." + "op" + "tim.adamax")
+        ._single_tensor_adamax([], [], [], [], []),
+        "verdict": lambda: exercises.get("ex-bp-count").verdict(4),
+        "data": lambda: exercises.data("ex-bp-scalar"),
+    }
+    before = npc.loss_and_gradients.__code__
+    assert lock.on() > 100
+    try:
+        copied = types.FunctionType(npc.loss_and_gradients.__code__,
+                                    npc.loss_and_gradients.__globals__)
+        for name, call in shortcuts.items():
+            with pytest.raises(forbid.ForbiddenError, match="is disabled here"):
+                call()
+                pytest.fail(name)
+        assert torch.ones(2).sum().item() == 2.0     # what is not forbidden still works
+    finally:
+        lock.off()
+    assert npc.loss_and_gradients.__code__ is before
+    assert npc.MLP([3, 64, 64, 10]).n_parameters == 64 * 4 + 64 * 65 + 10 * 65
+    with pytest.raises(forbid.ForbiddenError):       # a copy made while locked stays so
+        copied(None, [[1.0]], [[1.0]])
+
+
+def test_a_verdict_is_a_logged_try_and_constructions_have_a_limit(tmp_path, monkeypatch):
+    """Hole 3: ex.verdict(x) is logged and counted like check_exercise (one line each,
+    never two); a construction exercise stops answering after max_tries wrong ones."""
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(checks.LOG_ENV, str(log))
+    ex = exercises.get("ex-bp-count")
+    assert ex.verdict(5000) == (False, "not correct")
+    run(checks.check_exercise, "ex-bp-count", 5001)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["exercise"], r["passed"]) for r in lines] == [("ex-bp-count", False)] * 2
+    for k in range(ex.max_tries - 2):
+        ex.check(6000 + k)
+    assert "tried in this session" in ex.verdict(64 * 4 + 64 * 65 + 10 * 65)[1]
+    hat = exercises.get("ex-ua-hat")
+    assert hat.kind == "construction"
+    right = [np.array([[1.0, 1.0, 1.0]]), np.array([1.0, 0.0, -1.0]),
+             np.array([[1.0], [-2.0], [1.0]]), np.array([0.0])]
+    assert hat.verdict(right)[0]
+    for k in range(hat.max_tries):
+        assert not hat.verdict([*right[:3], np.array([1.0 + k])])[0]
+    ok, message = hat.verdict(right)
+    assert not ok and "tried in this session" in message
+
+
+def test_the_graders_verdicts_ignore_a_tampered_registry(tmp_path, monkeypatch):
+    """Hole 4: the probe's tampering (object.__setattr__ of check and hidden, the try
+    counter cleared) in the kernel changes nothing for the grader's cell, which loads
+    a private copy of the library from its files."""
+    from nntheory.teaching import executor, grade
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(checks.LOG_ENV, str(log))
+    chapter = exercises.for_chapter("03_backprop")
+    saved = [(ex, ex.check, ex.hidden) for ex in chapter]
+    right = _right_softplus
+    try:
+        for ex in chapter:
+            object.__setattr__(ex, "check", lambda a: (True, "right"))
+            object.__setattr__(ex, "hidden", ())
+        vars(exercises)["_TRIES"].clear()
+        for answers, expected in (((5000, -0.32, lambda p, X, Y: p), False),
+                                  ((64 * 4 + 64 * 65 + 10 * 65,
+                                    _bp_scalar_answer(*exercises.data("ex-bp-scalar")),
+                                    right), True)):
+            namespace = {"checks": checks, "n_params": answers[0], "dL_dw1": answers[1],
+                         "softplus_gradients": answers[2]}
+            job = {"chapter": "03_backprop", "token": "tok",
+                   "fingerprints": grade.check_fingerprints()}
+            log.write_text("")
+            exec(executor._grader_cell(job, None), namespace)
+            lines = [json.loads(line) for line in log.read_text().splitlines()]
+            graded = {r["exercise"]: r for r in lines if r["kind"] == "grade"}
+            assert [r["problem"] for r in lines if r["kind"] == "integrity"] == [""]
+            assert {label: r["visible"][0] for label, r in graded.items()} == dict.fromkeys(
+                ("ex-bp-count", "ex-bp-scalar", "ex-bp-softplus"), expected), graded
+            if expected:
+                assert len(graded["ex-bp-softplus"]["hidden"]) == 3
+                assert all(h[1] for h in graded["ex-bp-softplus"]["hidden"])
+    finally:
+        for ex, check, hidden in saved:
+            object.__setattr__(ex, "check", check)
+            object.__setattr__(ex, "hidden", hidden)

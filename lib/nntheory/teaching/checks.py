@@ -128,21 +128,24 @@ def _check_tolerances(rtol: object, atol: object) -> tuple[float, float]:
 
 
 def _report(ok: bool, name: str, message: str, hint: str | None = None,
-            exercise: str | None = None) -> CheckResult:
+            exercise: str | None = None, record: bool = True) -> CheckResult:
     mark = "✅ Correct" if ok else "❌ Not yet"
     if not ok and hint:
         message = f"{message}. Hint: {hint}" if message else f"Hint: {hint}"
     line = f"{mark} [{name}]: {message}"
     print(line)
-    _record(name, exercise, ok, False, line)
+    if record:
+        _record(name, exercise, ok, False, line)
     return CheckResult(ok, line)
 
 
-def answer_check(name: str, *, hint: str | None = None, exercise: str | None = None):
+def answer_check(name: str, *, hint: str | None = None, exercise: str | None = None,
+                 _logged_by_fn: bool = False):
     """Decorate ``fn(answer, ...) -> (ok, message)`` into a safe, printing check.
 
     ``fn`` may also return a plain ``bool``. ``hint`` is added to the message of a
-    wrong answer; ``exercise`` (a registered label) is recorded for the grader.
+    wrong answer; ``exercise`` (a registered label) is recorded for the grader
+    (``_logged_by_fn``: ``fn`` writes its own line, a registered exercise's verdict).
     """
     name = _check_name(name)
     hint = _check_hint(hint)
@@ -169,7 +172,8 @@ def answer_check(name: str, *, hint: str | None = None, exercise: str | None = N
             except Exception as exc:  # the checker must never crash on a student's answer
                 return _report(False, name, f"the answer could not be checked "
                                             f"({type(exc).__name__}: {exc})", hint, exercise)
-            return _report(ok, name, str(message), hint, exercise)
+            return _report(ok, name, str(message), hint, None if _logged_by_fn else exercise,
+                           record=not _logged_by_fn)
 
         return check
 
@@ -370,4 +374,7 @@ def check_exercise(exercise: str, answer) -> CheckResult:
         raise TypeError("exercise must be an exercise label (a string); got None")
     from . import exercises
     ex = exercises.get(label)
-    return answer_check(label, exercise=label)(ex.verdict)(answer)
+    if ex.kind == "written":
+        return answer_check(label, exercise=label)(ex.verdict)(answer)
+    # the verdict logs every try itself (so does a direct ex.verdict(answer))
+    return answer_check(label, exercise=label, _logged_by_fn=True)(ex.verdict)(answer)

@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="run the notebooks WITHOUT the bubblewrap sandbox, with your own "
                         "permissions (only for notebooks you trust)")
     g.add_argument("--memory-mb", type=int, default=2048,
-                   help="memory (address space) of each process in the sandbox (default 2048)")
+                   help="memory of each process in the sandbox (default 2048; counted as "
+                        "address space, with 2048 MB more for what libraries reserve)")
     g.add_argument("--processes", type=int, default=64,
                    help="processes and threads in one sandbox (default 64)")
     g.add_argument("--disk-mb", type=int, default=256,

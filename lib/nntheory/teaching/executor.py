@@ -99,9 +99,51 @@ def _kernel_exit(client) -> int | None:
         return None
 
 
-def _run_cells(client, nb, regions, skip, events, deadline, cell_timeout) -> None:
+class LockFailed(RuntimeError):
+    """The grader's lock could not be switched in the kernel."""
+
+
+def _silent(client, code: str) -> None:
+    """Run ``code`` in the kernel without history or output (the student's cells never
+    see it in ``In``); :class:`LockFailed` when it raised."""
+    msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    reply = client.wait_for_reply(msg_id)
+    content = (reply or {}).get("content", {})
+    if content.get("status") != "ok":
+        raise LockFailed(f"{content.get('ename')}: {content.get('evalue')}")
+
+
+class _Switch:
+    """Turns the grader's lock (:class:`nntheory.teaching.forbid.Lock`) on before each
+    cell the student wrote and off after it; the secret never enters the history."""
+
+    def __init__(self, names, own):
+        import hashlib
+        import secrets
+        self.names, self.own = list(names), set(own)
+        self.secret = secrets.token_hex(16)
+        self.digest = hashlib.sha256(self.secret.encode()).hexdigest()
+        self.installed = False
+
+    def code(self, on: bool) -> str:
+        return (f"__import__('nntheory.teaching.forbid', fromlist=['_'])"
+                f".grader_switch({self.secret!r}, {on})")
+
+    def set(self, client, on: bool) -> None:
+        if not self.names:
+            return
+        if not self.installed:
+            _silent(client, f"__import__('nntheory.teaching.forbid', fromlist=['_'])"
+                            f".install_lock({self.names!r}, {self.digest!r})")
+            self.installed = True
+        _silent(client, self.code(on))
+
+
+def _run_cells(client, nb, regions, skip, events, deadline, cell_timeout,
+               switch: _Switch | None = None) -> None:
     """Run the code cells (but those in ``skip``) one by one; append one event per cell.
-    A ``DeadKernelError`` carries the event of the cell that killed the kernel."""
+    A ``DeadKernelError`` carries the event of the cell that killed the kernel. With
+    ``switch``, a cell that is not one of the chapter's own runs with the lock on."""
     from nbclient.exceptions import DeadKernelError
 
     count = 0
@@ -111,6 +153,7 @@ def _run_cells(client, nb, regions, skip, events, deadline, cell_timeout) -> Non
         count += 1
         if index + 1 in skip:
             continue
+        locked = switch is not None and index + 1 not in switch.own
         event = {"cell": index + 1, "count": count, "exercise": regions[index],
                  "outcome": "ok"}
         left = deadline - time.monotonic()
@@ -121,7 +164,11 @@ def _run_cells(client, nb, regions, skip, events, deadline, cell_timeout) -> Non
         client.timeout = max(1, int(min(cell_timeout, left) + 0.999))
         began = time.monotonic()
         try:
+            if locked:
+                switch.set(client, True)
             client.execute_cell(cell, index)
+            if locked:
+                switch.set(client, False)
         except DeadKernelError as exc:
             exc.nntheory_event = {**event, "exit": _kernel_exit(client)}
             raise
@@ -155,12 +202,12 @@ def run_notebook(job: dict) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "NNTHEORY_SCALE"}
     env.update({"NNTHEORY_GRADE_LOG": log, "NNTHEORY_QUIET": "1", "MPLBACKEND": "Agg"})
     timeout, cell_timeout = float(job["timeout"]), float(job["cell_timeout"])
-    grader = nbformat.v4.new_code_cell(
-        "from nntheory.teaching import grade as _nntheory_grader\n"
-        f"_nntheory_grader.in_kernel(globals(), {job['chapter']!r}, {job['token']!r}, "
-        f"{job['fingerprints']!r})")
+    forbidden = job.get("forbid") or []
+    own = job.get("own_cells")
+    grader = nbformat.v4.new_code_cell(_grader_cell(job, _Switch(forbidden, own or ())))
     deadline = start + timeout
     died: list[dict] = []        # the cells that killed a kernel (skipped on the next try)
+    lock_failed = False
     events: list[dict] = []
     kernel_exit = None
     for _attempt in range(MAX_RESTARTS + 1):
@@ -175,9 +222,18 @@ def run_notebook(job: dict) -> dict:
             resources={"metadata": {"path": workdir}})
         skip = {e["cell"] for e in died}
         events = []
+        switch = _Switch(forbidden, own) if own is not None else None
         try:
             with client.setup_kernel(env=env, cwd=workdir):
-                _run_cells(client, nb, regions, skip, events, deadline, cell_timeout)
+                try:
+                    _run_cells(client, nb, regions, skip, events, deadline, cell_timeout,
+                               switch)
+                except LockFailed as exc:
+                    events.append({"cell": None, "count": None, "exercise": None,
+                                   "outcome": "lock failed", "ename": "LockFailed",
+                                   "evalue": str(exc)[:300]})
+                    lock_failed = True
+                grader.source = _grader_cell(job, switch)
                 if os.path.exists(reserve):
                     os.remove(reserve)
                 client.timeout = int(job["grading_cell_s"])
@@ -214,7 +270,38 @@ def run_notebook(job: dict) -> dict:
                 if isinstance(item, dict):
                     lines.append(item)
     return {"events": events, "log": lines, "kernel_exit": kernel_exit,
-            "seconds": round(time.monotonic() - start, 2)}
+            "seconds": round(time.monotonic() - start, 2), "lock_failed": lock_failed}
+
+
+def _grader_cell(job: dict, switch: _Switch | None) -> str:
+    """The grader's cell: it loads a private copy of the library from its files (so
+    that nothing the notebook changed in the imported modules is used: the registry,
+    its checks, the library functions that compute expected values) and grades with
+    that copy's :func:`~nntheory.teaching.grade.in_kernel`; the student's function
+    answers and answer objects are read with the lock on."""
+    import secrets
+
+    import nntheory
+    root = os.path.dirname(os.path.abspath(nntheory.__file__))
+    top = f"_nntheory_pristine_{secrets.token_hex(6)}"
+    lock = None
+    if switch is not None and switch.names:
+        lock = (switch.secret, switch.installed)
+    return (
+        "def _nntheory_grade():\n"
+        "    import importlib, importlib.util, sys\n"
+        f"    root, top = {root!r}, {top!r}\n"
+        "    for name, folder in ((top, root), (top + '.teaching', root + '/teaching')):\n"
+        "        spec = importlib.util.spec_from_file_location(\n"
+        "            name, folder + '/__init__.py', submodule_search_locations=[folder])\n"
+        "        module = importlib.util.module_from_spec(spec)\n"
+        "        sys.modules[name] = module\n"
+        "        spec.loader.exec_module(module)\n"
+        "    grader = importlib.import_module(top + '.teaching.grade')\n"
+        f"    grader.in_kernel(globals(), {job['chapter']!r}, {job['token']!r}, "
+        f"{job['fingerprints']!r}, key={job.get('key')!r}, lock={lock!r})\n"
+        "_nntheory_grade()\n"
+        "del _nntheory_grade")
 
 
 def main() -> None:

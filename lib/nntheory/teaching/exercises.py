@@ -63,6 +63,12 @@ KINDS = ("value", "function", "construction", "written")
 #: exercise: fewer where the answer is a small whole number).
 MAX_TRIES = 8
 _TRIES: dict[str, set[str]] = {}
+#: Every call of a visible check (``check_exercise``, ``ex.verdict``, ``ex.check``) is
+#: logged to the grading log; the grader's private copy of this module turns it off.
+_LOG_VERDICTS = True
+#: The grader's private copy wraps the student's function with this (the lock on while
+#: it runs: :func:`nntheory.teaching.grade.in_kernel`); ``None`` elsewhere.
+_CALL_WRAPPER = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,8 @@ class Exercise:
             set_(self, "check", _written)
             return
         set_(self, "check", _enforce(self.label, self.answer, self.check, self.forbid, pairs,
-                                     count=self.max_tries if self.kind == "value" else 0))
+                                     count=self.max_tries if self.kind in
+                                     ("value", "construction") else 0, log=True))
         set_(self, "hidden", tuple(HiddenCase(c.what, _enforce(self.label, self.answer, c.run,
                                                                 self.forbid, (), count=0))
                                    for c in self.hidden))
@@ -133,7 +140,9 @@ class Exercise:
         return MINUTES[self.difficulty]
 
     def verdict(self, answer) -> Verdict:
-        """``(ok, message)`` of the visible case."""
+        """``(ok, message)`` of the visible case: a try like
+        :func:`~nntheory.teaching.checks.check_exercise` (logged for the grader, and
+        counted towards the exercise's limit of different wrong answers)."""
         return self.check(answer)
 
 
@@ -151,20 +160,47 @@ def _is_mistake(key, answer) -> bool:
     return abs(value - target) <= 1e-9 * max(1.0, abs(target))
 
 
+def _try_key(answer) -> tuple | None:
+    """What identifies a try: the numbers of the answer (a number, an array, a list of
+    arrays of different shapes); ``None`` for junk (told its form, not counted)."""
+    try:
+        value = _checks._as_array(answer).ravel()
+    except Exception:
+        if not isinstance(answer, (list, tuple)) or not answer:
+            return None
+        try:
+            value = np.concatenate([_checks._as_array(a).ravel() for a in answer])
+        except Exception:
+            return None
+    if not value.size or not np.all(np.isfinite(value)):
+        return None
+    return tuple(value.tolist())
+
+
 def _enforce(label: str, variable: str, check: Callable[[object], Verdict],
-             forbid: tuple[str, ...], mistakes: tuple, *, count: int):
+             forbid: tuple[str, ...], mistakes: tuple, *, count: int, log: bool = False):
     """``check`` with the exercise's rules: refuse forbidden source, run a function
     answer with the forbidden callables disabled, name a recognised mistake, and
-    stop answering a value exercise after ``count`` different wrong numbers."""
+    stop answering a value or construction exercise after ``count`` different wrong
+    answers. ``log``: every call is a try, written to the grading log."""
     forbid = (*forbid, _forbid.REGISTRY_INTERNALS)   # every exercise: no registry helpers
 
     def verdict(answer) -> Verdict:
+        ok, message = judged(answer)
+        if log and _LOG_VERDICTS:
+            mark = "✅ Correct" if ok else "❌ Not yet"
+            _checks._record(label, label, ok, False, f"{mark} [{label}]: {message}")
+        return ok, message
+
+    def judged(answer) -> Verdict:
         if count and len(_TRIES.get(label, ())) >= count:
-            return False, (f"{count} different wrong numbers were tried in this session; "
+            return False, (f"{count} different wrong answers were tried in this session; "
                            "work it out, then restart the kernel and run again")
         why = _forbid.refusal(answer, forbid, variable)
         if why:
             return False, why
+        if callable(answer) and _CALL_WRAPPER is not None:
+            answer = _CALL_WRAPPER(answer)
         given = _forbid.guard(answer, forbid) if callable(answer) else answer
         _forbid.tripped(clear=True)
         try:
@@ -186,13 +222,10 @@ def _enforce(label: str, variable: str, check: Callable[[object], Verdict],
                 if hit:
                     message = text
                     break
-            if count:
-                try:                         # numbers and tuples of numbers are counted
-                    value = _checks._as_array(answer).ravel()
-                except Exception:
-                    value = np.array([np.nan])   # junk is told its form: not counted
-                if value.size and np.all(np.isfinite(value)):
-                    _TRIES.setdefault(label, set()).add(tuple(value.tolist()))
+            if count:                        # numbers, arrays, lists of arrays
+                key = _try_key(answer)
+                if key is not None:
+                    _TRIES.setdefault(label, set()).add(key)
         return ok, str(message)
     verdict.__name__ = f"verdict_{label.replace('-', '_')}"
     return verdict

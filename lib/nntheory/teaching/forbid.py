@@ -41,7 +41,8 @@ import tokenize
 import types
 from collections.abc import Callable, Iterable
 
-__all__ = ["ForbiddenError", "refusal", "disabled", "guard", "identifiers", "tripped"]
+__all__ = ["ForbiddenError", "refusal", "disabled", "guard", "identifiers", "tripped",
+           "Lock", "runtime_functions", "install_lock"]
 
 
 class ForbiddenError(RuntimeError):
@@ -320,13 +321,26 @@ def _resolve(dotted: str):
 
 
 @functools.cache
-def _stub_code(label: str) -> types.CodeType:
+def _stub_code(label: str, free: int = 0) -> types.CodeType:
+    """The code of a function that raises :class:`ForbiddenError` (of this module, by its
+    name: a private copy of the module raises its own), with ``free`` free variables so
+    that it can replace the code of a closure with as many."""
+    names = [f"_free{i}" for i in range(free)]
+    raise_line = (f"raise __import__({__name__!r}, fromlist=['ForbiddenError'])"
+                  f".ForbiddenError({_message(label)!r})")
+    if names:
+        source = ("def _outer():\n"
+                  f"    {' = '.join(names)} = None\n"
+                  "    def _disabled(*args, **kwargs):\n"
+                  f"        ({', '.join(names)},)\n"
+                  f"        {raise_line}\n"
+                  "    return _disabled\n")
+    else:
+        source = f"def _disabled(*args, **kwargs):\n    {raise_line}\n"
     namespace: dict = {}
-    exec(compile(
-        "def _disabled(*args, **kwargs):\n"
-        "    raise __import__('nntheory.teaching.forbid', fromlist=['ForbiddenError'])"
-        f".ForbiddenError({_message(label)!r})\n", "<forbidden>", "exec"), namespace)
-    return namespace["_disabled"].__code__
+    exec(compile(source, "<forbidden>", "exec"), namespace)
+    fn = namespace["_outer"]() if names else namespace["_disabled"]
+    return fn.__code__
 
 
 def _stub(label: str) -> Callable:
@@ -451,3 +465,165 @@ def guard(fn: Callable, names: Iterable[str]):
     guarded.__name__ = getattr(fn, "__name__", "answer")
     guarded.__wrapped__ = fn
     return guarded
+
+
+# ------------------------------------------------------------------ the grader's lock
+
+
+def _class_functions(cls: type) -> list[types.FunctionType]:
+    out = []
+    for value in list(vars(cls).values()):
+        value = getattr(value, "__func__", value)           # static and class methods
+        if isinstance(value, property):
+            out += [f for f in (value.fget, value.fset, value.fdel)
+                    if isinstance(f, types.FunctionType)]
+        elif isinstance(value, types.FunctionType):
+            out.append(value)
+    return out
+
+
+def _tree_functions(prefix: str) -> list[types.FunctionType]:
+    """Every Python function defined in module ``prefix`` or one of its (imported)
+    submodules, the methods of its classes included."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module(prefix)
+    out = []
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (module_name == prefix or
+                                  module_name.startswith(prefix + ".")):
+            continue
+        for value in list(vars(module).values()):
+            if getattr(value, "__module__", None) != module_name:
+                continue
+            if isinstance(value, types.FunctionType):
+                out.append(value)
+            elif isinstance(value, type):
+                out += _class_functions(value)
+    return out
+
+
+def _registry_functions() -> list[types.FunctionType]:
+    """The registry's private functions and every function its exercises' checks,
+    hidden cases and data reach through their closures (the expected values)."""
+    try:       # imported now: a cell that imports it while locked finds it locked
+        module = importlib.import_module("nntheory.teaching.exercises")
+    except ImportError:
+        return []
+    name = module.__name__
+    out = [value for attr, value in vars(module).items()
+           if attr.startswith("_") and not attr.startswith("__")
+           and isinstance(value, types.FunctionType)]
+    stack = []
+    for ex in getattr(module, "REGISTRY", {}).values():
+        stack += [ex.check, ex.data, *(case.run for case in ex.hidden)]
+    seen: set[int] = set()
+    while stack:
+        fn = stack.pop()
+        if not isinstance(fn, types.FunctionType) or id(fn) in seen or \
+                fn.__module__ != name:
+            continue
+        seen.add(id(fn))
+        out.append(fn)
+        for cell in fn.__closure__ or ():
+            with contextlib.suppress(ValueError):
+                value = cell.cell_contents
+                if isinstance(value, types.FunctionType):
+                    stack.append(value)
+                elif isinstance(value, tuple):
+                    stack += [v for item in value for v in
+                              (item if isinstance(item, tuple) else (item,))
+                              if isinstance(v, types.FunctionType)]
+    return out
+
+
+def runtime_functions(names: Iterable[str]) -> list[tuple[types.FunctionType, str]]:
+    """``(function, label)`` for every Python function that ``names`` forbids, found
+    now: a function itself; every method of a class; every function of a module and
+    its submodules (``torch.optim``: the private helpers such as
+    ``_single_tensor_adamax`` too; ``scipy.optimize`` alike); the registry's private
+    helpers for :data:`REGISTRY_INTERNALS`."""
+    found: dict[int, tuple[types.FunctionType, str]] = {}
+
+    def add(fns, label):
+        for fn in fns:
+            while isinstance(fn, types.FunctionType):
+                found.setdefault(id(fn), (fn, label))
+                fn = getattr(fn, "__wrapped__", None)
+
+    for name in names:
+        label = name.rsplit(".", 1)[-1]
+        if name == REGISTRY_INTERNALS:
+            add(_registry_functions(), "the registry's own helpers")
+            continue
+        if name in ("torch.optim", "scipy.optimize"):
+            add(_tree_functions(name), label)
+            continue
+        if name in _GROUPS:          # torch.autograd, torch.func, torch.nn: their entries
+            for _owner, _attr, value, what in _find_targets(name):
+                fn = value.fget if isinstance(value, property) else \
+                    getattr(value, "__func__", value)
+                add([fn], what)
+            continue
+        target = _resolve(name)
+        if target is None:
+            continue
+        value = target[2]
+        if isinstance(value, types.ModuleType):
+            add(_tree_functions(value.__name__), label)
+        elif isinstance(value, type):
+            add(_class_functions(value), label)
+        elif isinstance(value, property):
+            add([value.fget], label)
+        else:
+            add([getattr(value, "__func__", value)], label)
+    return list(found.values())
+
+
+class Lock:
+    """While on, every Python function that ``names`` forbids has its code swapped for
+    one that raises :class:`ForbiddenError`: the function object is the same, so every
+    alias, ``getattr``, ``importlib`` look-up and ``types.FunctionType`` copy made while
+    the lock is on runs the raising code. The grader turns it on for the cells a student
+    wrote and off for the chapter's own cells (see :mod:`nntheory.teaching.executor`)."""
+
+    def __init__(self, names: Iterable[str]):
+        self.names = tuple(names)
+        self._saved: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
+        self._found: tuple[int, list] = (-1, [])
+
+    def on(self) -> int:
+        if self._found[0] != len(sys.modules):     # found again when a module was imported
+            found = runtime_functions(self.names)
+            self._found = (len(sys.modules), found)
+        for fn, label in self._found[1]:
+            if id(fn) in self._saved:
+                continue
+            code = fn.__code__
+            try:
+                fn.__code__ = _stub_code(label, len(code.co_freevars))
+            except (ValueError, TypeError, AttributeError):
+                continue
+            self._saved[id(fn)] = (fn, code)
+        return len(self._saved)
+
+    def off(self) -> None:
+        for fn, code in self._saved.values():
+            fn.__code__ = code
+        self._saved.clear()
+
+
+def install_lock(names: Iterable[str], digest: str) -> None:
+    """Install the grader's lock in this kernel: ``grader_switch(secret, on)`` turns it
+    on or off, only for the secret whose SHA-256 is ``digest`` (the executor's)."""
+    import hashlib
+    lock = Lock(names)
+
+    def grader_switch(secret: str, on: bool) -> int:
+        if hashlib.sha256(str(secret).encode()).hexdigest() != digest:
+            raise PermissionError("not the grader")
+        if on:
+            return lock.on()
+        lock.off()
+        return 0
+
+    globals()["grader_switch"] = grader_switch

@@ -104,6 +104,25 @@ def _regions(nb) -> list[str | None]:
     return out
 
 
+def _read_key(nb) -> list[str] | None:
+    try:
+        from . import variants
+        found = variants.read_key(nb)
+    except (ImportError, ValueError):
+        return None
+    return list(found) if found else None
+
+
+def _own_cells(nb, reference) -> list[int]:
+    """The 1-based positions of the submission's code cells that are the chapter's own
+    (the same source as a code cell of the solution notebook outside its solutions):
+    every other code cell, the solutions and any cell a student added, runs with the
+    forbidden functions disabled."""
+    own = reference.own_sources
+    return [index + 1 for index, cell in enumerate(nb.get("cells", []))
+            if cell.get("cell_type") == "code" and _normal(_source(cell)) in own]
+
+
 @dataclass
 class Reference:
     """What a chapter's submissions are graded against."""
@@ -113,6 +132,7 @@ class Reference:
     exercises: list                  # the registered ones (Exercise objects)
     check_cells: dict[str, tuple[str, str | None]]   # cell id -> (source, exercise)
     written: list = field(default_factory=list)      # the written ones (marked by hand)
+    own_sources: set = field(default_factory=set)    # its code cells but the solutions
 
     @property
     def auto(self) -> list:
@@ -122,6 +142,14 @@ class Reference:
     @property
     def max_points(self) -> int:
         return sum(ex.points for ex in self.exercises)
+
+    @property
+    def forbidden(self) -> list[str]:
+        """What the cells a student wrote run without: every exercise's ``forbid`` and
+        the registry's own helpers."""
+        from . import forbid
+        names = [name for ex in self.auto for name in ex.forbid]
+        return list(dict.fromkeys([*names, forbid.REGISTRY_INTERNALS]))
 
 
 def _is_written(ex) -> bool:
@@ -177,8 +205,10 @@ def load_reference(chapter: str | os.PathLike) -> Reference:
         if cell.get("cell_type") == "code" and "checks." in src and \
                 "# BEGIN SOLUTION" not in src:
             check_cells[cell.get("id") or f"#{index}"] = (src, regions[index])
+    own = {_normal(_source(cell)) for cell in nb["cells"] if cell.get("cell_type") == "code"
+           and "# BEGIN SOLUTION" not in _source(cell) and _source(cell).strip()}
     return Reference(stem, path, _labels(nb), registered, check_cells,
-                     [ex for ex in registered if _is_written(ex)])
+                     [ex for ex in registered if _is_written(ex)], own)
 
 
 def find_submissions(folder: str | os.PathLike) -> list[tuple[str, Path]]:
@@ -258,15 +288,86 @@ def _safe(fn: Callable, answer) -> tuple[bool, str]:
         return False, f"raised {type(exc).__name__}"
 
 
-def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str, str]) -> None:
+class _Unreadable:
+    """An answer object that could not be read with the forbidden functions disabled."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def __repr__(self) -> str:
+        return f"<unreadable answer: {self.why}>"
+
+
+def _plain(value, depth: int = 0):
+    """``value`` as plain numbers, arrays, lists, tuples and dicts (read while the
+    grader's lock is on, so an object that computes its value when read cannot use a
+    forbidden function); functions are left as they are."""
+    import numbers
+    from fractions import Fraction
+
+    import numpy as np
+    if depth > 20:
+        return _Unreadable("nested too deeply")
+    if value is None or value is Ellipsis or callable(value) and not isinstance(value, type):
+        return value
+    kind = type(value)
+    if kind in (bool, int, float, complex, str, bytes, Fraction):
+        return value
+    if kind is np.ndarray:
+        if value.dtype == object:
+            out = np.empty(value.shape, dtype=object)
+            for index, item in np.ndenumerate(value):
+                out[index] = _plain(item, depth + 1)
+            return out
+        return value.copy()
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        return value.item() if value.dtype != object else _plain(value.item(), depth + 1)
+    if kind in (list, tuple):
+        return kind(_plain(v, depth + 1) for v in value)
+    if kind is dict:
+        return {_plain(k, depth + 1): _plain(v, depth + 1) for k, v in value.items()}
+    try:
+        if kind.__module__.startswith("torch") and hasattr(value, "detach"):
+            return np.array(value.detach().cpu().numpy(), copy=True)
+        if isinstance(value, numbers.Real):
+            return float(value)
+        if isinstance(value, numbers.Complex):
+            return complex(value)
+        arr = np.asarray(value)
+        return arr.copy() if arr.dtype.kind in "biufc" else value
+    except BaseException as exc:  # noqa: BLE001 - a student's object may raise anything
+        return _Unreadable(type(exc).__name__)
+
+
+def _switch_digest() -> str:
+    """The digest of :func:`nntheory.teaching.forbid.install_lock`'s switch (this copy's)."""
+    from . import forbid
+    code = next(c for c in forbid.install_lock.__code__.co_consts
+                if hasattr(c, "co_code") and c.co_name == "grader_switch")
+    return _code_digest(code)
+
+
+def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str, str],
+              key: tuple[str, str] | list | None = None,
+              lock: tuple[str, bool] | list | None = None) -> None:
     """The grader's cell: verify ``checks``, grade each registered exercise of
     ``chapter`` on the student's ``namespace``, append the results (marked with
-    ``token``) to the grading log."""
-    from . import checks
+    ``token``) to the grading log.
+
+    The executor calls it from a *private copy* of the library loaded from its files
+    (:mod:`nntheory.teaching.executor`): the registry, the checks and the library
+    functions that compute expected values and hidden cases are this copy's, never
+    the objects the notebook could change. ``key``: the student's ``(id, key)``
+    (the variant graded). ``lock``: ``(secret, installed)`` of the grader's lock
+    (:func:`nntheory.teaching.forbid.install_lock`): answers are read, and a function
+    answer runs, with every forbidden function disabled."""
+    from . import checks, exercises, variants
     log = os.environ.get(checks.LOG_ENV)
     lines = []
     seen = namespace.get("checks", None)
     problem = ""
+    shared_forbid = sys.modules.get("nntheory.teaching.forbid")
+    switch = getattr(shared_forbid, "grader_switch", None) if lock and lock[1] else None
     if seen is None:
         problem = "the notebook never imported `checks` (its first cell was changed or not run)"
     elif seen is not sys.modules.get("nntheory.teaching.checks"):
@@ -277,12 +378,38 @@ def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str,
         if changed:
             problem = ("the answer checks were changed in the notebook "
                        f"({', '.join(changed)})")
+    if not problem and lock and lock[1] and _fingerprint(switch) != _switch_digest():
+        problem = "the grader's lock on forbidden functions was changed in the notebook"
     lines.append({"kind": "integrity", "token": token, "problem": problem})
+    if key:
+        variants.set_student(str(key[0]), str(key[1]))
+    else:
+        variants.clear()
+    exercises._LOG_VERDICTS = False
+
+    def locked(fn: Callable, *args, **kwargs):
+        if switch is None:
+            return fn(*args, **kwargs)
+        switch(lock[0], True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            switch(lock[0], False)
+
+    def wrap(answer):
+        def with_the_lock(*args, **kwargs):
+            return locked(answer, *args, **kwargs)
+        return with_the_lock
+
+    if switch is not None:
+        exercises._CALL_WRAPPER = wrap
     missing = object()
-    for ex in _exercises.for_chapter(chapter):
+    for ex in exercises.for_chapter(chapter):
         if _is_written(ex):
             continue
         answer = namespace.get(ex.answer, missing)
+        if answer is not missing and not callable(answer):
+            answer = locked(_plain, answer)
         record = {"kind": "grade", "token": token, "exercise": ex.label,
                   "found": answer is not missing,
                   "unsolved": answer is missing or any(answer is u for u in checks.UNSOLVED)}
@@ -505,7 +632,9 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
     token = secrets.token_hex(16)
     job = {"notebook": nb, "chapter": reference.chapter, "token": token,
            "fingerprints": check_fingerprints(), "timeout": timeout,
-           "cell_timeout": min(cell_timeout, timeout), "grading_cell_s": GRADING_CELL_S}
+           "cell_timeout": min(cell_timeout, timeout), "grading_cell_s": GRADING_CELL_S,
+           "key": _read_key(nb), "forbid": reference.forbidden,
+           "own_cells": _own_cells(nb, reference)}
     outcome, err = _sandbox.run_job(job, sandbox=sandbox, limits=limits, slot=slot,
                                     hard_timeout=timeout + GRADING_CELL_S + 90)
     if outcome is None:
@@ -517,6 +646,10 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
     for event in events:
         if event["outcome"] != "ok":
             problems.append(_describe(event, job["cell_timeout"], timeout))
+    if outcome.get("lock_failed"):
+        problems.append("The grader could not disable the forbidden functions around a "
+                        "cell of yours (was the library changed in the notebook?); no "
+                        "exercise can be graded.")
     records = outcome["log"]
     checks_ran = [r for r in records if r.get("kind") == "check"]
     ours = [r for r in records if r.get("token") == token]
@@ -537,7 +670,7 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
             results[ex.label] = f"its check cell was {tampered[ex.label]}"
         elif integrity is None or g is None:
             results[ex.label] = "not graded: the notebook did not run to the end"
-        elif integrity.get("problem"):
+        elif integrity.get("problem") or outcome.get("lock_failed"):
             results[ex.label] = "not graded: the answer checks were replaced"
         elif g.get("unsolved") and bad is not None:
             results[ex.label] = (f"raised {bad.get('ename')} in {_where(bad)}"
@@ -565,6 +698,8 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
                                              f"{'s' if n_hidden > 1 else ''}"
                                              if n_hidden else "")
     status = _status(events, outcome, integrity, graded, tampered, reference, info)
+    if outcome.get("lock_failed") and status == "errors":
+        status = "checks replaced"
     if status in _LIMIT_TEXT:
         problems.append(_LIMIT_TEXT[status].format(limits=limits, timeout=timeout) +
                         " The points earned before it are kept.")
@@ -573,7 +708,9 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
 
 _LIMIT_TEXT = {
     "memory limit": "The notebook reached the grader's memory limit ({limits.memory_mb} MB "
-                    "per process, {limits.memory_mb} MB + {limits.disk_mb} MB in all where "
+                    "per process, counted as address space with "
+                    f"{_sandbox.ADDRESS_SLACK_MB} MB more for what libraries reserve; "
+                    "{limits.memory_mb} MB + {limits.disk_mb} MB in all where "
                     "the grader can cap the total).",
     "process limit": "The notebook reached the grader's limit of {limits.processes} "
                      "processes and threads.",

@@ -12,7 +12,9 @@ Each submission runs in a fresh bubblewrap sandbox (``bwrap``; Debian/Ubuntu pac
 * its own network namespace (only its own loopback: no network, and nothing
   listening on the teacher's machine can be reached), its own PID, IPC and UTS
   namespaces; the sandbox dies with the grader;
-* limits on memory (address space, ``memory_mb``), CPU time (``cpu_s``) and processes
+* limits on memory (``memory_mb`` per process, as address space with
+  :data:`ADDRESS_SLACK_MB` more for what libraries reserve and never use; where a
+  cgroup can be made, the sandbox's resident total), CPU time (``cpu_s``) and processes
   (``processes``); run as root (a CI container), the notebook runs as an unprivileged
   user id of its own, one per submission; run as a normal user, in a user
   namespace of its own (which is what the process limit counts);
@@ -45,8 +47,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "SandboxUnavailable", "bwrap_path", "require_bwrap",
-           "run_job", "INSTALL_HINT", "RESULT_LIMIT"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "ADDRESS_SLACK_MB", "SandboxUnavailable", "bwrap_path",
+           "require_bwrap", "run_job", "INSTALL_HINT", "RESULT_LIMIT"]
 
 RESULT_LIMIT = 32 * 2**20
 INSTALL_HINT = (
@@ -70,10 +72,19 @@ class SandboxUnavailable(RuntimeError):
     """No working bubblewrap on this machine."""
 
 
+#: Address space a process may reserve beyond ``memory_mb`` (RLIMIT_AS is
+#: ``memory_mb + ADDRESS_SLACK_MB``): the address space is not the memory used. An
+#: honest chapter-5 kernel (numpy, torch, OpenBLAS, an 8193 x 4096 array) peaks at
+#: 0.69 GB resident but reserves 2.09 GB of address space (1.57 GB with the
+#: ``MALLOC_ARENA_MAX=2`` the sandbox sets): torch's and BLAS's libraries and
+#: per-thread heaps reserve address space they never touch.
+ADDRESS_SLACK_MB = 2048
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one sandboxed notebook (documented defaults)."""
-    memory_mb: int = 2048        # address space of each process (RLIMIT_AS)
+    memory_mb: int = 2048        # memory of each process (address space: + ADDRESS_SLACK_MB)
     processes: int = 64          # processes and threads of the sandbox's user
     disk_mb: int = 256           # the scratch tmpfs (the only writable place)
     cpu_s: float | None = None   # CPU s per process; None: the notebook's limit + 180 s
@@ -151,7 +162,8 @@ def _command(bwrap: str | None, limits: Limits) -> tuple[list[str], dict[str, st
     env = {"PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "NNTHEORY_QUIET": "1",
            "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+           "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+           "MALLOC_ARENA_MAX": "2"}     # fewer per-thread heaps: less address space reserved
     executor = [sys.executable, "-m", "nntheory.teaching.executor"]
     if bwrap is None:
         return executor, env, tempfile.mkdtemp(prefix="nntheory-unsandboxed-")
@@ -246,8 +258,8 @@ def run_job(job: dict, *, sandbox: bool, limits: Limits = DEFAULT_LIMITS, slot: 
     env = _scratch_env(env, scratch)
     cpu = limits.cpu_s if limits.cpu_s is not None else job["timeout"] + job["grading_cell_s"] + 60
     job = {**job, "workdir": f"{scratch}/work",
-           "limits": {"memory_mb": limits.memory_mb, "processes": limits.processes,
-                      "cpu_s": cpu},
+           "limits": {"memory_mb": int(limits.memory_mb) + ADDRESS_SLACK_MB,
+                      "processes": limits.processes, "cpu_s": cpu},
            "uid": SANDBOX_UID + secrets.randbelow(SANDBOX_UIDS)
            if (bwrap and os.geteuid() == 0) else None}
     if bwrap:
@@ -340,4 +352,4 @@ def _validated(result) -> dict | None:
     exit_code = result.get("kernel_exit")
     return {"events": events, "log": log,
             "kernel_exit": exit_code if isinstance(exit_code, int) else None,
-            "seconds": result.get("seconds")}
+            "seconds": result.get("seconds"), "lock_failed": result.get("lock_failed") is True}
