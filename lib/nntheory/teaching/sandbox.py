@@ -181,8 +181,12 @@ def _command(bwrap: str | None, limits: Limits) -> tuple[list[str], dict[str, st
             made.add(folder)
         args += ["--ro-bind", path, path]
     args += ["--size", str(int(limits.disk_mb) * 2**20), "--perms", "1777",
-             "--tmpfs", scratch, "--symlink", f"{scratch}/tmp", "/tmp",
-             "--chdir", scratch, "--clearenv"]
+             "--tmpfs", scratch]
+    if "/tmp" not in made:   # /tmp is the scratch's tmp, unless Python itself lives
+        # under /tmp (a clone there): then /tmp stays the read-only folder made above,
+        # and TMPDIR (see _scratch_env) still points into the scratch folder
+        args += ["--symlink", f"{scratch}/tmp", "/tmp"]
+    args += ["--chdir", scratch, "--clearenv"]
     return [*args, "--", *executor], env, scratch
 
 
