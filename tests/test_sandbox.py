@@ -130,6 +130,9 @@ def hostile_class(tmp_path_factory):
     for name, source in last.items():
         (subs / f"{name}.ipynb").write_text(json.dumps(_at_end(correct(), source)))
     (subs / "honest.ipynb").write_text(json.dumps(correct()))
+    # honest, like chapter 5: libraries reserve address space they never use (here 1.5 GB
+    # reserved, nothing touched) and a cell allocates an 8193 x 4096 array: graded ok
+    (subs / "reserving.ipynb").write_text(json.dumps(_at_end(correct(), RESERVING)))
     before = _hash_tree(home, subs, root / "reference", out) | {
         str(root / "rubric.txt"): hashlib.sha256((root / "rubric.txt").read_bytes()).hexdigest()}
     try:
@@ -145,6 +148,9 @@ def _rows(out: Path) -> dict[str, dict]:
         return {row["student"]: row for row in csv.DictReader(fh)}
 
 
+RESERVING = ("reserved = np.empty(1536 * 2**20, dtype=np.uint8)   # never touched\n"
+             "big = np.ones((8193, 4096))\n"
+             "assert big.sum() == 8193 * 4096")
 HOSTILE = {   # student -> (status, phrase in the feedback)
     "reader": ("errors", "raised FileNotFoundError"),
     "writer_next": ("errors", "raised "),
@@ -165,7 +171,7 @@ def test_hostile_submissions_are_contained_and_the_honest_graded_in_full(hostile
     """One test for the whole class (graded once, also under xdist)."""
     c = hostile_class
     rows = _rows(c["out"])
-    assert set(rows) == {*HOSTILE, "honest"}
+    assert set(rows) == {*HOSTILE, "honest", "reserving"}
     failures = []
     for name, (status, phrase) in HOSTILE.items():
         text = (c["out"] / "feedback" / f"{name}.md").read_text()
@@ -177,6 +183,9 @@ def test_hostile_submissions_are_contained_and_the_honest_graded_in_full(hostile
                             f"expected {status!r} 6 and {phrase!r} in\n{text}")
     assert not failures, "\n\n".join(failures)
     assert (rows["honest"]["status"], float(rows["honest"]["total"])) == ("ok", 6)
+    # address space reserved but not used is not the memory limit (it was, at 2048 MB)
+    assert (rows["reserving"]["status"], float(rows["reserving"]["total"])) == ("ok", 6), \
+        (c["out"] / "feedback" / "reserving.md").read_text()
     assert rows["honest"]["sandboxed"] == "yes"
     # nothing outside the scratch folders changed
     after = _hash_tree(c["home"], c["subs"], c["root"] / "reference") | {
