@@ -33,9 +33,10 @@ def makefile_build_flags() -> list[str]:
     for line in lines[start + 1:]:
         if not line.startswith("\t"):
             break
-        words = shlex.split(line.strip())
-        if "jupyter-book" in words[0] and words[1:3] == ["build", "book"]:
-            return words[3:]
+        words = shlex.split(line.strip())   # may start with variables: $(BOOK_ENV) ...
+        for i, word in enumerate(words):
+            if word.endswith("jupyter-book") and words[i + 1:i + 3] == ["build", "book"]:
+                return words[i + 3:]
     raise AssertionError("the Makefile's test-build step has no 'jupyter-book build book' line")
 
 
