@@ -731,3 +731,19 @@ def test_the_graders_verdicts_ignore_a_tampered_registry(tmp_path, monkeypatch):
         for ex, check, hidden in saved:
             object.__setattr__(ex, "check", check)
             object.__setattr__(ex, "hidden", hidden)
+
+
+def test_a_students_function_cannot_take_a_forbidden_functions_code_while_checked():
+    """Run by a check (or the grader), the student's function finds every Python
+    function of a forbidden module locked, private helpers included: a code object it
+    takes then and reuses later is the raising stub."""
+    taken = {}
+    fn = _define("import importlib\n"
+                 "def adamax_step(p, g, m, u, t, lr, beta1, beta2, eps):\n"
+                 "    helper = importlib.import_module('torch.optim.adamax')\n"
+                 "    taken['code'] = getattr(helper, '_single_tensor_' + 'adamax').__code__\n"
+                 "    return p, m, u\n", {"__name__": "__main__", "taken": taken})["adamax_step"]
+    assert not exercises.get("ex-opt-adamax").verdict(fn)[0]
+    assert taken["code"].co_filename == "<forbidden>"
+    import torch.optim.adamax as adamax
+    assert adamax._single_tensor_adamax.__code__.co_filename != "<forbidden>"

@@ -456,12 +456,19 @@ def disabled(names: Iterable[str]):
 
 
 def guard(fn: Callable, names: Iterable[str]):
-    """``fn`` that runs with ``names`` disabled."""
+    """``fn`` that runs with ``names`` disabled: the callables above, and every Python
+    function that :func:`runtime_functions` finds (a :class:`Lock`), so that the code of
+    a forbidden function cannot be taken while the student's function runs."""
     names = tuple(names)
 
     def guarded(*args, **kwargs):
         with disabled(names):
-            return fn(*args, **kwargs)
+            lock = Lock(names)
+            lock.on()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                lock.off()
     guarded.__name__ = getattr(fn, "__name__", "answer")
     guarded.__wrapped__ = fn
     return guarded
@@ -579,6 +586,9 @@ def runtime_functions(names: Iterable[str]) -> list[tuple[types.FunctionType, st
     return list(found.values())
 
 
+_FOUND: dict[tuple[str, ...], tuple[int, list]] = {}
+
+
 class Lock:
     """While on, every Python function that ``names`` forbids has its code swapped for
     one that raises :class:`ForbiddenError`: the function object is the same, so every
@@ -589,13 +599,12 @@ class Lock:
     def __init__(self, names: Iterable[str]):
         self.names = tuple(names)
         self._saved: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
-        self._found: tuple[int, list] = (-1, [])
 
     def on(self) -> int:
-        if self._found[0] != len(sys.modules):     # found again when a module was imported
-            found = runtime_functions(self.names)
-            self._found = (len(sys.modules), found)
-        for fn, label in self._found[1]:
+        known = _FOUND.get(self.names)
+        if known is None or known[0] != len(sys.modules):   # again after an import
+            known = _FOUND[self.names] = (len(sys.modules), runtime_functions(self.names))
+        for fn, label in known[1]:
             if id(fn) in self._saved:
                 continue
             code = fn.__code__
