@@ -39,6 +39,8 @@ def test_a_library_under_tmp_is_bound_read_only(monkeypatch, tmp_path):
 
 @pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not installed")
 def test_elsewhere_tmp_is_the_scratch_folders_tmp(monkeypatch, tmp_path):
+    if any(p == "/tmp" or p.startswith("/tmp/") for p in sandbox._python_paths()):
+        pytest.skip("this library itself lives under /tmp: the case of the test above")
     run = _run(monkeypatch, "/usr/share", 'mkdir -p /scratch/tmp && touch /tmp/y && '
                'test -e /scratch/tmp/y')
     assert run.returncode == 0, run.stderr
