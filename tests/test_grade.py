@@ -187,6 +187,8 @@ TAMPER = ("from nntheory.teaching import exercises\n"       # the probe's t10.py
           "    object.__setattr__(_ex, 'check', lambda a: (True, 'right'))\n"
           "    object.__setattr__(_ex, 'hidden', ())\n"
           "vars(exercises)['_TRIES'].clear()")
+UNLOCK = ("import nntheory.teaching.forbid as F\n"
+          "F.grader_switch = lambda secret, on: 0")
 SEARCH = ("from nntheory.teaching import exercises\n"       # the probe's a07.py search
           "found = None\n"
           "for cand in range(5000, 5100):\n"
@@ -244,6 +246,9 @@ CLASS = {
     # ex.verdict: the grader's verdicts come from a private copy of the registry
     "registry": (lambda: insert_after_imports(insert_after_imports(
         answers(**WRONG), TAMPER, "tamper"), SEARCH, "search"), (0, 0, 0), "errors"),
+    # turns the lock off for its later cells by replacing the switch: refused
+    "unlocker": (lambda: insert_after_imports(answers(*LAZY), LAZY_IMPORTS + "\n" + UNLOCK),
+                 (0, 0, 0), "checks replaced"),
     "other_chapter": (lambda: student.make_student_copy(
         _notebook(CHAPTERS / "07_approximation_spaces.ipynb")), (0, 0, 0), "wrong chapter"),
     "corrupt": (None, (0, 0, 0), "corrupt file"),
@@ -302,6 +307,7 @@ FEEDBACK = {
     "corrupt": ["could not be read as a Jupyter notebook"],
     "blank": ["not answered"],
     "lazy": ["raised ForbiddenError", "`MLP` is disabled here"],
+    "unlocker": ["could not disable the forbidden functions"],
     "registry": ["`the registry's own helpers` is disabled here", "not yet right"],
     "correct": ["correct, and on 3 hidden cases"],
 }

@@ -126,8 +126,20 @@ class _Switch:
         self.installed = False
 
     def code(self, on: bool) -> str:
-        return (f"__import__('nntheory.teaching.forbid', fromlist=['_'])"
-                f".grader_switch({self.secret!r}, {on})")
+        """Switch the lock; first check that the switch is still the library's (its
+        bytecode), so that a cell that replaced it makes the grading fail."""
+        import hashlib
+
+        from . import forbid
+        switch = next(c for c in forbid.install_lock.__code__.co_consts
+                      if hasattr(c, "co_code") and c.co_name == "grader_switch")
+        expected = hashlib.sha256(switch.co_code).hexdigest()
+        return ("_f = __import__('nntheory.teaching.forbid', fromlist=['_']).grader_switch\n"
+                "if __import__('hashlib').sha256(_f.__code__.co_code).hexdigest() != "
+                f"{expected!r}:\n"
+                "    raise RuntimeError('the grader switch was replaced')\n"
+                f"_f({self.secret!r}, {on})\n"
+                "del _f")
 
     def set(self, client, on: bool) -> None:
         if not self.names:

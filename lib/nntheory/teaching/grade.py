@@ -17,13 +17,25 @@
    cells still run) and the whole notebook with one too. Every answer check appends
    its result to the grading log (the structured channel of
    :mod:`nntheory.teaching.checks`).
+   Every code cell that is not one of the chapter's own (a solution cell, a cell the
+   student added: any cell whose source is not that of a code cell of the solution
+   notebook outside its solutions) runs with the **grader's lock** on
+   (:class:`nntheory.teaching.forbid.Lock`): every Python function that an exercise
+   of the chapter forbids, every function of a forbidden module (``torch.optim``'s
+   private helpers too) and the registry's own helpers and verdicts have their code
+   swapped for one that raises, so aliases, ``getattr``, ``importlib`` and copies made
+   there fail too; the chapter's own cells and checks run with it off. The switch is
+   a silent kernel call with a secret (not in the notebook's history).
 3. One more cell, the grader's, then runs in the same kernel
-   (:func:`in_kernel`): it verifies that ``checks`` is still the library's
-   module with its functions unchanged, takes each registered exercise's
-   answer from the student's namespace and checks it against the registry
-   (:mod:`nntheory.teaching.exercises`): the visible case and, when that
-   passes, the **hidden cases**, each with its own time limit. Its lines carry a
-   random token; the grader keeps only those.
+   (:func:`in_kernel`, from a **private copy of the library** loaded from its files,
+   so that nothing the notebook changed in the registry, the checks or the library
+   functions that compute expected values is used): it verifies that ``checks`` is
+   still the library's module with its functions unchanged and the lock's switch is
+   the library's, takes each registered exercise's answer from the student's
+   namespace (read with the lock on) and checks it against the copy's registry:
+   the visible case and, when that passes, the **hidden cases** (a function answer
+   runs with the lock on), each with its own time limit. Its lines carry a random
+   token; the grader keeps only those.
 4. An exercise earns its points when its check cell is intact, its check ran
    and passed, and the grader's visible and hidden cases pass. A written answer
    (``kind="written"``) is copied into the feedback and marked by the teacher
