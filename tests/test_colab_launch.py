@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_launch import library_repository  # the library as a tagged git repository
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "book" / "chapters"
@@ -144,27 +145,6 @@ def _freeze(python: Path) -> dict[str, str]:
     return {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(out.stdout)}
 
 
-def _git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          check=True, timeout=120).stdout
-
-
-def _library_repository(where: Path, version: str) -> Path:
-    """A git repository of the working tree's library (what a clone holds for pip),
-    tagged ``v<version>`` like a release."""
-    repo = where / "repo"
-    repo.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, repo / name)
-    shutil.copytree(ROOT / "lib", repo / "lib",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    _git("init", "-q", "-b", "main", cwd=repo)
-    _git("add", ".", cwd=repo)
-    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x", cwd=repo)
-    _git("tag", f"v{version}", cwd=repo)
-    return repo
-
-
 #: Runs in the Colab-like environment: executes each notebook in its own folder with a
 #: live kernel and prints one JSON line per notebook. Written into the environment's
 #: folder, so no batch tool (pytest, nbclient) appears in the kernel's parent's command
@@ -210,7 +190,7 @@ def test_chapters_run_on_colab_and_downloaded_alone(colab_python, tmp_path):
     import tomllib
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    repo = _library_repository(tmp_path, version)
+    repo = library_repository(tmp_path, version)
     check = subprocess.run([str(colab_python), "-c", "import nntheory"], capture_output=True,
                            env=_clean_env(), cwd=tmp_path)
     assert check.returncode != 0, "the Colab-like environment already has nntheory"

@@ -332,12 +332,10 @@ def _git(*args, cwd):
                           check=True, timeout=60)
 
 
-def test_the_library_installs_from_a_git_url(tmp_path):
-    """What the set-up cell asks pip for, from a local git repository (no network): the
-    repository root is an installable project whose wheel holds the whole library."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    repo = tmp_path / "repo"
+def library_repository(where: Path, version: str) -> Path:
+    """A git repository of the working tree's library (what a clone holds for pip),
+    tagged ``v<version>`` like a release (also used by tests/test_colab_launch.py)."""
+    repo = where / "repo"
     repo.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, repo / name)
@@ -346,7 +344,16 @@ def test_the_library_installs_from_a_git_url(tmp_path):
     _git("init", "-q", "-b", "main", cwd=repo)
     _git("add", ".", cwd=repo)
     _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x", cwd=repo)
-    _git("tag", f"v{SETTINGS['version']}", cwd=repo)
+    _git("tag", f"v{version}", cwd=repo)
+    return repo
+
+
+def test_the_library_installs_from_a_git_url(tmp_path):
+    """What the set-up cell asks pip for, from a local git repository (no network): the
+    repository root is an installable project whose wheel holds the whole library."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = library_repository(tmp_path, SETTINGS["version"])
     # "localhost": pip 23 rejects a git+file:/// URL without a host
     spec = f"nntheory @ git+file://localhost{repo}@v{SETTINGS['version']}"
     out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
