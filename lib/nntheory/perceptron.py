@@ -263,16 +263,22 @@ def radius(X, *, add_bias: bool = True) -> float:
     return float(np.max(np.linalg.norm(Xa, axis=1)))
 
 
-def margin(u, X, y, *, add_bias: bool = True) -> float:
-    """``gamma(u) = min_i y_i <u, x_i> / ||u||``: the margin of the separator ``u``
-    (on augmented inputs by default, so ``u = (w, b)``). Negative if ``u`` errs."""
+def _separator(u, X, y, add_bias: bool):
+    """The checked (augmented) inputs, labels and the unit vector ``u / ||u||``."""
     Xa = _prepare(X, add_bias)
     y = _check_labels(y, Xa.shape[0])
     u = check_array(u, "u", shape=(Xa.shape[1],))
     norm = np.linalg.norm(u)
     if norm == 0:
         raise ValueError("u must be non-zero")
-    return float(np.min(y * (Xa @ u)) / norm)
+    return Xa, y, u / norm
+
+
+def margin(u, X, y, *, add_bias: bool = True) -> float:
+    """``gamma(u) = min_i y_i <u, x_i> / ||u||``: the margin of the separator ``u``
+    (on augmented inputs by default, so ``u = (w, b)``). Negative if ``u`` errs."""
+    Xa, y, unit = _separator(u, X, y, add_bias)
+    return float(np.min(y * (Xa @ unit)))
 
 
 def _primal_polish(Z: np.ndarray, w0: np.ndarray):
@@ -426,13 +432,8 @@ def freund_schapire_bound(X, y, u, gamma: float, *, add_bias: bool = True) -> fl
     ``u`` is normalised here; ``R = max_i ||x_i||`` (of the augmented inputs by default).
     With ``D = 0`` this is Novikoff's bound. Repeated examples count once per occurrence.
     """
-    Xa = _prepare(X, add_bias)
-    y = _check_labels(y, Xa.shape[0])
-    u = check_array(u, "u", shape=(Xa.shape[1],))
-    norm = np.linalg.norm(u)
-    if norm == 0:
-        raise ValueError("u must be non-zero")
+    Xa, y, unit = _separator(u, X, y, add_bias)
     gamma = check_positive(gamma, "gamma")
-    d = np.maximum(0.0, gamma - y * (Xa @ (u / norm)))
+    d = np.maximum(0.0, gamma - y * (Xa @ unit))
     R = float(np.max(np.linalg.norm(Xa, axis=1)))
     return float(((R + np.linalg.norm(d)) / gamma) ** 2)
