@@ -358,10 +358,10 @@ def test_the_registrys_own_helpers_are_not_a_shortcut():
     """A private helper of the registry computes what a check expects from any input
     (``_leaky_second_moment``, ``_torch_limit``): named or reached, it is refused."""
     ex = exercises.get("ex-init-leaky")
-    named = _define("from nntheory.teaching import exercises as E\n"
+    named = _define("from nntheory.teaching.bank import ch08_09 as E\n"
                     "def he(alpha):\n"
                     "    return 1 / E._leaky_second_moment(alpha)\n")["he"]
-    hidden = _define("from nntheory.teaching import exercises as E\n"
+    hidden = _define("from nntheory.teaching.bank import ch08_09 as E\n"
                      "f = getattr(E, '_leaky' + '_second_moment')\n"
                      "def he(alpha):\n"
                      "    return 1 / f(alpha)\n")["he"]
@@ -370,7 +370,7 @@ def test_the_registrys_own_helpers_are_not_a_shortcut():
         assert not ok and message in text, text
         assert not any(case.run(fn)[0] for case in ex.hidden)
     assert ex.verdict(lambda alpha: 2 / (1 + alpha ** 2))[0]       # the answer itself
-    limit = _define("from nntheory.teaching import exercises as E\n"
+    limit = _define("from nntheory.teaching.bank import ch08_09 as E\n"
                     "def q(n, gain):\n"
                     "    return E._torch_limit(n, gain)\n")["q"]
     assert not exercises.get("ex-init-torch").verdict(limit)[0]

@@ -305,25 +305,26 @@ def _notebook_namespace(chapter: str, starts: tuple[str, ...]) -> dict:
 def test_the_registry_grades_the_data_the_chapters_show():
     """The exercise registry keeps its own copy of the exercises' data; it must be the
     data the chapters print (else a right answer would be graded wrong)."""
-    from nntheory.teaching import exercises
+    from nntheory.teaching.bank import ch01_02 as bank_ch12
     ch1 = _notebook_namespace("01_perceptron", ("X_ex = ", "X_len = "))
-    np.testing.assert_array_equal(ch1["X_ex"], exercises._PC_X)
-    np.testing.assert_array_equal(ch1["y_ex"], exercises._PC_Y)
-    np.testing.assert_array_equal(ch1["u_ex"], exercises._PC_U)
-    np.testing.assert_array_equal(ch1["X_len"], exercises._LEN_X)
+    np.testing.assert_array_equal(ch1["X_ex"], bank_ch12._PC_X)
+    np.testing.assert_array_equal(ch1["y_ex"], bank_ch12._PC_Y)
+    np.testing.assert_array_equal(ch1["u_ex"], bank_ch12._PC_U)
+    np.testing.assert_array_equal(ch1["X_len"], bank_ch12._LEN_X)
     ch2 = _notebook_namespace("02_xor", ("X_line = ",))
-    np.testing.assert_array_equal(ch2["X_line"], exercises._FARKAS_X)
-    np.testing.assert_array_equal(ch2["y_line"], exercises._FARKAS_Y)
+    np.testing.assert_array_equal(ch2["X_line"], bank_ch12._FARKAS_X)
+    np.testing.assert_array_equal(ch2["y_line"], bank_ch12._FARKAS_Y)
 
 
 def test_the_chapter_one_and_two_answers_pass_and_near_misses_fail():
     """The registered checks accept the worked answers (and a three-digit margin) and
     reject near misses, without printing the expected value."""
     from nntheory.teaching import exercises
+    from nntheory.teaching.bank import ch01_02 as bank_ch12
     get = exercises.get
     assert get("ex-perceptron-margin").verdict(0.333)[0]
     assert not get("ex-perceptron-margin").verdict(0.5)[0]     # forgot to divide by |u|
-    run = perceptron.train_perceptron(exercises._PC_X, exercises._PC_Y, max_epochs=1)
+    run = perceptron.train_perceptron(bank_ch12._PC_X, bank_ch12._PC_Y, max_epochs=1)
     assert get("ex-perceptron-epoch").verdict(run.w)[0]
     assert not get("ex-perceptron-epoch").verdict(run.w + [0, 0, 1])[0]
     g = 12 / np.sqrt(205)

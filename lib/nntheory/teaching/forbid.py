@@ -94,11 +94,16 @@ _GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 REGISTRY_INTERNALS = "nntheory.teaching.exercises:private"
 
 
+def _registry_modules() -> list[types.ModuleType]:
+    """The registry and its exercise bank (one module per group of chapters)."""
+    return [module for name, module in list(sys.modules.items())
+            if module is not None and (name == "nntheory.teaching.exercises"
+                                       or name.startswith("nntheory.teaching.bank"))]
+
+
 def _registry_private() -> list[tuple[object, str, object, str]]:
-    module = sys.modules.get("nntheory.teaching.exercises")
-    if module is None:
-        return []
-    return [(module, attr, value, attr) for attr, value in vars(module).items()
+    return [(module, attr, value, attr) for module in _registry_modules()
+            for attr, value in vars(module).items()
             if attr.startswith("_") and not attr.startswith("__")
             and isinstance(value, types.FunctionType)]
 
@@ -516,10 +521,8 @@ def _registry_functions() -> list[types.FunctionType]:
         module = importlib.import_module("nntheory.teaching.exercises")
     except ImportError:
         return []
-    name = module.__name__
-    out = [value for attr, value in vars(module).items()
-           if attr.startswith("_") and not attr.startswith("__")
-           and isinstance(value, types.FunctionType)]
+    names = {m.__name__ for m in _registry_modules()} | {module.__name__}
+    out = [value for _, _, value, _ in _registry_private()]
     stack = []
     for ex in getattr(module, "REGISTRY", {}).values():
         stack += [ex.check, ex.data, *(case.run for case in ex.hidden)]
@@ -527,7 +530,7 @@ def _registry_functions() -> list[types.FunctionType]:
     while stack:
         fn = stack.pop()
         if not isinstance(fn, types.FunctionType) or id(fn) in seen or \
-                fn.__module__ != name:
+                fn.__module__ not in names:
             continue
         seen.add(id(fn))
         out.append(fn)
