@@ -9,6 +9,14 @@ and ``OUT/keys.csv`` (``student_id,key``, then the roster's other columns), whic
 the teacher keeps and gives to the grader (``nntheory grade ... --keys``). Keys are
 random; assigning again keeps the keys of the students already in ``keys.csv``
 (a student who lost a copy gets the same variant back).
+
+It also keeps the chapter's solution notebook as it was when assigned, as
+``OUT/reference/<chapter>.ipynb``: the grader recognises the chapter's own cells in a
+submission by comparing them with the reference, so a course grades against the
+notebook the students were given (``nntheory grade OUT/reference/<chapter>.ipynb ...``),
+not against a newer edition of the book whose cells differ. Assigning again into the
+same folder after the chapter changed is refused (the students already hold the older
+copy): assign into a new folder.
 """
 
 from __future__ import annotations
@@ -21,7 +29,12 @@ from pathlib import Path
 from . import student as _student
 from . import variants as _variants
 
-__all__ = ["read_roster", "assign"]
+__all__ = ["read_roster", "assign", "reference_path"]
+
+
+def reference_path(out: str | os.PathLike, chapter_file: str) -> Path:
+    """Where :func:`assign` keeps the solution notebook the students' copies came from."""
+    return Path(out) / "reference" / chapter_file
 
 
 def read_roster(path: str | os.PathLike) -> list[dict[str, str]]:
@@ -73,9 +86,19 @@ def assign(chapter: str | os.PathLike, roster: str | os.PathLike,
     except ValueError as exc:
         raise ValueError(f"{source}: not a notebook ({exc})") from None
     plain = _student.make_student_copy(nb)
+    reference = reference_path(out, source.name)
+    text = source.read_text(encoding="utf-8")
+    if reference.is_file() and reference.read_text(encoding="utf-8") != text:
+        raise ValueError(f"out: {out} holds copies of an earlier version of {source.name} "
+                         f"(kept in {reference}); the chapter has changed since, so grade "
+                         "those copies against that reference and assign the new version "
+                         "into another folder")
     keys_path = out / "keys.csv"
     keys = _old_keys(keys_path)
     out.mkdir(parents=True, exist_ok=True)
+    reference.parent.mkdir(exist_ok=True)
+    if not reference.is_file():
+        reference.write_text(text, encoding="utf-8")
     written = []
     for row in rows:
         sid = row["student_id"]

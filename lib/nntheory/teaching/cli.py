@@ -67,8 +67,11 @@ def _assign(args) -> None:
         paths = assign.assign(args.chapter, args.roster, args.out)
     except (ValueError, TypeError) as exc:
         raise SystemExit(f"nntheory assign: {exc}") from None
-    print(f"wrote {len(paths)} student copies and {Path(args.out) / 'keys.csv'} "
-          "(keep keys.csv: the grader takes it with --keys)")
+    reference = assign.reference_path(args.out, paths[0].name)
+    print(f"wrote {len(paths)} student copies, {Path(args.out) / 'keys.csv'} (keep it: the "
+          f"grader takes it with --keys) and the chapter as assigned, {reference}.\n"
+          f"Grade the returned copies with:\n  nntheory grade {reference} SUBMISSIONS "
+          f"--keys {Path(args.out) / 'keys.csv'}")
 
 
 def main(argv: list[str] | None = None) -> None:
