@@ -14,6 +14,7 @@ outputs), the buffer :math:`b \leftarrow \mu b + g` (:math:`b_1 = g_1`) and
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from .validation import check_array, check_elements, check_int, check_positive, check_real
 
@@ -26,7 +27,10 @@ def _act(name: str, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if name == "tanh":
         A = np.tanh(Z)
         return A, 1.0 - A * A
-    raise ValueError(f"activation must be 'relu' or 'tanh'; got {name!r}")
+    if name == "sigmoid":
+        A = special.expit(Z)
+        return A, A * (1.0 - A)
+    raise ValueError(f"activation must be 'relu', 'tanh' or 'sigmoid'; got {name!r}")
 
 
 def train_many(params_list: list[list[np.ndarray]], X, y, *, activation: str = "relu",
