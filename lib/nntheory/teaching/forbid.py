@@ -149,6 +149,9 @@ def _used(source: str) -> set[str]:
         elif isinstance(node, ast.Attribute):
             names.add(node.attr)
         elif isinstance(node, ast.ImportFrom):
+            # ``from scipy.optimize import linprog`` uses the module ``optimize`` (as
+            # ``import scipy.optimize`` does); ``from nntheory import perceptron`` does not
+            names.update((node.module or "").split(".")[1:])
             for alias in node.names:
                 if not _is_module(f"{node.module}.{alias.name}"):
                     names.add(alias.name)
