@@ -1,0 +1,107 @@
+"""Chapter 10's lottery-ticket statements under the seed protocol, and their helpers.
+
+The chapter asserts the statements of ``lottery.chapter_statements`` and
+``lottery.rewind_k_statements`` on its own seeds (0-63 quick, 0-191 full) and says they
+hold on every block of ``lottery.PROTOCOL_BLOCKS`` (resp. ``PROTOCOL_BLOCKS_K``); this
+file is where that sentence is checked. The blocks are run as one stacked ensemble and
+sliced: each seed's networks are independent of the other members of the stack (the
+stacking only batches the same float64 operations; tested against one-seed runs in
+test_ch10_second_edition.py), so a block's slice is that block's run up to round-off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nntheory import lottery
+
+
+def _run(seeds, **kw):
+    X, y, Xt, yt = lottery.teacher_data()
+    return lottery.imp_ensemble([8, 16, 16, 1], X, y, Xt, yt, seeds=seeds, rounds=3,
+                                fraction=0.6, lr=1e-2, epochs=150, **kw)
+
+
+def _block(runs, i, size):
+    part = slice(i * size, (i + 1) * size)
+    return lottery.LotteryRuns(runs.kept, runs.test_rewind[part], runs.test_reinit[part],
+                               runs.test_random_mask[part], runs.train_rewind[part])
+
+
+def test_protocol_blocks_are_disjoint_and_apart_from_the_chapter_seeds():
+    seeds = [s for b in lottery.PROTOCOL_BLOCKS for s in b]
+    assert len(seeds) == len(set(seeds))
+    assert min(seeds) >= 192                     # the full-scale build uses 0-191
+    assert len(lottery.PROTOCOL_BLOCKS) >= 5 and len(lottery.PROTOCOL_BLOCKS_K) >= 5
+    assert all(len(b) == 64 for b in lottery.PROTOCOL_BLOCKS)
+    assert set(lottery.PROTOCOL_BLOCKS_K) <= set(lottery.PROTOCOL_BLOCKS)
+
+
+def test_chapter_statements_hold_on_every_protocol_block():
+    blocks = lottery.PROTOCOL_BLOCKS
+    runs = _run([s for b in blocks for s in b])
+    np.testing.assert_allclose(runs.kept[1:], [0.4, 0.16, 0.064], rtol=0.05)
+    failed = []
+    for i, block in enumerate(blocks):
+        for statement, held in lottery.chapter_statements(_block(runs, i, 64)).items():
+            if not held:
+                failed.append((block[0], statement))
+    assert not failed, failed
+
+
+def test_rewind_k_statements_hold_on_every_protocol_block():
+    blocks = lottery.PROTOCOL_BLOCKS_K
+    runs = _run([s for b in blocks for s in b], rewind_step=20)
+    failed = [(block[0], statement) for i, block in enumerate(blocks)
+              for statement, held in lottery.rewind_k_statements(_block(runs, i, 64)).items()
+              if not held]
+    assert not failed, failed
+
+
+def _fake_runs(rewind, reinit, random_mask):
+    n = len(rewind)
+    return lottery.LotteryRuns(np.array([1.0, 0.4, 0.16, 0.064]), np.asarray(rewind),
+                               np.asarray(reinit), np.asarray(random_mask), np.zeros((n, 4)))
+
+
+def test_statements_can_fail():
+    rng = np.random.default_rng(0)
+    dense = 1 + 0.1 * rng.random((40, 1))
+    same = np.hstack([dense, dense * (1 + 0.1 * rng.random((40, 3)))])
+    # the rewound arm worse everywhere (three times the other arms): each statement that
+    # favours it at 6.4 % or 16 % fails, and 16 % kept costs more than nothing
+    worse = same * np.array([1, 3, 3, 3])
+    got = lottery.chapter_statements(_fake_runs(worse, same, same))
+    assert not got["16 %: median rewound error below the dense median"]
+    assert not got["6.4 %: rewound worse than fresh start in fewer than half the seeds"]
+    assert not got["6.4 %: rewound worse than random mask in few seeds, Wilcoxon p < alpha"]
+    assert got["40 %: rewound worse than fresh start in most seeds, Wilcoxon p < alpha"]
+    # identical arms: no arm fails more often than another, no majority either way
+    tie = lottery.chapter_statements(_fake_runs(same, same, same))
+    assert not tie["16 %: the random mask fails in more seeds than the magnitude mask"]
+    assert not tie["40 %: rewound worse than fresh start in most seeds, Wilcoxon p < alpha"]
+    k = lottery.rewind_k_statements(_fake_runs(worse, same, same))
+    assert list(k.values()) == [True, False]
+
+
+def test_teacher_data_and_bad_input():
+    X, y, Xt, yt = lottery.teacher_data()
+    assert X.shape == (100, 8) and y.shape == (100, 1) and Xt.shape == (1000, 8)
+    X0, y0, _, yt0 = lottery.teacher_data(noise=0.0)
+    np.testing.assert_array_equal(X0, X)
+    # same inputs; only the training targets carry noise, of standard deviation 0.1
+    # (100 draws: the sample standard deviation is within 25 % with overwhelming odds)
+    assert np.std(y - y0) == pytest.approx(0.1, rel=0.25)
+    np.testing.assert_array_equal(yt0, yt)                   # test targets are noiseless
+    with pytest.raises(ValueError, match="noise"):
+        lottery.teacher_data(noise=-1.0)
+    with pytest.raises(ValueError, match="n_train"):
+        lottery.teacher_data(n_train=0)
+    with pytest.raises(TypeError, match="runs"):
+        lottery.chapter_comparisons("runs")
+    short = lottery.LotteryRuns(np.ones(2), *(np.ones((3, 2)) for _ in range(4)))
+    with pytest.raises(ValueError, match="runs"):
+        lottery.chapter_statements(short)
+    with pytest.raises(ValueError, match="alpha"):
+        lottery.chapter_statements(_fake_runs(*(np.ones((3, 4)),) * 3), alpha=2.0)
