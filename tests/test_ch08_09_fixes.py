@@ -23,3 +23,39 @@ def test_train_many_sigmoid_follows_the_cores_fit():
         np.testing.assert_allclose(losses[s, :20], hist.loss, rtol=1e-12)
         assert losses[s, 20] == pytest.approx(npc.loss_value(net, X, y), rel=1e-12)
     assert np.all(losses[:, -1] < losses[:, 0])
+
+
+def test_ghadimi_lan_bound_is_the_truth_plus_the_final_gap_on_an_isotropic_quadratic():
+    """On f = L/2 |x|^2 with isotropic noise the proof's only inequality is f(x_{N+1}) >= f*."""
+    from nntheory import optimisation as op
+    from nntheory import stochastic
+
+    L, sigma, x0 = 2.0, 0.7, np.array([3.0, -2.0])
+    lrs = np.linspace(0.3, 0.05, 200)                     # a decreasing schedule, < 1/L
+    expected, _ = stochastic.noisy_quadratic_sgd([L, L], x0, sigma, lrs)
+    w = op.ghadimi_lan_weights(lrs, L)
+    assert w.sum() == pytest.approx(1.0, abs=1e-15) and np.all(w > 0)
+    truth = float(np.sum(w * 2 * L * expected[:-1]))     # E|grad f(x_k)|^2 = 2 L E f(x_k)
+    bound = op.ghadimi_lan_bound(0.5 * L * x0 @ x0, L, 2 * sigma ** 2, lrs)
+    slack = 2 * expected[-1] / np.sum(2 * lrs - L * lrs ** 2)
+    assert bound - truth == pytest.approx(slack, rel=1e-10)
+    assert truth < bound
+
+
+def test_ghadimi_lan_corollary_and_refusals():
+    from nntheory import optimisation as op
+
+    L, gap, sigma2 = 4.0, 3.0, 2.0
+    D = np.sqrt(2 * gap / L)
+    for N in (10, 100, 10000):
+        gamma = min(1 / L, D / np.sqrt(sigma2 * N))
+        bound = op.ghadimi_lan_bound(gap, L, sigma2, np.full(N, gamma))
+        corollary = L * (L * D ** 2 / N + 2 * D * np.sqrt(sigma2 / N))   # Corollary 2.2
+        assert bound <= corollary * (1 + 1e-12)
+    np.testing.assert_allclose(op.ghadimi_lan_weights(np.full(5, 0.1), L), 0.2)
+    with pytest.raises(ValueError, match="lrs"):
+        op.ghadimi_lan_bound(gap, L, sigma2, [0.1, 0.5])            # 0.5 = 2/L
+    with pytest.raises(ValueError, match="lrs"):
+        op.ghadimi_lan_weights([], L)
+    with pytest.raises(ValueError, match="gap"):
+        op.ghadimi_lan_bound(-1.0, L, sigma2, [0.1])

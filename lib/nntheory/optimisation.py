@@ -58,6 +58,8 @@ __all__ = [
     "run_optimizer",
     "linear_mse_hessian",
     "elastic_net_prox",
+    "ghadimi_lan_weights",
+    "ghadimi_lan_bound",
 ]
 
 
@@ -423,3 +425,50 @@ def elastic_net_prox(z, lam: float, alpha: float):
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
     soft = np.sign(z) * np.maximum(np.abs(z) - lam * alpha, 0.0)
     return soft / (1.0 + lam * (1.0 - alpha))
+
+
+# --------------------------------------------------------------------------- stochastic, non-convex
+
+def _gl_steps(lrs, L: float) -> tuple[np.ndarray, float]:
+    L = check_positive(L, "L")
+    lrs = check_array(lrs, "lrs", ndim=1)
+    if lrs.size == 0 or np.any(lrs <= 0) or np.any(lrs >= 2.0 / L):
+        raise ValueError(f"lrs must be a non-empty array of steps in (0, 2/L) = (0, {2.0 / L:g})")
+    return lrs, L
+
+
+def ghadimi_lan_weights(lrs, L: float) -> np.ndarray:
+    r"""The law of the randomized output :math:`R` of Ghadimi and Lan's RSG method.
+
+    :math:`P(R = k) = (2\gamma_k - L\gamma_k^2) / \sum_j (2\gamma_j - L\gamma_j^2)`,
+    ``k = 1, ..., N`` (entry ``k - 1``), for steps :math:`0 < \gamma_k < 2/L`
+    (Ghadimi and Lan 2013, Theorem 2.1). Constant steps give the uniform law.
+    """
+    lrs, L = _gl_steps(lrs, L)
+    w = 2.0 * lrs - L * lrs ** 2
+    return w / w.sum()
+
+
+def ghadimi_lan_bound(gap: float, L: float, sigma2: float, lrs) -> float:
+    r"""Ghadimi and Lan's bound on :math:`E\|\nabla f(x_R)\|^2` (their Theorem 2.1).
+
+    For :math:`f` with :math:`L`-Lipschitz gradient, :math:`f(x_1) - f^* \le` ``gap``,
+    stochastic gradients :math:`G_k` with :math:`E[G_k \mid x_k] = \nabla f(x_k)` and
+    :math:`E\|G_k - \nabla f(x_k)\|^2 \le` ``sigma2``, SGD
+    :math:`x_{k+1} = x_k - \gamma_k G_k` and :math:`R` drawn by
+    :func:`ghadimi_lan_weights`:
+
+    .. math::
+
+        E\|\nabla f(x_R)\|^2 \le \frac{2(f(x_1) - f^*) + L\sigma^2\sum_k \gamma_k^2}
+        {\sum_k (2\gamma_k - L\gamma_k^2)}.
+
+    The descent lemma is an equality for :math:`f = \tfrac L2\|x\|^2` with noise
+    independent of the iterate, and there the bound exceeds the truth by exactly
+    :math:`2E[f(x_{N+1}) - f^*] / \sum_k (2\gamma_k - L\gamma_k^2)`.
+    """
+    lrs, L = _gl_steps(lrs, L)
+    gap = check_real(gap, "gap", low=0.0)
+    sigma2 = check_real(sigma2, "sigma2", low=0.0)
+    return float((2.0 * gap + L * sigma2 * np.sum(lrs ** 2)) / np.sum(2.0 * lrs - L * lrs ** 2))
+
