@@ -63,14 +63,15 @@ def known_answers() -> dict[str, object]:
     return {
         "ex-bp-count": 64 * 4 + 64 * 65 + 10 * 65,
         "ex-bp-scalar": _bp_scalar_answer(2.0, 1.0, 0.5, -0.2, 1.5, 0.1),
-        "ex-gen-vc": 2 ** 9 - 2,
+        "ex-gen-vc": 2 * sum(math.comb(8, k) for k in range(5)),   # 9 points in R^4
         "ex-xor-count": 8,
         "ex-space-graded": 6,
-        "ex-gen-rademacher": generalisation.rademacher_linear_exact([[1.0, 0.0], [1.0, 1.0]],
-                                                                   2.0),
+        "ex-gen-rademacher": generalisation.rademacher_linear_exact(
+            [[1.0, 0.0], [1.0, 1.0], [-1.0, 2.0]], 2.0),
         "ex-gen-implicit": generalisation.implicit_bias_limit([[1.0, 1, 0], [0, 1, 1]],
                                                               [2.0, 2], [1.0, 0, 0]),
-        "ex-gen-ntk": generalisation.arccos_ntk(np.eye(2))[0],
+        # leaky ReLU, alpha = 0.2, x = (1, 1), x' = (2, -1): tests/test_exercises_ch10.py
+        "ex-gen-ntk": np.array([[2.08, 1.0911239754401618], [1.0911239754401618, 5.2]]),
         "ex-xor-count-general": separability.cover_count(4, 2),
     }
 
@@ -356,24 +357,21 @@ ADAMAX_SHORTCUT = (
 
 def test_the_registrys_own_helpers_are_not_a_shortcut():
     """A private helper of the registry computes what a check expects from any input
-    (``_leaky_second_moment``, ``_torch_limit``): named or reached, it is refused."""
-    ex = exercises.get("ex-init-leaky")
+    (``_torch_limit``): named or reached, it is refused."""
+    ex = exercises.get("ex-init-torch")
     named = _define("from nntheory.teaching.bank import ch08_09 as E\n"
-                    "def he(alpha):\n"
-                    "    return 1 / E._leaky_second_moment(alpha)\n")["he"]
+                    "def q(n, gain):\n"
+                    "    return E._torch_limit(n, gain)\n")["q"]
     hidden = _define("from nntheory.teaching.bank import ch08_09 as E\n"
-                     "f = getattr(E, '_leaky' + '_second_moment')\n"
-                     "def he(alpha):\n"
-                     "    return 1 / f(alpha)\n")["he"]
+                     "f = getattr(E, '_torch' + '_limit')\n"
+                     "def q(n, gain):\n"
+                     "    return f(n, gain)\n")["q"]
     for fn, message in ((named, "not allowed here"), (hidden, "is disabled here")):
         ok, text = ex.verdict(fn)
         assert not ok and message in text, text
         assert not any(case.run(fn)[0] for case in ex.hidden)
-    assert ex.verdict(lambda alpha: 2 / (1 + alpha ** 2))[0]       # the answer itself
-    limit = _define("from nntheory.teaching.bank import ch08_09 as E\n"
-                    "def q(n, gain):\n"
-                    "    return E._torch_limit(n, gain)\n")["q"]
-    assert not exercises.get("ex-init-torch").verdict(limit)[0]
+    assert ex.verdict(lambda n, gain: 2 / (n * (6 - gain ** 2)) if gain ** 2 < 6
+                      else math.inf)[0]                            # the answer itself
     assert forbid.refusal(0, (forbid.REGISTRY_INTERNALS,), "x",
                           history=["from nntheory.teaching import exercises",
                                    "exercises._TRIES.clear()\nx = 6"])
@@ -384,12 +382,10 @@ def test_he_constant_through_torch_calculate_gain_fails():
     named = _define("import torch\n"
                     "def he(alpha):\n"
                     "    return torch.nn.init.calculate_gain('leaky_relu', alpha) ** 2\n")["he"]
-    hidden = _define("import torch\n"
-                     "g = getattr(torch.nn.init, 'calculate' + '_gain')\n"
-                     "def he(alpha):\n"
-                     "    return g('leaky_relu', alpha) ** 2\n")["he"]
     assert "not allowed here" in ex.verdict(named)[1]
-    assert "is disabled here" in ex.verdict(hidden)[1]
+    assert "not allowed here" in forbid.refusal(      # a value computed in another cell
+        2.0, ex.forbid, "he", history=["import torch", "g = torch.nn.init.calculate_gain",
+                                       "he = g('leaky_relu', 0.01) ** 2"])
 
 
 def test_adamax_through_torch_optim_fails():
