@@ -153,14 +153,16 @@ def _res_inverse_data() -> tuple[Fraction, ...]:
 
 
 def _expand_answer(answer) -> tuple:
+    """The coefficients of F_3 for the answer's weights: exact Fractions for exact
+    weights, floats when a weight is a float (compared to 1e-9 then)."""
     from ... import polynomials as poly
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != 3:
         raise TypeError("give three weights [w1, w2, w3]")
-    ws = []
-    for v in answer:
-        v = _as_number(v)
-        ws.append(_exact(v) if _exact(v) is not None else float(v))
-    return poly.residual_square_coefficients(ws)
+    ws = [_as_number(v) for v in answer]
+    exact = all(_exact(v) is not None for v in ws)
+    coefficients = poly.residual_square_coefficients(
+        [_exact(v) if exact else float(v) for v in ws])
+    return coefficients if exact else tuple(float(c) for c in coefficients)
 
 
 def _coefficients_match(got, target) -> bool:
@@ -375,7 +377,7 @@ EXERCISES = [
              data=_space_fold_data,
              forbid=("nntheory.depth.folding_net", "nntheory.depth.piecewise_linear",
                      "nntheory.depth.nonzero_parameters", "nntheory.depth.count_pieces",
-                     "nntheory.depth.sawtooth"),
+                     "nntheory.depth.sawtooth", "nntheory.depth._fold_layer"),
              mistakes={_fold_counted_all: "the count asked for is of the non-zero weights "
                                           "and biases, not of all entries"},
              goal="compute the variation and the budget of a deep network"),
