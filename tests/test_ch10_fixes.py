@@ -11,10 +11,12 @@ test_ch10_second_edition.py), so a block's slice is that block's run up to round
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from nntheory import lottery
+from nntheory import double_descent, lottery
 
 
 def _run(seeds, **kw):
@@ -105,3 +107,47 @@ def test_teacher_data_and_bad_input():
         lottery.chapter_statements(short)
     with pytest.raises(ValueError, match="alpha"):
         lottery.chapter_statements(_fake_runs(*(np.ones((3, 4)),) * 3), alpha=2.0)
+
+
+# --- double descent -------------------------------------------------------------------
+
+DD_GRID = [5, 10, 15, 20, 25, 30, 35, 38, 40, 42, 45, 50, 60, 80, 120, 200, 400, 800]
+
+
+def test_dd_protocol_blocks_are_disjoint_and_apart_from_the_chapter_seeds():
+    seeds = [s for b in double_descent.PROTOCOL_BLOCKS for s in b]
+    assert len(seeds) == len(set(seeds)) and min(seeds) >= 30   # full scale: 0-29
+    assert len(double_descent.PROTOCOL_BLOCKS) >= 5
+    assert all(len(b) == 8 for b in double_descent.PROTOCOL_BLOCKS)   # the quick size
+
+
+def test_dd_statements_hold_on_every_protocol_block():
+    failed = []
+    for block in double_descent.PROTOCOL_BLOCKS:
+        run = double_descent.chapter_run(block, DD_GRID)
+        failed += [(block[0], s) for s, held in
+                   double_descent.chapter_statements(run).items() if not held]
+    assert not failed, failed
+
+
+def test_dd_statements_can_fail():
+    run = double_descent.chapter_run(range(4), DD_GRID)
+    assert all(double_descent.chapter_statements(run).values())
+    # the control made as good as the minimum-norm fit beats it nowhere, and a ridge that
+    # copies the minimum-norm fit keeps its peak
+    same = dataclasses.replace(run, from_w0=run.minnorm.copy(), ridge=run.minnorm.copy())
+    got = double_descent.chapter_statements(same)
+    assert not got["the minimum-norm median is below the control's at the last width"]
+    assert not got["the tuned ridge is below 5 % of the minimum-norm median at the peak"]
+    # a control that stays at its peak level never descends a second time
+    flat = dataclasses.replace(run, from_w0=np.maximum.accumulate(run.from_w0, axis=1))
+    assert not double_descent.chapter_statements(flat)[
+        "the control at the last width is below its best median with p <= n/2"]
+
+
+def test_dd_bad_input():
+    with pytest.raises(TypeError, match="run"):
+        double_descent.chapter_statements("run")
+    run = double_descent.chapter_run(range(2), [5, 10, 20, 40])
+    with pytest.raises(ValueError, match="widths"):
+        double_descent.chapter_statements(run)

@@ -23,12 +23,15 @@ Computed in the primal: :math:`(I - \Phi^+\Phi)w_0 = w_0 - \Phi^\top(\Phi\Phi^\t
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from .generalisation import random_feature_errors
 from .validation import check_int, check_real, check_seed
 
-__all__ = ["interpolant_errors"]
+__all__ = ["interpolant_errors", "PROTOCOL_BLOCKS", "ChapterRun", "chapter_run",
+           "chapter_statements"]
 
 _EIG_RTOL = 1e-12
 
@@ -79,3 +82,89 @@ def interpolant_errors(n_train: int, dim: int, n_features, *, seeds=(0,), noise=
             mn[i, j] = np.mean((Fte @ w_mn - yte) ** 2)
             w0_err[i, j] = np.mean((Fte @ w_0 - yte) ** 2)
     return mn, w0_err
+
+
+# ---------------------------------------------------------------------------------------
+# Chapter 10's double-descent experiment and the statements it asserts, shared by the
+# chapter and by tests/test_ch10_fixes.py, which reruns them on the seed blocks below.
+
+#: Disjoint blocks of 8 seeds (the quick scale's size), apart from the chapter's own
+#: seeds (0-7 quick, 0-29 full), on which tests/test_ch10_fixes.py reruns every statement
+#: of :func:`chapter_statements`: seeds 32-127.
+PROTOCOL_BLOCKS = tuple(range(s, s + 8) for s in range(32, 128, 8))
+
+
+@dataclass
+class ChapterRun:
+    """Test errors ``[seed, width]`` of chapter 10's three fits on the same data: the
+    minimum-norm fit, ridge with :math:`\\lambda` chosen per seed and width on the
+    validation set, and the interpolant nearest a standard-normal start :math:`w_0`;
+    ``train_minnorm`` the training error of the minimum-norm fit, ``sigma_min`` the
+    smallest singular value of the training feature matrix."""
+
+    n_train: int
+    n_features: np.ndarray
+    minnorm: np.ndarray
+    ridge: np.ndarray
+    from_w0: np.ndarray
+    train_minnorm: np.ndarray
+    sigma_min: np.ndarray
+
+
+def chapter_run(seeds, n_features, *, n_train: int = 40, dim: int = 10,
+                noise: float = 0.3, lambdas=None) -> ChapterRun:
+    """Run chapter 10's experiment: :func:`nntheory.generalisation.random_feature_errors`
+    (minimum norm and ridge over ``lambdas``, default :math:`10^{-8}` and seven values
+    from :math:`10^{-3}` to 1) and :func:`interpolant_errors` on the same seeds; raises
+    ``RuntimeError`` if the two disagree on the minimum-norm errors (same data, same
+    fits: they agree to round-off)."""
+    if lambdas is None:
+        lambdas = np.concatenate([[1e-8], np.geomspace(1e-3, 1.0, 7)])
+    dd = random_feature_errors(n_train, dim, n_features, seeds=seeds, noise=noise,
+                               lambdas=lambdas)
+    best = dd.val_ridge.argmin(axis=1)          # per seed and width, by validation error
+    ridge = np.take_along_axis(dd.test_ridge, best[:, None], axis=1)[:, 0]
+    mn, from_w0 = interpolant_errors(n_train, dim, n_features, seeds=seeds, noise=noise)
+    if not np.allclose(mn, dd.test_minnorm, rtol=1e-8):
+        raise RuntimeError("the two minimum-norm fits disagree")
+    return ChapterRun(n_train, np.asarray(dd.n_features), dd.test_minnorm, ridge, from_w0,
+                      dd.train_minnorm, dd.sigma_min)
+
+
+def chapter_statements(run: ChapterRun) -> dict[str, bool]:
+    """Whether each statement chapter 10 asserts about double descent holds on ``run``
+    (medians over the seeds; ``n`` the number of training points). The grid must contain
+    ``n/2``, ``n`` and ``2n`` and widths beyond ``n + 1``."""
+    if not isinstance(run, ChapterRun):
+        raise TypeError("run must be a ChapterRun (from chapter_run)")
+    n, ps = run.n_train, run.n_features
+    if not all(np.any(ps == p) for p in (n // 2, n, 2 * n)) or ps[-1] < n + 2:
+        raise ValueError("run's widths must include n/2, n, 2n and widths beyond n + 1")
+    med_mn, med_r, med_w0 = (np.median(e, axis=0) for e in
+                             (run.minnorm, run.ridge, run.from_w0))
+    peak = int(np.argmax(med_mn))
+    small = ps <= n // 2
+    smin = np.median(run.sigma_min, axis=0)
+    at = {p: int(np.flatnonzero(ps == p)[0]) for p in (n // 2, n, 2 * n)}
+    return {
+        "the minimum-norm median peaks at p within [0.8 n, 1.25 n]":
+            bool(0.8 * n <= ps[peak] <= 1.25 * n),
+        "the minimum-norm fit interpolates for p >= n + 2":
+            bool(np.all(run.train_minnorm[:, ps >= n + 2] < 1e-12)),
+        "second descent: the peak is above 20 times the last width's median":
+            bool(med_mn[peak] > 20 * med_mn[-1]),
+        "the peak is above twice the best median with p <= n/2":
+            bool(med_mn[peak] > 2 * med_mn[small].min()),
+        "the tuned ridge is below 5 % of the minimum-norm median at the peak":
+            bool(med_r[peak] < 0.05 * med_mn[peak]),
+        "the tuned ridge's median never rises by more than 20 % to the next width":
+            bool(np.all(med_r[1:] / med_r[:-1] <= 1.2)),
+        "the tuned ridge's median is at most 1.05 times the minimum-norm one at every width":
+            bool(np.all(med_r <= 1.05 * med_mn)),
+        "the control at the last width is below its best median with p <= n/2":
+            bool(med_w0[-1] < med_w0[small].min()),
+        "the minimum-norm median is below the control's at the last width":
+            bool(med_mn[-1] < med_w0[-1]),
+        "the smallest singular value at p = n is below 0.2 times that at n/2 and 2n":
+            bool(max(smin[at[n]] / smin[at[n // 2]], smin[at[n]] / smin[at[2 * n]]) < 0.2),
+    }
