@@ -1,0 +1,370 @@
+"""Chapter 5's exercises (issues 23 and 25) against a lazy but clever student.
+
+For every exercise: the chapter's own solution code (run from the notebook's cells) and a
+model answer written here pass on variant 0 and on other students' keys; the variant-0
+answer (the site's) fails for another key; the library calls that would do the work are
+refused; recognised mistakes get their hint and other wrong answers no direction. For the
+written proof exercise, the claims of its model proof are checked numerically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nntheory import depth
+from nntheory.teaching import exercises, forbid, variants
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "book" / "chapters" / "05_depth.ipynb"
+LABELS = ("ex-depth-product", "ex-depth-layers", "ex-depth-fold")
+KEYS = [("s1", "0123456789abcdef" * 2), ("s2", "fedcba9876543210" * 2),
+        ("s3", "00112233445566778899aabbccddeeff"), ("s4", "a5" * 16), ("s5", "3c" * 16)]
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    """Each test starts as a fresh kernel would: variant 0, no tries counted."""
+    variants.clear()
+    exercises._TRIES.clear()
+    yield
+    variants.clear()
+    exercises._TRIES.clear()
+
+
+def _verdict(label, answer):
+    exercises._TRIES.clear()            # each try as in a fresh kernel (limits tested apart)
+    return exercises.get(label).verdict(answer)
+
+
+# ------------------------------------------------------------------ model answers
+
+
+def product_answer(m: int) -> int:
+    # first layer 15, each later hidden layer 24, output 9 (derived, not counted in code)
+    return 24 * m
+
+
+def layers_answer(R: float, eps: float) -> tuple[int, int]:
+    return (math.ceil(math.log2(R * R / eps) / 2 - 1),
+            math.ceil(R / math.sqrt(8 * eps) - 1))
+
+
+def fold_answer(w1, w2, a, b, alpha, beta) -> list[np.ndarray]:
+    c = np.array([w1] + [2.0 * w1 * (-1) ** j for j in range(1, w1)])
+    slopes = 3.0 * (-1.0) ** np.arange(w2) * (1 + abs(beta - alpha) * w2)
+    slopes = slopes + (beta - alpha) - slopes.mean()
+    return [np.full((1, w1), 1 / (b - a)), -a / (b - a) - np.arange(w1) / w1,
+            np.outer(c, np.ones(w2)), -np.arange(w2) / w2,
+            np.diff(slopes, prepend=0.0)[:, None], np.array([alpha])]
+
+
+MODEL = {"ex-depth-product": lambda d: product_answer(d),
+         "ex-depth-layers": lambda d: layers_answer(*d),
+         "ex-depth-fold": lambda d: fold_answer(*d)}
+
+
+# ------------------------------------------------------------------ the chapter's cells
+
+
+def _cells() -> list[dict]:
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
+def _exercise_code(label: str) -> tuple[str, str]:
+    """(data cell, solution cell) of ``label`` in the chapter."""
+    code = [_source(c) for c in _cells() if c["cell_type"] == "code"]
+    data = next(s for s in code if f'exercises.data("{label}")' in s)
+    solution = code[code.index(data) + 1]
+    assert "# BEGIN SOLUTION" in solution
+    return data, solution
+
+
+def _run_solution(label: str, variable: str):
+    data, solution = _exercise_code(label)
+    ns: dict = {"np": np, "math": math, "exercises": exercises}
+    exec(data, ns)
+    exec(solution, ns)
+    return ns[variable]
+
+
+def test_the_chapter_has_three_graded_exercises_and_one_proof():
+    ch = exercises.for_chapter("05_depth")
+    assert [e.label for e in ch] == [*LABELS, "ex-depth-crossings"]
+    assert [e.difficulty for e in ch] == ["easy", "medium", "hard", "hard"]
+    assert ch[-1].kind == "written" and "3 points in all" in ch[-1].rubric
+    text = "\n".join(_source(c) for c in _cells() if c["cell_type"] == "markdown")
+    for e in ch:
+        assert f":label: {e.label}" in text and f"{{solution-start}} {e.label}" in text
+    for e in ch[:3]:
+        directive = text[text.index(f":label: {e.label}"):]
+        directive = directive[:directive.index("```")]
+        assert "not allowed" in directive and f"({e.difficulty})" in directive
+        assert "next cell prints" in directive             # the prose refers to the data
+
+
+@pytest.mark.parametrize("label, variable", [("ex-depth-product", "product_nonzeros"),
+                                             ("ex-depth-layers", "layers_and_units"),
+                                             ("ex-depth-fold", "fold_params")])
+def test_the_chapters_solution_passes_for_every_student_and_uses_no_shortcut(label, variable):
+    ex = exercises.get(label)
+    data, solution = _exercise_code(label)
+    history = [_source(c) for c in _cells() if c["cell_type"] == "code"]
+    history = history[:history.index(solution) + 1]
+    assert forbid.refusal(0, ex.forbid, variable, history=history) is None
+    for key in [None, *KEYS[:3]]:
+        if key:
+            variants.set_student(*key)
+        assert _verdict(label, _run_solution(label, variable))[0], key
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_model_answers_pass_and_a_copied_answer_fails(label):
+    site = MODEL[label](exercises.data(label))
+    assert _verdict(label, site)[0]
+    datas = set()
+    for key in KEYS:
+        variants.set_student(*key)
+        d = exercises.data(label)
+        datas.add(d)
+        assert _verdict(label, MODEL[label](d)) [0], (key, d)
+        ok, message = _verdict(label, site)          # the variant-0 answer, copied
+        assert not ok, (key, d)
+    assert len(datas) == len(KEYS)                  # every key its own instance
+    variants.clear()
+    assert exercises.data(label) == {"ex-depth-product": 6, "ex-depth-layers": (2.0, 1e-6),
+                                     "ex-depth-fold": (3, 3, 0.0, 1.0, 0.0, 0.0)}[label]
+
+
+def test_variants_are_well_posed():
+    """The layers variants stay away from the thresholds, so that a float formula and
+    the exact count agree; the fold variants ask for more pieces than one hidden layer
+    of the same units can have."""
+    for i in range(40):
+        variants.set_student(f"v{i}", f"{i:032x}")
+        R, eps = exercises.data("ex-depth-layers")
+        e, r2 = Fraction(repr(eps)), Fraction(repr(R)) ** 2
+        m, n = layers_answer(R, eps)
+        assert 4 ** (m + 1) * e >= r2 > 4 ** m * e                  # least m, exactly
+        assert 8 * (n + 1) ** 2 * e >= r2 > 8 * n ** 2 * e           # least N, exactly
+        assert (m, n) != layers_answer(1.0, eps) and (m, n) != (10, 707)
+        w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
+        assert w1 % 2 == 1 and w1 * w2 > w1 + w2 + 1 and b > a
+        assert exercises.data("ex-depth-product") != 6
+
+
+# ------------------------------------------------------------------ shortcuts
+
+VALUE_SHORTCUTS = [
+    ("ex-depth-product", "product_nonzeros",
+     ["from nntheory import depth",
+      "product_nonzeros = depth.nonzero_parameters(depth.yarotsky_product(m_prod))"]),
+    ("ex-depth-product", "product_nonzeros",
+     ["from nntheory import depth", "import numpy as np",
+      "sq = depth.yarotsky_square(m_prod)",
+      "product_nonzeros = 3 * sum(np.count_nonzero(p) for p in sq.get_parameters()) + 3"]),
+    ("ex-depth-product", "product_nonzeros",
+     ["from nntheory.teaching.bank import ch05",
+      "product_nonzeros = ch05._product_count(ch05._product_data())"]),
+    ("ex-depth-layers", "layers_and_units",
+     ["from nntheory import depth, separation",
+      "m = next(j for j in range(1, 60) if R_ex ** 2 * depth.yarotsky_error(j) <= eps_ex)",
+      "n = next(j for j in range(1, 10**6) "
+      "if R_ex ** 2 * separation.shallow_square_floor(j + 1) <= eps_ex)",
+      "layers_and_units = (m, n)"]),
+    ("ex-depth-layers", "layers_and_units",
+     ["from nntheory.teaching.bank import ch05",
+      "layers_and_units = ch05._layers_sizes(R_ex, eps_ex)[:2]"]),
+    ("ex-depth-fold", "fold_params",
+     ["from nntheory import depth",
+      "p = depth.folding_net(3, 2).get_parameters()",
+      "fold_params = p[:4] + [np.array([[3.0], [-9.0], [9.0]]), np.zeros(1)]"]),
+    ("ex-depth-fold", "fold_params",
+     ["from nntheory import depth",
+      "g = depth.relu_spline([0, 1/3, 2/3, 1], [0, 1, 0, 1]).get_parameters()",
+      "fold_params = g"]),
+]
+
+
+@pytest.mark.parametrize("label, variable, cells", VALUE_SHORTCUTS,
+                         ids=[f"{v[0]}-{i}" for i, v in enumerate(VALUE_SHORTCUTS)])
+def test_library_shortcuts_in_the_notebook_are_refused(label, variable, cells):
+    names = (*exercises.get(label).forbid, forbid.REGISTRY_INTERNALS)   # as the check does
+    why = forbid.refusal(0, names, variable, history=cells)
+    assert why and "not allowed" in why
+    # the chapter's own use of these functions in other cells does not count
+    other = [*cells[:-1], "unrelated = 1", f"{variable} = 123"]
+    assert forbid.refusal(0, names, variable, history=other) is None
+
+
+def test_the_library_would_have_computed_the_answers():
+    """The refused calls above are real shortcuts (so refusing them matters)."""
+    from nntheory import separation
+    m = exercises.data("ex-depth-product")
+    assert depth.nonzero_parameters(depth.yarotsky_product(m)) == product_answer(m)
+    R, eps = exercises.data("ex-depth-layers")
+    m_lib = next(j for j in range(1, 60) if R ** 2 * depth.yarotsky_error(j) <= eps)
+    n_lib = next(j for j in range(1, 10 ** 6)
+                 if R ** 2 * separation.shallow_square_floor(j + 1) <= eps)
+    assert (m_lib, n_lib) == layers_answer(R, eps)
+    p = depth.folding_net(3, 2).get_parameters()
+    assert _verdict("ex-depth-fold", p[:4] + [np.array([[3.0], [-9.0], [9.0]]),
+                                              np.zeros(1)])[0]
+
+
+def test_the_chapters_own_helpers_answer_only_the_unit_interval():
+    """Cell c015 defines deep_layers / shallow_units for x^2 on [0, 1]; the exercise asks
+    for [0, R] with R != 1, and the unrescaled sizes get the [0, 1] hint."""
+    for key in [None, *KEYS]:
+        if key:
+            variants.set_student(*key)
+        R, eps = exercises.data("ex-depth-layers")
+        assert R != 1.0
+        unit = layers_answer(1.0, eps)
+        ok, message = _verdict("ex-depth-layers", unit)
+        assert not ok and "[0, 1]" in message
+
+
+def test_no_field_of_an_exercise_holds_an_answer():
+    for label in LABELS:
+        ex = exercises.get(label)
+        right = MODEL[label](exercises.data(label))
+        flat = np.concatenate([np.ravel(a) for a in right]) if label == "ex-depth-fold" \
+            else np.ravel(right)
+        for name, value in vars(ex).items():
+            try:
+                arr = np.ravel(np.asarray(value, dtype=float))
+            except (TypeError, ValueError):
+                continue
+            assert not (arr.shape == flat.shape and np.allclose(arr, flat)), (label, name)
+        text = " ".join(str(v) for v in vars(ex).values() if isinstance(v, str | tuple))
+        if label != "ex-depth-fold":
+            for number in flat:
+                assert f"{int(number)}" not in text.split(), (label, number)
+
+
+# ------------------------------------------------------------------ messages
+
+
+def test_wrong_numbers_get_no_direction():
+    m = exercises.data("ex-depth-product")
+    messages = {_verdict("ex-depth-product", v)[1]
+                for v in [1, 2, 10, 100, 143, 145, 1000, 10 ** 6]}
+    assert messages == {"not correct"}
+    assert _verdict("ex-depth-product", 144.5)[1] == "expected a whole number"
+    R, eps = exercises.data("ex-depth-layers")
+    m_, n_ = layers_answer(R, eps)
+    messages = {_verdict("ex-depth-layers", (m_ + dm, n_ + dn))[1]
+                for dm in (-3, -1, 0, 1, 3) for dn in (-100, -1, 0, 1, 100)
+                if (dm, dn) != (0, 0)}
+    assert messages == {"not correct"}
+    for message in messages | {_verdict("ex-depth-product", 1)[1]}:
+        for leak in ("large", "small", "more", "less", "too", "close", str(24 * m),
+                     str(m_), str(n_)):
+            assert leak not in message
+
+
+def test_recognised_mistakes_get_their_hint():
+    for key in [None, *KEYS[:2]]:
+        if key:
+            variants.set_student(*key)
+        m = exercises.data("ex-depth-product")
+        assert "zeros" in _verdict("ex-depth-product", 90 * m - 53)[1]       # n_parameters
+        assert "u = (x + y)/2" in _verdict("ex-depth-product", 24 * m - 3)[1]
+        R, eps = exercises.data("ex-depth-layers")
+        m_, _ = layers_answer(R, eps)
+        n_int = math.ceil(R / (2 * math.sqrt(eps)) - 1e-9)
+        assert "interpolant" in _verdict("ex-depth-layers", (m_, n_int))[1]
+
+
+def test_small_whole_numbers_cannot_be_tried_one_by_one():
+    ex = exercises.get("ex-depth-product")
+    found = [k for k in range(1, 400) if ex.verdict(k)[0]]
+    assert found == []
+    assert "tried" in ex.verdict(144)[1]
+    exercises._TRIES.clear()
+    assert ex.verdict(144)[0]
+
+
+def test_fold_messages_speak_of_the_students_network_only():
+    d = exercises.data("ex-depth-fold")
+    right = fold_answer(*d)
+    shallow = [np.ones((1, 3)), -np.array([0.0, 1 / 3, 2 / 3]), np.eye(3), np.zeros(3),
+               np.array([[3.0], [-6.0], [6.0]]), np.zeros(1)]       # one fold: 3 pieces
+    ok, message = _verdict("ex-depth-fold", shallow)
+    assert not ok and message == "only 3 pieces"
+    moved = [*right[:5], right[5] + 0.5]                               # every value + 1/2
+    ok, message = _verdict("ex-depth-fold", moved)
+    assert not ok and "values at the ends" in message
+    assert "shapes" in _verdict("ex-depth-fold", right[:4] + [np.ones((3, 2)), np.zeros(1)])[1]
+    assert "six arrays" in _verdict("ex-depth-fold", right[:5])[1] or \
+        "6 arrays" in _verdict("ex-depth-fold", right[:5])[1]
+
+
+# ------------------------------------------------------------------ the written proof
+
+
+def _errors(g_values: np.ndarray, k: int) -> int:
+    labels = np.arange(2 ** k + 1) % 2
+    return int(np.sum((g_values >= 0.5).astype(int) != labels))
+
+
+def test_the_crossing_bound_of_the_model_proof():
+    """(2^k - p)/2 errors at least, for random continuous g with p pieces; attained for
+    even p; and false without continuity (so the hypothesis is needed)."""
+    rng = np.random.default_rng(5)
+    k = 6
+    x = np.arange(2 ** k + 1) / 2 ** k
+    slack = []
+    for _ in range(400):
+        p = int(rng.integers(1, 2 ** k + 1))
+        knots = np.concatenate([[0.0], np.sort(rng.uniform(0, 1, p - 1)), [1.0]])
+        values = rng.uniform(-0.5, 1.5, p + 1)
+        errors = _errors(np.interp(x, knots, values), k)
+        assert errors >= (2 ** k - p) / 2
+        slack.append(errors - (2 ** k - p) / 2)
+    for p in range(2, 2 ** k + 1, 2):          # attained: the broken line of the proof
+        knots = x[:p + 1]
+        line = np.interp(x, knots, knots * 0 + np.arange(p + 1) % 2)
+        tail = x > x[p]
+        line[tail] = 0.0 - (x[tail] - x[p]) * 2 ** k            # the last piece, continued
+        assert _errors(line, k) == (2 ** k - p) / 2
+    # discontinuous: p - 1 pieces right on two points each (0 then 1, then a jump down),
+    # the last piece rising through 0 and 1 and on
+    p = 8
+    i = np.arange(2 ** k + 1)
+    g = np.where(i < 2 * (p - 1), i % 2, i - 2 * (p - 1)).astype(float)
+    assert _errors(g, k) < (2 ** k - p) / 2 and _errors(g, k) >= (2 ** k + 1 - 2 * p) / 2
+    assert min(slack) == 0 or min(slack) <= 1                   # random g come close
+
+
+def test_the_network_corollary_on_real_networks():
+    """Networks with (w + 1)^L pieces at most make at least (2^k - (w+1)^L)/2 errors; the
+    sawtooth network none."""
+    k = 7
+    x = (np.arange(2 ** k + 1) / 2 ** k)[:, None]
+    assert _errors(depth.sawtooth(k).predict(x).ravel(), k) == 0
+    for seed in range(30):
+        w, L = 1 + seed % 4, 1 + seed % 3
+        net = depth.random_relu_net(w, L, seed)
+        assert _errors(net.predict(x).ravel(), k) >= (2 ** k - (w + 1) ** L) / 2
+    for w, L in ((2, 3), (3, 2)):
+        net = depth.folding_net(w, L)           # w^L pieces on [0, 1], many crossings
+        assert _errors(net.predict(x).ravel(), k) >= (2 ** k - (w + 1) ** L) / 2
+
+
+def test_the_written_exercise_is_marked_by_the_teacher():
+    ex = exercises.get("ex-depth-crossings")
+    ok, message = ex.verdict("a proof")
+    assert not ok and "teacher" in message
+    for part in ("floor(r/2)", "continuous", "(w + 1)^L", "L1 lemma"):
+        assert part in ex.rubric
