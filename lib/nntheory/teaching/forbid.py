@@ -470,13 +470,15 @@ def guard(fn: Callable, names: Iterable[str]):
     names = tuple(names)
 
     def guarded(*args, **kwargs):
-        with disabled(names):
-            lock = Lock(names)
-            lock.on()
-            try:
+        # the lock first: it finds the functions by their names, which ``disabled``
+        # rebinds to stubs (found inside it, an alias in another module escaped)
+        lock = Lock(names)
+        lock.on()
+        try:
+            with disabled(names):
                 return fn(*args, **kwargs)
-            finally:
-                lock.off()
+        finally:
+            lock.off()
     guarded.__name__ = getattr(fn, "__name__", "answer")
     guarded.__wrapped__ = fn
     return guarded
