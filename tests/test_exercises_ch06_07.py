@@ -243,7 +243,7 @@ def test_variants_are_well_posed():
         gamma = exercises.data("ex-space-graded")
         assert 0 < gamma < 1 and gamma != Fraction(1, 2)
         m, L = exercises.data("ex-space-fold")
-        assert 3 <= m <= 5 and 3 <= L <= 6
+        assert 3 <= m <= 6 and 3 <= L <= 6
 
 
 # ------------------------------------------------------------------ shortcuts

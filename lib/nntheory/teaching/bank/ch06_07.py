@@ -36,7 +36,9 @@ _EXPANDERS = (
     "nntheory.polynomials.residual_square_network",
     "nntheory.polynomials.mlp_polynomial",
     "numpy.polynomial", "numpy.polynomial.Polynomial", "numpy.polymul", "numpy.poly1d",
-    "numpy.polyfit",
+    "numpy.polyfit", "numpy.vander", "numpy.linalg.inv", "numpy.linalg.lstsq",
+    "scipy.interpolate",
+    "nntheory.polynomials._mul", "nntheory.polynomials._add", "nntheory.polynomials._scale",
     "sympy.symbols", "sympy.Symbol", "sympy.var", "sympy.expand", "sympy.Poly", "sympy.poly",
     "sympy.series", "sympy.solve", "sympy.nsolve", "sympy.solve_poly_system",
     "torch.autograd", "torch.func",
@@ -186,7 +188,7 @@ def _space_fold_data() -> tuple[int, int]:
     """(m, L): the m-fold tent composed L times, depth.folding_net(m, L)."""
     def draw(rng):
         while True:
-            m, L = int(rng.integers(3, 6)), int(rng.integers(3, 7))
+            m, L = int(rng.integers(3, 7)), int(rng.integers(3, 7))
             if (m, L) != (3, 4):
                 return m, L
     return _variants.instance("ex-space-fold", lambda: (3, 4), draw)
@@ -218,9 +220,10 @@ def _fold_counted_all(answer) -> bool:
     return count == net.n_parameters and count != depth.nonzero_parameters(net)
 
 
-#: gamma = p/q for f(x) = x^gamma (not 1/2: the chapter's sqrt uses the power 4)
-_GAMMAS = (Fraction(1, 3), Fraction(1, 4), Fraction(1, 5), Fraction(2, 3), Fraction(2, 5),
-           Fraction(3, 4), Fraction(3, 5), Fraction(1, 6), Fraction(4, 5))
+#: gamma = p/q for f(x) = x^gamma, q <= 8 (not 1/2: the chapter's sqrt uses the power 4);
+#: the first is variant 0
+_GAMMAS = (Fraction(1, 3), *sorted({Fraction(p, q) for q in range(3, 9) for p in range(1, q)}
+                                   - {Fraction(1, 2), Fraction(1, 3)}))
 
 
 def _space_graded_data() -> Fraction:
@@ -353,7 +356,8 @@ EXERCISES = [
              forbid=("nntheory.polynomials.l2_projection_exact",
                      "nntheory.polynomials.l2_projection",
                      "nntheory.polynomials.gram_schmidt_legendre",
-                     "nntheory.polynomials.monomial_inner", "numpy.polynomial",
+                     "nntheory.polynomials.monomial_inner", "nntheory.polynomials._inner",
+                     "nntheory.polynomials._gram_schmidt", "numpy.polynomial",
                      "numpy.polynomial.Polynomial", "numpy.polynomial.Legendre",
                      "numpy.polyfit", "numpy.linalg.lstsq", "scipy.linalg.lstsq",
                      "scipy.optimize", "sympy.symbols", "sympy.Symbol", "sympy.integrate",
