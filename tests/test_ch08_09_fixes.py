@@ -59,3 +59,33 @@ def test_ghadimi_lan_corollary_and_refusals():
         op.ghadimi_lan_weights([], L)
     with pytest.raises(ValueError, match="gap"):
         op.ghadimi_lan_bound(-1.0, L, sigma2, [0.1])
+
+
+def test_correlation_map_fixed_point_slope_and_the_relu_kernel():
+    import math
+
+    from nntheory import initialisation as ini
+
+    ds = ini.depth_scales("tanh", 1.5, 0.1)
+    q = ds.q_star
+    assert q == pytest.approx(1.5 * ini.second_moment("tanh", q) + 0.1, rel=1e-12)
+    assert ini.correlation_map("tanh", 1.0, q, 1.5, 0.1) == pytest.approx(1.0, abs=1e-10)
+    h = 1e-5                                            # C'(1) = chi_1
+    slope = (1 - ini.correlation_map("tanh", 1 - h, q, 1.5, 0.1)) / h
+    assert slope == pytest.approx(ds.chi_1, rel=1e-3)
+    assert ds.xi_c == pytest.approx(-1 / math.log(ds.chi_1)) and ds.chi_1 < 1
+    # the slope of the signal map: iterate from above q* and compare the last ratio
+    qs = [2 * q]
+    for _ in range(8):
+        qs.append(1.5 * ini.second_moment("tanh", qs[-1]) + 0.1)
+    assert (qs[-1] - q) / (qs[-2] - q) == pytest.approx(ds.slope_q, rel=1e-2)
+    # ReLU, sigma_w2 = 2: the arc-cosine kernel (sqrt(1 - c^2) + (pi - arccos c) c) / pi
+    for c in (-0.5, 0.0, 0.3, 0.9):
+        exact = (math.sqrt(1 - c * c) + (math.pi - math.acos(c)) * c) / math.pi
+        got = (ini.correlation_map("relu", c, 1.0, 2.0, 1e-300, n_nodes=200) - 1e-300)
+        assert got == pytest.approx(exact, abs=2e-3)
+    with pytest.raises(ValueError, match="sigma_b2"):
+        ini.depth_scales("tanh", 1.5, 0.0)
+    with pytest.raises(ValueError, match="c"):
+        ini.correlation_map("tanh", 1.5, 1.0, 1.5, 0.1)
+    assert ini.depth_scales("tanh", 4.0, 0.1).xi_c == math.inf        # chaotic phase

@@ -72,6 +72,10 @@ __all__ = [
     "activation_minimum",
     "max_abs_difference",
     "tanh_to_sigmoid",
+    "signal_fixed_point",
+    "correlation_map",
+    "DepthScales",
+    "depth_scales",
 ]
 
 _SMOOTH_NONMONOTONE = ("silu", "gelu", "gelu_tanh")
@@ -544,3 +548,96 @@ def tanh_to_sigmoid(params) -> list[np.ndarray]:
             W, b = 2.0 * W, 2.0 * b
         out += [W, b]
     return out
+
+
+# --------------------------------------------------------------------------- depth scales
+
+def _check_variances(activation, sigma_w2, sigma_b2) -> tuple[str, float, float]:
+    name = common.check_activation(activation)
+    sigma_w2 = check_positive(sigma_w2, "sigma_w2")
+    sigma_b2 = check_positive(sigma_b2, "sigma_b2")
+    return name, sigma_w2, sigma_b2
+
+
+def signal_fixed_point(activation: str, sigma_w2: float, sigma_b2: float, *,
+                       q0: float = 1.0, max_iter: int = 10000) -> float:
+    r"""The limit :math:`q^*` of :math:`q_l = \sigma_w^2 E[\phi(\sqrt{q_{l-1}}g)^2] + \sigma_b^2`.
+
+    Weights of variance ``sigma_w2 / n`` and biases of variance ``sigma_b2 > 0`` (so
+    :math:`q^* > 0`); iterated from ``q0`` until it stops changing (relative
+    :math:`10^{-14}`). ``ValueError`` if it does not settle (an exploding signal).
+    """
+    name, sigma_w2, sigma_b2 = _check_variances(activation, sigma_w2, sigma_b2)
+    q = check_positive(q0, "q0")
+    for _ in range(check_int(max_iter, "max_iter", minimum=1)):
+        new = sigma_w2 * _second_moment(name, q, False) + sigma_b2
+        if not math.isfinite(new) or new > 1e12:
+            break
+        if abs(new - q) <= 1e-14 * new:
+            return new
+        q = new
+    raise ValueError(f"the signal of {name} with sigma_w2={sigma_w2:g}, sigma_b2={sigma_b2:g} "
+                     "does not settle at a fixed point")
+
+
+@functools.lru_cache(maxsize=8)
+def _hermite(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
+    return z, w / w.sum()
+
+
+def correlation_map(activation: str, c: float, q: float, sigma_w2: float, sigma_b2: float,
+                    *, n_nodes: int = 80) -> float:
+    r"""Poole et al.'s correlation map :math:`C(c)` at the signal level ``q``.
+
+    :math:`C(c) = (\sigma_w^2 E[\phi(u_1)\phi(u_2)] + \sigma_b^2)/q` with
+    :math:`u_1 = \sqrt q z_1`, :math:`u_2 = \sqrt q (c z_1 + \sqrt{1 - c^2} z_2)`,
+    :math:`z_1, z_2` independent standard normal: the infinite-width correlation of two
+    inputs' pre-activations after one more layer, when both have mean square ``q``
+    (use :func:`signal_fixed_point`). Computed with a product Gauss-Hermite rule of
+    ``n_nodes`` points per axis (exact for polynomials of degree < 2 n_nodes; accurate to
+    about 1e-12 for tanh at q ~ 1, less for kinked activations such as ReLU).
+    """
+    name, sigma_w2, sigma_b2 = _check_variances(activation, sigma_w2, sigma_b2)
+    c = check_real(c, "c", low=-1.0, high=1.0)
+    q = check_positive(q, "q")
+    z, w = _hermite(check_int(n_nodes, "n_nodes", minimum=2))
+    u1 = math.sqrt(q) * z[:, None]
+    u2 = math.sqrt(q) * (c * z[:, None] + math.sqrt(max(1.0 - c * c, 0.0)) * z[None, :])
+    phi1 = numpy_core.activation(name, u1)
+    phi2 = numpy_core.activation(name, u2)
+    return float((sigma_w2 * np.sum(w[:, None] * w[None, :] * phi1 * phi2) + sigma_b2) / q)
+
+
+@dataclass(frozen=True)
+class DepthScales:
+    """Schoenholz et al.'s quantities at the signal's fixed point (see :func:`depth_scales`)."""
+
+    q_star: float
+    chi_1: float
+    slope_q: float
+    xi_q: float
+    xi_c: float
+
+
+def depth_scales(activation: str, sigma_w2: float, sigma_b2: float) -> DepthScales:
+    r"""Depth scales of Schoenholz, Gilmer, Ganguli and Sohl-Dickstein (2017, section 3).
+
+    At the fixed point :math:`q^*` (:func:`signal_fixed_point`):
+    :math:`\chi_1 = \sigma_w^2 E[\phi'(\sqrt{q^*}g)^2] = C'(1)`, the slope of the signal
+    map :math:`s_q = \sigma_w^2 \frac{d}{dq}E[\phi(\sqrt q g)^2]|_{q^*} = \chi_1 +
+    \sigma_w^2 E[\phi''\phi]` (by a central difference of the quadrature, relative step
+    1e-4), :math:`\xi_q = -1/\ln s_q` and, in the ordered phase :math:`\chi_1 < 1`,
+    :math:`\xi_c = -1/\ln\chi_1` (``inf`` when :math:`\chi_1 \ge 1`, where the
+    correlation does not approach 1).
+    """
+    name, sigma_w2, sigma_b2 = _check_variances(activation, sigma_w2, sigma_b2)
+    q = signal_fixed_point(name, sigma_w2, sigma_b2)
+    chi_1 = sigma_w2 * _second_moment(name, q, True)
+    h = 1e-4 * q
+    slope = sigma_w2 * (_second_moment(name, q + h, False)
+                        - _second_moment(name, q - h, False)) / (2 * h)
+    xi_q = -1.0 / math.log(slope) if 0 < slope < 1 else math.inf
+    xi_c = -1.0 / math.log(chi_1) if chi_1 < 1 else math.inf
+    return DepthScales(q, chi_1, slope, xi_q, xi_c)
+
