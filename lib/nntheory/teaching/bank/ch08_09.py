@@ -13,92 +13,126 @@ import math
 import numpy as np
 
 from .. import checks as _checks
+from .. import variants as _variants
 from ..exercises import (
     Exercise,
     HiddenCase,
     Verdict,
     _guard,
     _mlp,
+    _number,
     _params,
 )
 
 # ------------------------------------------------------------------ chapter 8
 
 
-def _leaky_second_moment(alpha: float) -> float:
-    """``E[phi(g)^2]``, ``g ~ N(0, 1)``, for leaky ReLU of slope ``alpha``, by
-    quadrature (not by the closed form the exercise asks for)."""
+def _pl_second_moment(a: float, s: float) -> float:
+    """``E[phi(g)^2]``, ``g ~ N(0, 1)``, for ``phi(z) = a z`` (z > 0), ``s z`` (z <= 0),
+    by quadrature (not by the closed form the exercise asks for)."""
     from scipy import integrate
 
     def integrand(t):
-        return (t if t > 0 else alpha * t) ** 2 * math.exp(-t * t / 2)
+        return (a * t if t > 0 else s * t) ** 2 * math.exp(-t * t / 2)
     parts = [integrate.quad(integrand, lo, hi)[0]
              for lo, hi in ((-np.inf, 0), (0, np.inf))]
     return sum(parts) / math.sqrt(2 * math.pi)
 
 
-def _leaky_on(alphas, *, visible: bool):
-    """A function of alpha must keep ``E[q_l]`` at every slope of ``alphas`` (``None``:
-    three slopes drawn afresh each run); a value (accepted by the exercise) is checked
-    at alpha = 0.01 by the visible case only."""
-    fixed = alphas
-
-    def run(answer) -> Verdict:
-        alphas = fixed if fixed is not None else \
-            tuple(np.round(np.random.default_rng().uniform(0.02, 0.98, 3), 3))
-        if not callable(answer):
-            if not visible:
-                return True, "a value, not a function: nothing more to test"
-            return _checks.number_verdict(answer, 1 / _leaky_second_moment(0.01), rtol=1e-6)
-        for alpha in alphas:
-            where = f"for alpha = {alpha}" if visible else "for one of these slopes"
-            try:
-                value = _checks._as_float(answer(alpha))
-            except Exception as exc:         # its message could show a hidden input
-                return False, f"the function raised {type(exc).__name__} {where}"
-            if not abs(value * _leaky_second_moment(alpha) - 1) < 1e-6:  # NaN fails
-                return False, f"not correct {where}"
-        return True, "the signal's expected scale is kept"
-    return _guard(run)
+def _leaky_data():
+    """(a, s): the slopes of the student's activation on the positive and the negative
+    side (variant 0: torch's leaky ReLU, a = 1, s = 0.01)."""
+    def draw(rng):
+        a = float(rng.choice([0.5, 0.8, 1.0, 1.25, 1.5, 2.0]))
+        s = float(np.round(rng.uniform(0.05, 0.6), 2))
+        return a, s
+    return _variants.instance("ex-init-leaky", lambda: (1.0, 0.01), draw)
 
 
-_TANH_NET = ([[1.0, -2.0]], [0.5, 0.0], [[3.0], [1.0]], [0.0])
+def _leaky_expected(d) -> float:
+    return 1 / _pl_second_moment(*d)
+
+
+def _leaky_mistake(wrong):
+    """A recognised wrong constant, computed from the variant's slopes."""
+    def hit(answer) -> bool:
+        value, target = _checks._as_float(answer), wrong(_leaky_data())
+        return abs(value - target) <= 1e-6 * abs(target) and \
+            abs(target - _leaky_expected(_leaky_data())) > 1e-3 * abs(target)
+    return hit
+
+
+def _tanh_net_data():
+    """[W1, b1, W2, b2, W3, b3] of the student's 1-2-2-1 tanh network."""
+    def variant0():
+        return [np.array([[1.0, -2.0]]), np.array([0.5, 0.0]),
+                np.array([[1.0, 0.5], [-1.0, 2.0]]), np.array([0.0, -0.5]),
+                np.array([[3.0], [1.0]]), np.array([0.0])]
+
+    def draw(rng):
+        weights = [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
+        biases = [-1.0, -0.5, 0.0, 0.5, 1.0]
+        return [rng.choice(weights, (1, 2)), rng.choice(biases, 2),
+                rng.choice(weights, (2, 2)), rng.choice(biases, 2),
+                rng.choice(weights, (2, 1)), rng.choice(biases, 1)]
+    return _variants.instance("ex-init-tanh-sigmoid", variant0, draw)
+
+
+def _tanh_gap(answer, xs: np.ndarray) -> np.ndarray:
+    """The answer's sigmoid network minus the student's tanh network, at ``xs``."""
+    tanh_net = _mlp([1, 2, 2, 1], "tanh", _tanh_net_data())
+    sig_net = _mlp([1, 2, 2, 1], "sigmoid", _params(answer, 6))
+    return (sig_net.predict(xs[:, None]) - tanh_net.predict(xs[:, None])).ravel()
 
 
 def _tanh_as_sigmoid_on(xs: np.ndarray):
     def run(answer) -> Verdict:
-        tanh_net = _mlp([1, 2, 1], "tanh", [np.array(p) for p in _TANH_NET])
         try:
-            sig_net = _mlp([1, 2, 1], "sigmoid", _params(answer, 4))
+            gap = _tanh_gap(answer, xs)
         except (TypeError, ValueError) as exc:
-            return False, f"the parameters do not fit a 1-2-1 network: {exc}"
-        x = xs[:, None]
-        gap = float(np.max(np.abs(sig_net.predict(x) - tanh_net.predict(x))))
-        if gap < 1e-9:                                               # NaN fails
+            return False, f"the parameters do not fit a 1-2-2-1 network: {exc}"
+        if float(np.max(np.abs(gap))) < 1e-9:                        # NaN fails
             return True, "the two networks compute the same function"
         return False, "the two networks compute different functions"
     return _guard(run)
 
 
+def _tanh_off_by_constant(answer) -> bool:
+    gap = _tanh_gap(answer, np.linspace(-3, 3, 61))
+    return float(np.ptp(gap)) < 1e-9 and abs(float(gap[0])) > 1e-9
+
+
+def _torch_data():
+    """(s, beta): the leaky slope of the student's activation and the scale of the
+    biases, drawn from U(+-beta/sqrt n) (variant 0: ReLU, torch's biases)."""
+    def draw(rng):
+        s = float(rng.choice([0.1, 0.2, 0.25, 0.3, 0.4, 0.5]))
+        beta = float(rng.choice([0.5, 1.5, 2.0, 3.0]))
+        return s, beta
+    return _variants.instance("ex-init-torch", lambda: (0.0, 1.0), draw)
+
+
 def _torch_limit(n: int, gain: float) -> float:
-    """Where the library's recursion of ``E[q_l]`` settles (ReLU, torch's default
-    initialisation, weights scaled by ``gain``): run it until the contraction factor
-    ``gain^2 / 6`` has shrunk the distance to the limit below 1e-13."""
-    from ... import initialisation as ini
-    depth = 10 + math.ceil(math.log(1e-13) / math.log(gain ** 2 / 6))
-    return float(ini.mean_field("relu", "torch", n, depth, gain=gain)[-1])
+    """Where ``E[q_l]`` goes for the student's variant: the fixed point of the affine
+    recursion ``q -> r q + vb``, its factor ``r`` from quadrature (``inf`` when
+    ``r >= 1``: the bias term keeps adding)."""
+    s, beta = _torch_data()
+    r = n * gain ** 2 / (3 * n) * _pl_second_moment(1.0, s)
+    vb = beta ** 2 / (3 * n)
+    return math.inf if r >= 1 else vb / (1 - r)
 
 
 def _torch_on(cases, *, visible: bool):
-    """``cases=None``: three (width, gain) drawn afresh each run."""
+    """``cases=None``: three (width, gain) drawn afresh each run, some of them
+    above the critical gain."""
     fixed = cases
 
     def run(answer) -> Verdict:
         cases = fixed
         if cases is None:
             rng = np.random.default_rng()
-            cases = tuple((int(rng.integers(1, 300)), float(np.round(rng.uniform(0.1, 2.2), 3)))
-                          for _ in range(3))
+            cases = tuple((int(rng.integers(1, 300)), float(np.round(rng.uniform(0.1, 3.5), 3)))
+                          for _ in range(4))
         if not callable(answer):
             return False, "the answer should be a function of n and gain"
         for n, gain in cases:
@@ -108,43 +142,100 @@ def _torch_on(cases, *, visible: bool):
                 value = _checks._as_float(answer(n, gain))
             except Exception as exc:         # its message could show a hidden input
                 return False, f"the function raised {type(exc).__name__} at {where}"
-            if not abs(value / _torch_limit(n, gain) - 1) < 1e-6:    # NaN fails
-                return False, f"not where the recursion settles for {where}"
-        return True, "the fixed point is right for every width and gain tried"
+            target = _torch_limit(n, gain)
+            ok = (value == math.inf) if math.isinf(target) else \
+                abs(value / target - 1) < 1e-6                        # NaN fails
+            if not ok:
+                return False, f"not where the recursion goes for {where}"
+        return True, "right for every width and gain tried"
     return _guard(run)
+
+
+def _torch_near_critical(answer) -> Verdict:
+    """Gains 1 % below and above the student's critical gain."""
+    s, _ = _torch_data()
+    critical = math.sqrt(6 / (1 + s * s))
+    return _torch_on(((64, 0.99 * critical), (1000, 1.01 * critical)), visible=False)(answer)
+
+
+def _torch_site_formula(answer) -> bool:
+    """The ReLU, unit-bias fixed point of the site's variant, given for another one."""
+    if _torch_data() == (0.0, 1.0) or not callable(answer):
+        return False
+    value = _checks._as_float(answer(32, 1.0))
+    return abs(value - 2 / (32 * 5)) <= 1e-6 * 2 / (32 * 5)
+
+
+def _torch_finite_above(answer) -> bool:
+    """A finite number where the recursion grows without bound."""
+    if not callable(answer):
+        return False
+    value = _checks._as_float(answer(16, 2.6))
+    return math.isfinite(value)
 
 
 _FAR = np.concatenate([np.linspace(-40, 40, 8001),
                        np.random.default_rng(2027).uniform(-10, 10, 2000)])
 
 
-
 # ------------------------------------------------------------------ chapter 9
 
-#: the data of chapter 9's first exercise (the notebook defines the same array)
-_OPT_X = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]])
-_OPT_MOMENTUM = 0.9
+
+def _threshold_data():
+    """(X, momentum, dampening, nesterov) of the student's variant: a linear model
+    trained on the rows of X by torch's SGD with these options."""
+    def variant0():
+        return (np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]]), 0.9, 0.0, True)
+
+    def draw(rng):
+        n = int(rng.integers(4, 7))
+        X = rng.integers(-3, 4, size=(n, 2)).astype(float)
+        beta = float(rng.choice([0.5, 0.6, 0.7, 0.8, 0.9, 0.95]))
+        if rng.random() < 0.5:
+            return X, beta, 0.0, True
+        return X, beta, float(rng.choice([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])), False
+
+    def well_posed(rng):
+        while True:
+            d = draw(rng)
+            target = _threshold_expected(d)
+            if all(abs(w / target - 1) > 0.02 for w in _threshold_wrong(d)):
+                return d
+    return _variants.instance("ex-opt-threshold", variant0, well_posed)
 
 
-def _opt_L(X) -> float:
-    from ... import optimisation as op
-    return float(np.linalg.eigvalsh(op.linear_mse_hessian(X)).max())
+def _threshold_L(X, bias: bool = True, factor: float = 2.0) -> float:
+    X = np.asarray(X, dtype=float)
+    Z = np.hstack([X, np.ones((len(X), 1))]) if bias else X
+    return float(np.linalg.eigvalsh(factor / len(X) * Z.T @ Z).max())
 
 
-def _opt_threshold_expected(d) -> float:
-    """The heavy ball's stability limit 2(1 + beta)/L (roots of z^2 - (1 + beta - eta
-    lambda) z + beta inside the unit circle)."""
-    X, beta = d
-    return 2 * (1 + beta) / _opt_L(X)
+def _threshold_expected(d) -> float:
+    """Where a root of the mode's characteristic polynomial reaches -1 (the other
+    conditions of the Schur-Cohn test hold beyond it)."""
+    X, beta, tau, nesterov = d
+    L = _threshold_L(X)
+    if nesterov:
+        return 2 * (1 + beta) / ((1 + 2 * beta) * L)
+    return 2 * (1 + beta) / ((1 - tau) * L)
 
 
-def _opt_threshold(answer) -> Verdict:
-    return _checks.number_verdict(_checks._as_float(answer),
-                                  _opt_threshold_expected((_OPT_X, _OPT_MOMENTUM)), rtol=1e-3)
+def _threshold_wrong(d) -> tuple[float, ...]:
+    """gradient descent's 2/L; the plain heavy ball's 2(1 + beta)/L; the dampening
+    multiplied instead of divided; L of (1/n) Z^T Z; L without the bias column."""
+    X, beta, tau, nesterov = d
+    L = _threshold_L(X)
+    right = _threshold_expected(d)
+    return (2 / L, 2 * (1 + beta) / L, 2 * (1 + beta) * (1 - tau) / L, 2 * right,
+            right * L / _threshold_L(X, bias=False))
 
 
-def _opt_gd_threshold(answer) -> bool:
-    return abs(_checks._as_float(answer) * _opt_L(_OPT_X) / 2 - 1) < 1e-3
+def _threshold_is(index: int):
+    def hit(answer) -> bool:
+        d = _threshold_data()
+        wrong = _threshold_wrong(d)[index]
+        return abs(_checks._as_float(answer) / wrong - 1) < 1e-3
+    return hit
 
 
 def _adamax_on(cases, *, visible: bool):
@@ -180,22 +271,36 @@ def _adamax_on(cases, *, visible: bool):
     return _guard(run)
 
 
-def _adam_defeated(steps: int, core: str):
-    """``(p, C)`` must make Adam (beta1 = 0, beta2 = 0.99, alpha_t = 0.5/sqrt(t),
-    projection onto [-1, 1]) end with its last ``p`` iterates above 0.5 on average."""
+def _defeat_data() -> tuple[float, int, int]:
+    """(beta2, steps, largest period) of the student's Adam (variant 0: beta2 = 0.99):
+    40 and 3 memory lengths 1/(1 - beta2). A copied answer of variant 0 does not
+    defeat any other variant's beta2 (tested)."""
+    def budget(beta2: float) -> tuple[float, int, int]:
+        return beta2, round(40 / (1 - beta2)), round(3 / (1 - beta2))
+    return _variants.instance("ex-opt-defeat", lambda: budget(0.99),
+                              lambda rng: budget(float(rng.choice(
+                                  [0.997, 0.9972, 0.9974, 0.9976, 0.9978, 0.998]))))
+
+
+def _adam_defeated(times: int, core: str):
+    """``(p, C)`` must make Adam (beta1 = 0, the student's beta2, alpha_t = 0.5/sqrt(t),
+    projection onto [-1, 1]) end with its last ``p`` iterates above 0.5 on average,
+    after ``times`` times the exercise's number of steps."""
     def run(answer) -> Verdict:
+        beta2, steps, largest = _defeat_data()
         try:
             period, C = answer
             period, C = int(period), float(C)
         except (TypeError, ValueError):
             return False, "expected a pair (p, C)"
-        if not (2 <= period <= 300 and answer[0] == period and math.isfinite(C)
+        if not (2 <= period <= largest and answer[0] == period and math.isfinite(C)
                 and C > period - 1):
-            return False, "p must be a whole number in [2, 300] and C > p - 1"
+            return False, (f"p must be a whole number in [2, {largest}] and C > p - 1")
         from ... import optimisation as op
         x = op.run_optimizer("adam", lambda t, x: op.reddi_gradient(t, C, period), [0.0],
-                             lr=0.5, steps=steps, lr_schedule=lambda t: 0.5 / math.sqrt(t),
-                             project=op.project_interval(-1.0, 1.0), betas=(0.0, 0.99),
+                             lr=0.5, steps=times * steps,
+                             lr_schedule=lambda t: 0.5 / math.sqrt(t),
+                             project=op.project_interval(-1.0, 1.0), betas=(0.0, beta2),
                              core=core)
         if x[-period:].mean() > 0.5:
             return True, "Adam ends near the worst point"
@@ -203,46 +308,105 @@ def _adam_defeated(steps: int, core: str):
     return _guard(run)
 
 
+_THRESHOLD_FORBID = ("nntheory.optimisation.run_optimizer",
+                     "nntheory.optimisation.heavy_ball_spectral_radius",
+                     "nntheory.optimisation.heavy_ball_rate",
+                     "nntheory.optimisation.gd_rate",
+                     "nntheory.optimisation.linear_mse_hessian",
+                     "nntheory.numpy_core.make_optimizer", "nntheory.numpy_core.SGD",
+                     "nntheory.numpy_core.fit", "nntheory.torch_core.make_optimizer",
+                     "nntheory.torch_core.fit",
+                     "torch.optim", "torch.autograd", "torch.func", "scipy.optimize")
+
+
 EXERCISES = [
-    Exercise("ex-init-leaky", "08_activations", "He's constant for leaky ReLU", "easy",
-             "he_constant", ("He's constant for leaky ReLU",),
-             _leaky_on((0.01, 0.2, 0.5), visible=True),
-             hidden=(HiddenCase("ReLU and the identity (the ends of the slopes)",
-                                _leaky_on((0.0, 1.0), visible=False)),
-                     HiddenCase("other slopes",
-                                _leaky_on(None, visible=False))),
+    Exercise("ex-init-leaky", "08_activations", "He's constant for a two-slope activation",
+             "easy", "he_constant", ("He's constant for leaky ReLU",),
+             _guard(_number(_leaky_expected, _leaky_data, rtol=1e-6)),
              forbid=("nntheory.initialisation.second_moment",
                      "nntheory.initialisation.weight_variance",
-                     "torch.nn.init.calculate_gain"),
-             goal="derive the variance-preserving weight scale for leaky ReLU"),
+                     "nntheory.initialisation.mean_field",
+                     "nntheory.initialisation.signal_propagation",
+                     "torch.nn.init.calculate_gain", "scipy.integrate"),
+             mistakes={_leaky_mistake(lambda d: 1 / (d[0] ** 2 + d[1] ** 2)):
+                       "each side of zero carries only half of the Gaussian's mass",
+                       _leaky_mistake(lambda d: 2 / (1 + d[1] ** 2)):
+                       "that is the constant of a unit slope on the positive side",
+                       _leaky_mistake(lambda d: 2 / (d[0] + d[1]) ** 2):
+                       "the two halves add their second moments, not their slopes"},
+             data=_leaky_data,
+             goal="derive the variance-preserving weight scale for a two-slope activation"),
     Exercise("ex-init-tanh-sigmoid", "08_activations",
-             "A sigmoid network for a tanh network", "medium", "sigmoid_params",
+             "A sigmoid network for a deeper tanh network", "medium", "sigmoid_params",
              ("tanh to sigmoid",),
              _tanh_as_sigmoid_on(np.linspace(-3, 3, 61)),
              hidden=(HiddenCase("far from the origin and at random points",
                                 _tanh_as_sigmoid_on(_FAR)),),
-             forbid=("nntheory.initialisation.tanh_to_sigmoid",),
-             goal="rewrite a tanh network as a sigmoid network", kind="construction"),
+             forbid=("nntheory.initialisation.tanh_to_sigmoid", "scipy.optimize",
+                     "torch.optim", "torch.autograd", "torch.func"),
+             mistakes={_tanh_off_by_constant: "the two functions differ by a constant: "
+                                              "follow the -1 of every hidden unit into the "
+                                              "layer after it"},
+             data=_tanh_net_data,
+             goal="rewrite a two-hidden-layer tanh network as a sigmoid network",
+             kind="construction"),
     Exercise("ex-init-torch", "08_activations",
-             "Where torch's default initialisation settles", "hard", "torch_fixed_point",
+             "Where a uniform initialisation settles", "hard", "torch_fixed_point",
              ("fixed point of torch's default initialisation",),
-             _torch_on(((32, 1.0), (10, 2.0), (7, 0.5)), visible=True),
+             _torch_on(((32, 1.0), (10, 2.0), (7, 0.5), (16, 2.6)), visible=True),
              hidden=(HiddenCase("other widths and gains (drawn afresh)",
                                 _torch_on(None, visible=False)),
-                     HiddenCase("gains close to the critical one",
-                                _torch_on(((64, 2.4), (1000, 2.3)), visible=False))),
-             forbid=("nntheory.initialisation.mean_field",),
-             goal="find where the signal recursion with biases settles",
+                     HiddenCase("gains just below and just above the critical one",
+                                _torch_near_critical)),
+             forbid=("nntheory.initialisation.mean_field",
+                     "nntheory.initialisation.second_moment",
+                     "nntheory.initialisation.weight_variance",
+                     "nntheory.initialisation.bias_variance",
+                     "nntheory.initialisation.signal_propagation", "scipy.integrate"),
+             mistakes={_torch_site_formula: "that is the fixed point of ReLU with torch's "
+                                            "biases; your activation and biases are the "
+                                            "printed ones",
+                       _torch_finite_above: "for some gains the recursion does not settle"},
+             data=_torch_data,
+             goal="find where the signal recursion with biases settles, and for which gains",
              needs_human="for which gains the recursion settles (the argument)",
              kind="function"),
-    Exercise("ex-opt-threshold", "09_optimisers", "The stability threshold with momentum",
-             "easy", "hb_threshold", ("heavy-ball stability threshold",),
-             _guard(_opt_threshold),
-             forbid=("nntheory.optimisation.run_optimizer",),
-             mistakes={_opt_gd_threshold: "that is plain gradient descent's threshold: the "
-                                          "momentum changes where a root of the heavy ball's "
-                                          "iteration leaves the unit circle"},
-             goal="find the learning rate at which the heavy ball becomes unstable"),
+    Exercise("ex-init-analytic", "08_activations", "What a tanh network cannot compute",
+             "medium", "", (), None, kind="written",
+             goal="prove the converse of the tanh-sigmoid equivalence and a limit of exactness",
+             needs_human="the proof (the answer cell)",
+             rubric="2 points in all. (a) 0.5 point: a sigmoid network of the same widths "
+                    "as a tanh network, with its parameters (sigma(u) = (1 + tanh(u/2))/2: "
+                    "halve the first layer's W and b; every later layer takes W/2 and "
+                    "b + 1^T W/2, then is halved again if hidden; the output layer stays "
+                    "linear), with the induction over layers or the computation for one "
+                    "hidden layer said to repeat. (b) 1.5 points: 0.5 for 'a tanh network "
+                    "is real-analytic on R' (sums, products by constants and compositions "
+                    "of analytic functions), 0.5 for the identity theorem (equal to x on "
+                    "[0, 1], hence on all of R), 0.5 for 'bounded by sum |W_L| + |b_L|', "
+                    "contradicting x unbounded. Usual wrong proofs: 'tanh networks are "
+                    "bounded and x is not' without the continuation step (on [0, 1] x is "
+                    "bounded: 0 of the last 1 point); 'ReLU is not differentiable at 0' "
+                    "(the function asked for is x on [0, 1], which is smooth: 0 points); "
+                    "an appeal to universal approximation (it gives approximation, not "
+                    "exactness, and says nothing about impossibility: 0 points)."),
+    Exercise("ex-opt-threshold", "09_optimisers", "The stability threshold of torch's SGD",
+             "medium", "hb_threshold", ("heavy-ball stability threshold",),
+             _guard(_number(_threshold_expected, _threshold_data, rtol=1e-3)),
+             forbid=_THRESHOLD_FORBID,
+             mistakes={_threshold_is(0): "that is plain gradient descent's threshold: the "
+                                         "momentum changes where a root of the iteration "
+                                         "leaves the unit circle",
+                       _threshold_is(1): "that is the plain heavy ball's threshold: read how "
+                                         "torch's SGD uses the options printed for you",
+                       _threshold_is(2): "check how the dampening enters the mode's "
+                                         "polynomial",
+                       _threshold_is(3): "check the Hessian of the cores' MSE (the loss "
+                                         "is a mean of squares)",
+                       _threshold_is(4): "the bias is a parameter too"},
+             data=_threshold_data,
+             goal="derive the learning rate at which torch's SGD with momentum becomes "
+                  "unstable on a quadratic"),
     Exercise("ex-opt-adamax", "09_optimisers", "One Adamax step, as torch takes it", "medium",
              "adamax_step", ("Adamax step",),
              _adamax_on(((1e-2, 0.9, 0.999, 1e-8, (1.0, 1e-3, 10.0), 20, 0),
@@ -256,16 +420,39 @@ EXERCISES = [
                                 _adamax_on(((3e-3, 0.95, 0.99, 1e-6,
                                              (1e-6, 1.0, 1e4, 0.1), 200, 0),),
                                            visible=False))),
-             forbid=("torch.optim", "nntheory.optimisation.run_optimizer"),
+             forbid=("torch.optim", "nntheory.optimisation.run_optimizer",
+                     "nntheory.numpy_core.make_optimizer"),
              goal="implement an optimiser's update exactly as torch.optim computes it",
              kind="function"),
-    Exercise("ex-opt-defeat", "09_optimisers", "Defeat beta2 = 0.99", "hard", "defeat",
-             ("defeat beta2 = 0.99",), _adam_defeated(4000, "numpy"),
+    Exercise("ex-opt-defeat", "09_optimisers", "Defeat your beta2", "hard", "defeat",
+             ("defeat beta2 = 0.99",), _adam_defeated(1, "numpy"),
              hidden=(HiddenCase("still defeated after twice as many steps",
-                                _adam_defeated(8000, "numpy")),
+                                _adam_defeated(2, "numpy")),
                      HiddenCase("the same in the torch core (torch.optim.Adam)",
-                                _adam_defeated(4000, "torch"))),
+                                _adam_defeated(1, "torch"))),
+             forbid=("nntheory.optimisation.run_optimizer", "torch.optim",
+                     "nntheory.numpy_core.make_optimizer", "nntheory.numpy_core.Adam",
+                     "nntheory.torch_core.make_optimizer", "scipy.optimize"),
+             data=_defeat_data,
              goal="build a problem on which Adam with a given beta2 does not converge",
              needs_human="the explanation why the small gradients win",
-             kind="construction"),
+             kind="construction", max_tries=6),
+    Exercise("ex-opt-best-step", "09_optimisers", "The best constant step", "medium", "",
+             (), None, kind="written",
+             goal="prove that 2/(mu + L) is the best constant step of gradient descent on "
+                  "quadratics",
+             needs_human="the proof (the answer cell)",
+             rubric="2 points in all. 0.5: by thm-gd-quadratic the worst contraction over the "
+                    "class is q(eta) = max(|1 - eta mu|, |1 - eta L|) (the maximum of |1 - "
+                    "eta lambda| over [mu, L] is at an end, |.| of an affine function being "
+                    "convex), attained by a quadratic with eigenvalues mu and L. 1: q is "
+                    "the maximum of a decreasing and an increasing function of eta on the "
+                    "relevant range, so its minimum is where 1 - eta mu = eta L - 1, i.e. "
+                    "eta = 2/(mu + L), with value (L - mu)/(L + mu) = (kappa - 1)/(kappa + 1); "
+                    "for any other eta one of the two terms is larger. 0.5: uniqueness "
+                    "stated and justified (strict monotonicity of both pieces). Usual wrong "
+                    "proofs: minimising |1 - eta lambda| for one lambda (gives eta = "
+                    "1/lambda: 0 of the 1); setting the derivative of q to zero (q is not "
+                    "differentiable at its minimum: at most 0.5 of the 1); checking only "
+                    "eta = 1/L and eta = 2/L (no proof of optimality: 0.5 in all)."),
 ]

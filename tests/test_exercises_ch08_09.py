@@ -1,0 +1,377 @@
+"""The exercises of chapters 8 and 9 (bank/ch08_09.py): model answers pass for every
+variant tried, copied answers of variant 0 fail for other students, the shortcuts a lazy
+student would try fail with the "not allowed"/"disabled" message, recognised mistakes get
+their hint and other wrong answers no direction.
+
+The model answers are written here from the derivations (not from the bank's helpers), and
+the two closed forms the checks rely on are tested against what they describe: the
+threshold against torch's SGD itself, the fixed point against the recursion iterated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nntheory.teaching import exercises, forbid, variants
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "book" / "chapters"
+KEYS = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210",
+        "00112233445566778899aabbccddeeff", "a5a5a5a5a5a5a5a5c3c3c3c3c3c3c3c3"]
+NOT_DIRECTION = ("too large", "too small", "larger", "smaller", "bigger", "order of")
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    variants.clear()
+    exercises._TRIES.clear()
+    yield
+    variants.clear()
+    exercises._TRIES.clear()
+
+
+def _student(i: int) -> None:
+    variants.set_student(f"s{i}", KEYS[i])
+    exercises._TRIES.clear()
+
+
+def _define(source: str) -> dict:
+    """Define functions as a notebook cell would (source cached for inspect)."""
+    import linecache
+    name = f"<cell-{abs(hash(source))}>"
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    namespace = {"__name__": "__main__", "np": np, "math": math}
+    exec(compile(source, name, "exec"), namespace)
+    return namespace
+
+
+def _no_direction(message: str) -> None:
+    assert not any(word in message.lower() for word in NOT_DIRECTION), message
+
+
+# ------------------------------------------------------------------ model answers
+
+
+def he_answer(a, s):
+    return 2 / (a * a + s * s)
+
+
+def sigmoid_answer(params):
+    W1, b1, W2, b2, W3, b3 = (np.asarray(p, dtype=float) for p in params)
+    return [2 * W1, 2 * b1, 4 * W2, 2 * (b2 - W2.sum(axis=0)), 2 * W3, b3 - W3.sum(axis=0)]
+
+
+def torch_answer(s, beta):
+    def q(n, gain):
+        r = gain ** 2 * (1 + s * s) / 6
+        return math.inf if r >= 1 else beta ** 2 / (3 * n) / (1 - r)
+    return q
+
+
+def _L(X):
+    Z = np.hstack([X, np.ones((len(X), 1))])
+    return float(np.linalg.eigvalsh(2 / len(X) * Z.T @ Z).max())
+
+
+def threshold_answer(X, beta, tau, nesterov):
+    h = 2 * (1 + beta) / (1 + 2 * beta) if nesterov else 2 * (1 + beta) / (1 - tau)
+    return h / _L(X)
+
+
+def defeat_answer(beta2, steps, largest):
+    p = round(2 / (1 - beta2))
+    return p, 1.1 * p
+
+
+def adamax_answer(p, g, m, u, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    u = np.maximum(beta2 * u, np.abs(g) + eps)
+    return p - lr / (1 - beta1 ** t) * m / u, m, u
+
+
+ANSWERS = {
+    "ex-init-leaky": lambda: he_answer(*exercises.data("ex-init-leaky")),
+    "ex-init-tanh-sigmoid": lambda: sigmoid_answer(exercises.data("ex-init-tanh-sigmoid")),
+    "ex-init-torch": lambda: torch_answer(*exercises.data("ex-init-torch")),
+    "ex-opt-threshold": lambda: threshold_answer(*exercises.data("ex-opt-threshold")),
+    "ex-opt-defeat": lambda: defeat_answer(*exercises.data("ex-opt-defeat")),
+}
+
+
+@pytest.mark.parametrize("label", sorted(ANSWERS))
+def test_the_model_answer_passes_for_variant_0_and_three_students(label):
+    ex = exercises.get(label)
+    ok, message = ex.verdict(ANSWERS[label]())
+    assert ok, message
+    seen = [repr(exercises.data(label))]
+    for i in range(1, 4):
+        _student(i)
+        ok, message = ex.verdict(ANSWERS[label]())
+        assert ok, (label, i, message)
+        seen.append(repr(exercises.data(label)))
+    assert len(set(seen)) >= 3, seen            # the students get different data
+
+
+@pytest.mark.parametrize("label", sorted(ANSWERS))
+def test_variant_0s_answer_copied_fails_for_other_students(label):
+    site = ANSWERS[label]()                  # what the site's solution shows
+    ex = exercises.get(label)
+    failed = 0
+    for i in range(4):
+        _student(i)
+        failed += not ex.verdict(site)[0]
+    assert failed >= 3, label
+
+
+def test_the_hidden_cases_pass_for_the_model_answers():
+    for label in ("ex-init-tanh-sigmoid", "ex-init-torch"):
+        for i in (None, 1):
+            if i is not None:
+                _student(i)
+            answer = ANSWERS[label]()
+            for case in exercises.get(label).hidden:
+                assert case.run(answer)[0], (label, i, case.what)
+        variants.clear()
+    _student(2)
+    beta2, steps, largest = exercises.data("ex-opt-defeat")
+    answer = defeat_answer(beta2, steps, largest)
+    assert all(case.run(answer)[0] for case in exercises.get("ex-opt-defeat").hidden)
+
+
+def test_adamax_model_answer_passes_with_the_hidden_cases():
+    ex = exercises.get("ex-opt-adamax")
+    assert ex.verdict(adamax_answer)[0]
+    assert all(case.run(adamax_answer)[0] for case in ex.hidden)
+
+
+# ------------------------------------------------------------------ the closed forms
+
+
+def test_the_threshold_is_where_torchs_sgd_stops_converging():
+    """On each variant's quadratic, torch.optim.SGD with the variant's options
+    converges at 0.98 of the expected threshold and blows up at 1.02 of it."""
+    import torch
+    for i in range(4):
+        _student(i)
+        X, beta, tau, nesterov = exercises.data("ex-opt-threshold")
+        Z = np.hstack([X, np.ones((len(X), 1))])
+        H = torch.tensor(2 / len(X) * Z.T @ Z)
+        eta = threshold_answer(X, beta, tau, nesterov)
+        ends = []
+        for factor in (0.98, 1.02):
+            p = torch.ones(3, dtype=torch.float64, requires_grad=True)
+            opt = torch.optim.SGD([p], lr=factor * eta, momentum=beta, dampening=tau,
+                                  nesterov=nesterov)
+            for _ in range(3000):
+                p.grad = H @ p.detach()
+                opt.step()
+            ends.append(float(p.detach().norm()))
+        assert ends[0] < 1e-3 and ends[1] > 1e3, (i, ends)
+
+
+def test_the_fixed_point_is_where_the_recursion_goes():
+    """E[q_l] iterated layer by layer with the leaky second moment by quadrature, from
+    q_0 = 1: it reaches the model answer below the critical gain and passes 1e6 above."""
+    from scipy import integrate
+    for i in (None, 1, 2):
+        if i is not None:
+            _student(i)
+        s, beta = exercises.data("ex-init-torch")
+        moment = sum(integrate.quad(lambda t, c=c: (c * t) ** 2 * math.exp(-t * t / 2), lo,
+                                    hi)[0] for c, lo, hi in ((s, -np.inf, 0), (1, 0, np.inf))
+                     ) / math.sqrt(2 * math.pi)
+        for n, gain in ((8, 1.0), (50, 2.0), (3, 2.4 / math.sqrt(1 + s * s))):
+            q = 1.0
+            for _ in range(20000):
+                q = n * gain ** 2 / (3 * n) * moment * q + beta ** 2 / (3 * n)
+            assert abs(q / torch_answer(s, beta)(n, gain) - 1) < 1e-9
+        q, n, gain = 1.0, 8, 2.6
+        for _ in range(20000):
+            q = n * gain ** 2 / (3 * n) * moment * q + beta ** 2 / (3 * n)
+        assert q > 1e6 and torch_answer(s, beta)(n, gain) == math.inf
+
+
+# ------------------------------------------------------------------ shortcuts
+
+
+def _refused(label, variable, cells):
+    ex = exercises.get(label)
+    return forbid.refusal(0.0, ex.forbid, variable, history=cells)
+
+
+@pytest.mark.parametrize("label, variable, cells", [
+    ("ex-init-leaky", "he_constant",
+     ["from nntheory import initialisation as ini",
+      "he_constant = 1 / ini.second_moment('leaky_relu')"]),
+    ("ex-init-leaky", "he_constant",
+     ["import torch", "he_constant = torch.nn.init.calculate_gain('leaky_relu', 0.01) ** 2"]),
+    ("ex-init-leaky", "he_constant",
+     ["from scipy import integrate",
+      "m = integrate.quad(lambda t: t * t * np.exp(-t * t / 2), 0, np.inf)[0]",
+      "he_constant = 1 / m"]),
+    ("ex-init-tanh-sigmoid", "sigmoid_params",
+     ["from nntheory import initialisation as ini", "tanh_ex = exercises.data('x')",
+      "sigmoid_params = ini.tanh_to_sigmoid(tanh_ex)"]),
+    ("ex-opt-threshold", "hb_threshold",
+     ["from nntheory import optimisation as op", "from scipy import optimize",
+      "lam = np.linalg.eigvalsh(op.linear_mse_hessian(X_ex))",
+      "hb_threshold = optimize.brentq(lambda e: op.heavy_ball_spectral_radius(lam, e, 0.9)"
+      " - 1, 1e-3, 10)"]),
+    ("ex-opt-threshold", "hb_threshold",
+     ["import torch", "def diverges(eta):\n    opt = torch.optim.SGD([p], lr=eta)\n"
+      "    return False", "hb_threshold = 0.5 * diverges(1.0)"]),
+    ("ex-opt-defeat", "defeat",
+     ["from nntheory import optimisation as op",
+      "best = max(range(2, 300), key=lambda p: op.run_optimizer('adam', None, [0.0], "
+      "lr=0.5, steps=10)[-1, 0])", "defeat = (best, 1.1 * best)"]),
+])
+def test_a_library_shortcut_in_the_answers_cells_is_refused(label, variable, cells):
+    why = _refused(label, variable, cells)
+    assert why and "not allowed here" in why
+
+
+def test_a_torch_fixed_point_through_the_library_is_refused_or_disabled():
+    ex = exercises.get("ex-init-torch")
+    named = _define("from nntheory import initialisation as ini\n"
+                    "def q(n, gain):\n"
+                    "    return float(ini.mean_field('relu', 'torch', n, 400, gain=gain)[-1])\n"
+                    )["q"]
+    hidden = _define("import importlib\n"
+                     "mf = getattr(importlib.import_module('nntheory.initialisation'),\n"
+                     "             'mean' + '_field')\n"
+                     "def q(n, gain):\n"
+                     "    return float(mf('relu', 'torch', n, 400, gain=gain)[-1])\n")["q"]
+    private = _define("from nntheory.teaching.bank import ch08_09 as E\n"
+                      "f = getattr(E, '_torch' + '_limit')\n"
+                      "def q(n, gain):\n"
+                      "    return f(n, gain)\n")["q"]
+    for fn, message in ((named, "not allowed here"), (hidden, "is disabled here"),
+                        (private, "is disabled here")):
+        ok, text = ex.verdict(fn)
+        assert not ok and message in text, text
+        assert not any(case.run(fn)[0] for case in ex.hidden)
+
+
+def test_adamax_through_the_numpy_core_is_disabled():
+    fn = _define("import importlib\n"
+                 "core = importlib.import_module('nntheory.numpy_core')\n"
+                 "mk = getattr(core, 'make' + '_optimizer')\n"
+                 "def adamax_step(p, g, m, u, t, lr, beta1, beta2, eps):\n"
+                 "    mk('adam', [p], lr)\n"
+                 "    return p, m, u\n")["adamax_step"]
+    ok, text = exercises.get("ex-opt-adamax").verdict(fn)
+    assert not ok and "disabled here" in text, text
+
+
+# ------------------------------------------------------------------ mistakes, messages
+
+
+def test_recognised_mistakes_get_their_hint_and_others_no_direction():
+    _student(1)
+    a, s = exercises.data("ex-init-leaky")
+    ex = exercises.get("ex-init-leaky")
+    assert "half" in ex.verdict(1 / (a * a + s * s))[1]
+    assert "add their second moments" in ex.verdict(2 / (a + s) ** 2)[1]
+    ok, message = ex.verdict(1.2345)
+    assert not ok and message == "not correct"
+
+    X, beta, tau, nesterov = exercises.data("ex-opt-threshold")
+    L = _L(X)
+    right = threshold_answer(X, beta, tau, nesterov)
+    ex = exercises.get("ex-opt-threshold")
+    assert "gradient descent" in ex.verdict(2 / L)[1]
+    assert "plain heavy ball" in ex.verdict(2 * (1 + beta) / L)[1]
+    assert "mean of squares" in ex.verdict(2 * right)[1]
+    for wrong in (0.5 * right, 1.5 * right):
+        ok, message = ex.verdict(wrong)
+        assert not ok and message == "not correct"
+
+    ex = exercises.get("ex-init-torch")
+    site = torch_answer(0.0, 1.0)
+    ok, message = ex.verdict(site)
+    assert not ok and "printed ones" in message
+    s, beta = exercises.data("ex-init-torch")
+    finite = _define(f"def q(n, gain):\n"
+                     f"    return {beta} ** 2 / (3 * n) / abs(1 - gain ** 2 * (1 + {s} ** 2)"
+                     f" / 6)\n")["q"]
+    ok, message = ex.verdict(finite)
+    assert not ok and "does not settle" in message
+
+    ex = exercises.get("ex-init-tanh-sigmoid")
+    params = sigmoid_answer(exercises.data("ex-init-tanh-sigmoid"))
+    params[5] = params[5] + 0.75
+    ok, message = ex.verdict(params)
+    assert not ok and "constant" in message
+    params[2] = params[2] / 2
+    ok, message = ex.verdict(params)
+    assert not ok and message == "the two networks compute different functions"
+
+
+def test_a_wrong_threshold_gets_the_same_message_on_both_sides():
+    _student(2)
+    ex = exercises.get("ex-opt-threshold")
+    messages = set()
+    for x in np.geomspace(1e-6, 1e6, 25):
+        exercises._TRIES.clear()
+        ok, message = ex.verdict(float(x))
+        assert not ok
+        messages.add(message)
+    assert messages == {"not correct"}
+
+
+def test_defeat_is_refused_outside_its_bounds_and_stops_after_six_tries():
+    _student(3)
+    beta2, steps, largest = exercises.data("ex-opt-defeat")
+    ex = exercises.get("ex-opt-defeat")
+    ok, message = ex.verdict((largest + 1, 1.1 * (largest + 1)))
+    assert not ok and str(largest) in message           # the printed bound, nothing more
+    ok, message = ex.verdict((50, 40.0))                 # C <= p - 1
+    assert not ok
+    for p in range(3, 12):
+        ok, message = ex.verdict((p, float(p)))
+        assert not ok
+        _no_direction(message)
+    assert "different wrong answers" in message
+    exercises._TRIES.clear()
+    assert ex.verdict(defeat_answer(beta2, steps, largest))[0]
+
+
+# ------------------------------------------------------------------ the chapters
+
+
+def _sources(name: str) -> str:
+    nb = json.loads((CHAPTERS / name).read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"])
+
+
+def test_written_exercises_are_in_their_chapters_with_a_model_proof():
+    for label, chapter in (("ex-init-analytic", "08_activations.ipynb"),
+                           ("ex-opt-best-step", "09_optimisers.ipynb")):
+        ex = exercises.get(label)
+        assert ex.kind == "written" and "points" in ex.rubric and "wrong" in ex.rubric
+        text = _sources(chapter)
+        assert f":label: {label}" in text and f"{{solution-start}} {label}" in text
+
+
+def test_the_chapters_solutions_use_nothing_their_exercise_forbids():
+    """The chapter's own solution cells (what a lazy student would copy first) pass the
+    same source refusal as an answer."""
+    for chapter, pairs in (("08_activations.ipynb", (("ex-init-leaky", "he_constant"),
+                                                     ("ex-init-tanh-sigmoid", "sigmoid_params"),
+                                                     ("ex-init-torch", "torch_fixed_point"))),
+                           ("09_optimisers.ipynb", (("ex-opt-threshold", "hb_threshold"),
+                                                    ("ex-opt-adamax", "adamax_step"),
+                                                    ("ex-opt-defeat", "defeat")))):
+        nb = json.loads((CHAPTERS / chapter).read_text(encoding="utf-8"))
+        for label, variable in pairs:
+            cell = next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+                        and "# BEGIN SOLUTION" in "".join(c["source"])
+                        and f"{variable} = ..." in "".join(c["source"]))
+            solution = cell.split("# BEGIN SOLUTION")[1].split("# END SOLUTION")[0]
+            assert forbid.refusal(0.0, exercises.get(label).forbid, variable,
+                                  history=[solution]) is None, label
