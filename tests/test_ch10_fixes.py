@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nntheory import double_descent, lottery
+from nntheory import double_descent, lottery, norm_bounds
 
 
 def _run(seeds, **kw):
@@ -151,3 +151,64 @@ def test_dd_bad_input():
     run = double_descent.chapter_run(range(2), [5, 10, 20, 40])
     with pytest.raises(ValueError, match="widths"):
         double_descent.chapter_statements(run)
+
+
+# --- the norm-based margin bound ------------------------------------------------------
+
+
+def test_margin_statements_hold_on_every_protocol_block():
+    seeds = [s for b in norm_bounds.PROTOCOL_BLOCKS for s in b]
+    assert len(seeds) == len(set(seeds)) and min(seeds) >= 24      # full scale: 0-23
+    assert len(norm_bounds.PROTOCOL_BLOCKS) >= 5
+    failed = []
+    for block in norm_bounds.PROTOCOL_BLOCKS:
+        runs = norm_bounds.random_label_margins(64, 8, 128, seeds=block, data_seed=0)
+        failed += [(block[0], s) for s, held in
+                   norm_bounds.chapter_statements(runs).items() if not held]
+    assert not failed, failed
+
+
+def test_golowich_complexity_and_margin_bound_formulas():
+    X = np.array([[3.0, 4.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])   # sum |x|^2 = 25
+    # L = 1: (sqrt(2 log 2) + 1) * M * 5 / 4
+    assert norm_bounds.golowich_complexity([2.0], X) == pytest.approx(
+        (np.sqrt(2 * np.log(2)) + 1) * 2 * 5 / 4, rel=1e-12)
+    assert norm_bounds.golowich_complexity([2.0, 3.0], X) == pytest.approx(
+        (np.sqrt(4 * np.log(2)) + 1) * 6 * 5 / 4, rel=1e-12)
+    # for L = 1 it is at least the exact complexity of the norm-M linear class
+    from nntheory import generalisation
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((8, 5))
+    assert generalisation.rademacher_linear_exact(Z, 1.5) <= \
+        norm_bounds.golowich_complexity([1.5], Z)
+    # ramp loss: margins 2, 0.5, -1 at rho = 1 give (0 + 0.5 + 1) / 3
+    got = norm_bounds.margin_bound([2.0, 0.5, -1.0], 1.0, 0.25, delta=0.1)
+    assert got == pytest.approx(0.5 + 0.5 + 3 * np.sqrt(np.log(20) / 6), rel=1e-12)
+
+
+def test_margin_statements_can_fail_and_bad_input():
+    runs = norm_bounds.random_label_margins(64, 8, 128, seeds=[0, 1], data_seed=0)
+    assert all(norm_bounds.chapter_statements(runs).values())
+    # the two label sets exchanged: the separation statement must fail
+    swapped = dataclasses.replace(runs, complexity=runs.complexity[:, ::-1],
+                                  rho=runs.rho[:, ::-1])
+    got = norm_bounds.chapter_statements(swapped)
+    assert got["every network fits its training labels (all margins positive)"]
+    assert not got["every random-label network has a larger complexity / margin than "
+                   "every true-label one"]
+    unfit = dataclasses.replace(runs, rho=-runs.rho)
+    assert not norm_bounds.chapter_statements(unfit)[
+        "every network fits its training labels (all margins positive)"]
+    tiny = dataclasses.replace(runs, bound=np.full_like(runs.bound, 0.5))
+    assert not norm_bounds.chapter_statements(tiny)[
+        "the bound exceeds 1 for every network (vacuous)"]
+    with pytest.raises(TypeError, match="runs"):
+        norm_bounds.chapter_statements("runs")
+    with pytest.raises(ValueError, match="norms"):
+        norm_bounds.golowich_complexity([], np.ones((2, 2)))
+    with pytest.raises(ValueError, match="rho"):
+        norm_bounds.margin_bound([1.0], 0.0, 1.0)
+    with pytest.raises(ValueError, match="delta"):
+        norm_bounds.margin_bound([1.0], 1.0, 1.0, delta=0.0)
+    with pytest.raises(ValueError, match="seeds"):
+        norm_bounds.random_label_margins(8, 2, 4, seeds=[])
