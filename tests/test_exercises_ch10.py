@@ -396,3 +396,37 @@ def test_written_exercises_have_rubrics_with_points():
         assert ex.kind == "written" and ex.points == points
         assert ex.rubric.startswith(f"{points} points in all")
         assert ex.verdict("any text") == (False, "a written answer: your teacher marks it")
+
+
+_P = np.linalg.pinv                          # an alias taken before the check runs
+
+
+def _alias_limit(X, y, w0):
+    p = globals()["_" + "P"]
+    return p(X) @ y + w0 - p(X) @ (X @ w0)
+
+
+def _private_module_limit(X, y, w0):
+    basic = importlib.import_module("scipy.linalg._basic")
+    p = getattr(basic, "pi" + "nv")
+    return p(X) @ y + w0 - p(X) @ (X @ w0)
+
+
+def _pinvh_limit(X, y, w0):
+    import scipy.linalg as sl
+    P = getattr(sl, "pin" + "vh")(X.T @ X) @ X.T
+    return P @ y + w0 - P @ (X @ w0)
+
+
+def _sympy_limit(X, y, w0):
+    import sympy
+    P = np.array(getattr(sympy.Matrix(X), "pi" + "nv")(), dtype=float)
+    return P @ y + w0 - P @ (X @ w0)
+
+
+@pytest.mark.parametrize("fn", [_alias_limit, _private_module_limit, _pinvh_limit,
+                                _sympy_limit])
+def test_pseudo_inverses_reached_another_way_are_disabled(fn):
+    ok, message = exercises.get("ex-gen-implicit").verdict(fn)
+    assert not ok and "disabled" in message, message
+    assert np.allclose(np.linalg.pinv(np.eye(2)), np.eye(2))     # restored afterwards
