@@ -189,11 +189,15 @@ def _dual_random_linear():
 
 
 def _dual_random_rbf():
+    """A Gaussian kernel, random labels, points of opposite labels at least 0.5 apart (so
+    that the run stays short: at most about 60 mistakes in 300 draws)."""
     rng = np.random.default_rng()
-    X = rng.normal(size=(20, 2))
-    y = np.where(rng.random(20) < 0.5, -1.0, 1.0)
-    sq = np.sum(X**2, axis=1)
-    return np.exp(-(sq[:, None] + sq[None, :] - 2 * X @ X.T)), y
+    while True:
+        X = rng.normal(size=(20, 2))
+        y = np.where(rng.random(20) < 0.5, -1.0, 1.0)
+        D = np.linalg.norm(X[:, None] - X[None], axis=2)
+        if len(set(y)) == 2 and np.min(D[y[:, None] != y[None]]) >= 0.5:
+            return np.exp(-(D**2)), y
 
 
 # --- orthogonal data of unequal lengths
