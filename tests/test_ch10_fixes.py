@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nntheory import double_descent, lottery, norm_bounds
+from nntheory import double_descent, lottery, memorisation, norm_bounds
 
 
 def _run(seeds, **kw):
@@ -212,3 +212,38 @@ def test_margin_statements_can_fail_and_bad_input():
         norm_bounds.margin_bound([1.0], 1.0, 1.0, delta=0.0)
     with pytest.raises(ValueError, match="seeds"):
         norm_bounds.random_label_margins(8, 2, 4, seeds=[])
+
+
+# --- random labels --------------------------------------------------------------------
+
+
+def test_random_label_statements_hold_on_every_protocol_block_and_data_set():
+    seeds = [s for b in memorisation.PROTOCOL_BLOCKS for s in b]
+    assert len(seeds) == len(set(seeds)) and min(seeds) >= 24      # full scale: 0-23
+    assert len(memorisation.PROTOCOL_BLOCKS) >= 5
+    assert 0 not in memorisation.PROTOCOL_DATA_SEEDS               # the chapter's data
+    runs = [(0, b) for b in memorisation.PROTOCOL_BLOCKS]
+    runs += [(ds, range(8)) for ds in memorisation.PROTOCOL_DATA_SEEDS]
+    failed = []
+    for data_seed, block in runs:
+        fits = memorisation.random_label_fits(64, 8, 128, seeds=block, data_seed=data_seed,
+                                              steps=600)
+        failed += [(data_seed, block[0], s) for s, held in
+                   memorisation.chapter_statements(fits).items() if not held]
+    assert not failed, failed
+
+
+def test_random_label_statements_can_fail():
+    fits = memorisation.random_label_fits(64, 8, 128, seeds=[0, 1], steps=600)
+    assert all(memorisation.chapter_statements(fits).values())
+    swapped = memorisation.RandomLabelFits(fits.train_true, fits.test_random,
+                                           fits.train_random, fits.test_true)
+    got = memorisation.chapter_statements(swapped)
+    assert not got["every true-label network is more accurate on new points than every "
+                   "random-label one"]
+    assert not got["the random-label networks' mean test accuracy is within 8 points of 50 %"]
+    short = memorisation.random_label_fits(64, 8, 128, seeds=[0], steps=1)
+    assert not memorisation.chapter_statements(short)[
+        "every network fits its training labels, true or random"]
+    with pytest.raises(TypeError, match="fits"):
+        memorisation.chapter_statements("fits")

@@ -25,7 +25,8 @@ import numpy as np
 from . import lottery, numpy_core
 from .validation import check_int, check_positive, check_seed
 
-__all__ = ["RandomLabelFits", "random_label_fits"]
+__all__ = ["RandomLabelFits", "random_label_fits", "PROTOCOL_BLOCKS", "PROTOCOL_DATA_SEEDS",
+           "chapter_statements"]
 
 
 @dataclass
@@ -76,3 +77,25 @@ def random_label_fits(n: int, dim: int, width: int, *, seeds, data_seed: int = 0
     train = (np.sign(outputs(X)) == Y).mean(axis=(1, 2))
     test = (np.sign(outputs(X_test)) == y_test).mean(axis=(1, 2))
     return RandomLabelFits(train[:K], test[:K], train[K:], test[K:])
+
+
+#: Disjoint blocks of 8 seeds (chapter 10's quick size), apart from the chapter's own seeds
+#: (0-7 quick, 0-23 full), on which tests/test_ch10_fixes.py reruns every statement of
+#: :func:`chapter_statements` (data seed 0, the chapter's): seeds 24-87.
+PROTOCOL_BLOCKS = tuple(range(s, s + 8) for s in range(24, 88, 8))
+#: Further data sets (``data_seed``) on which the tests rerun them, with seeds 0-7.
+PROTOCOL_DATA_SEEDS = (1, 2, 3)
+
+
+def chapter_statements(fits: RandomLabelFits) -> dict[str, bool]:
+    """Whether each statement chapter 10 asserts about random labels holds on ``fits``."""
+    if not isinstance(fits, RandomLabelFits):
+        raise TypeError("fits must be a RandomLabelFits (from random_label_fits)")
+    return {
+        "every network fits its training labels, true or random":
+            bool(np.all(fits.train_true == 1.0) and np.all(fits.train_random == 1.0)),
+        "every true-label network is more accurate on new points than every "
+        "random-label one": bool(fits.test_random.max() < fits.test_true.min()),
+        "the random-label networks' mean test accuracy is within 8 points of 50 %":
+            bool(0.42 <= fits.test_random.mean() <= 0.58),
+    }
