@@ -25,16 +25,16 @@ IMPORTS = ("import numpy as np\n\n"
            "from nntheory import checks\n"
            "from nntheory.glue import glue")
 RIGHT = {
-    "n_params": "n_params = 64 * (3 + 1) + 64 * (64 + 1) + 10 * (64 + 1)",
+    "n_params": "n_params = sum(n * (m + 1) for m, n in zip(widths_ex[:-1], widths_ex[1:]))",
     "dL_dw1": "a = np.tanh(w1 * x_ex + b1)\n"
               "dL_dw1 = 2 * (w2 * a + b2 - y_ex) * w2 * (1 - a ** 2) * x_ex",
     "softplus": "def softplus_gradients(params, X, Y):\n"
                 "    W1, b1, W2, b2 = params\n"
                 "    Z1 = X @ W1 + b1\n"
-                "    A1 = np.logaddexp(0.0, Z1)\n"
+                "    A1 = np.logaddexp(0.0, beta_sp * Z1) / beta_sp\n"
                 "    out = A1 @ W2 + b2\n"
                 "    G2 = 2 * (out - Y) / {denominator}\n"
-                "    G1 = (G2 @ W2.T) / (1 + np.exp(-Z1))\n"
+                "    G1 = (G2 @ W2.T) / (1 + np.exp(-beta_sp * Z1))\n"
                 "    return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]",
 }
 RIGHT_SOFTPLUS = RIGHT["softplus"].format(denominator="out.size")

@@ -293,7 +293,8 @@ SOFTPLUS_SHORTCUTS = {
         "from nntheory import numpy_core as npc\n"
         "lg = getattr(npc, 'loss_and' + '_gradients')\n"
         "def softplus_gradients(params, X, Y):\n"
-        "    net = npc.MLP([X.shape[1], params[0].shape[1], Y.shape[1]], 'softplus')\n"
+        "    net = getattr(npc, 'ML' + 'P')([X.shape[1], params[0].shape[1], Y.shape[1]],"
+        " 'softplus')\n"
         "    net.set_parameters(params)\n"
         "    return lg(net, X, Y)[1]\n", "is disabled here"),
     "torch autograd": (
@@ -615,7 +616,7 @@ def test_end_to_end_assigned_copy_checks_the_students_variant(tmp_path, monkeypa
     if abs(_bp_scalar_answer(*d) - right0) > 1e-3 * abs(right0):
         assert "COPIED (False, 'not correct')" in outputs
     assert ("GRADER [('ex-bp-count', False), ('ex-bp-scalar', True), "
-            "('ex-bp-softplus', False)]") in outputs
+            "('ex-bp-softplus', False), ('ex-bp-symmetry', False)]") in outputs
     for value in (5066, f"{_bp_scalar_answer(*d):.4g}"):
         assert f"right {value}" not in outputs
 

@@ -22,21 +22,41 @@ from ..exercises import (
     _mlp,
     _number,
     _params,
+    _whole,
 )
 
 # ------------------------------------------------------------------ chapter 3
 
 
-_BP_WIDTHS = (3, 64, 64, 10)
+def _bp_count_data() -> tuple[int, ...]:
+    """The widths (n_0, ..., n_L) of the student's variant (variant 0: the chapter's)."""
+    def draw(rng):
+        depth = int(rng.integers(3, 6))                     # 3 to 5 weight layers
+        hidden = [int(v) for v in rng.integers(5, 129, depth - 1)]
+        return (int(rng.integers(2, 21)), *hidden, int(rng.integers(1, 13)))
+    return _variants.instance("ex-bp-count", lambda: (3, 64, 64, 10), draw)
 
 
 def _bp_count(widths) -> int:
-    from ... import numpy_core as npc
-    return npc.MLP(list(widths)).n_parameters
+    """sum_l n_l (n_{l-1} + 1), counted here (not by the library the exercise forbids)."""
+    return int(sum(b * (a + 1) for a, b in zip(widths[:-1], widths[1:], strict=False)))
 
 
-def _bp_weights_only(widths) -> int:
-    return int(sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False)))
+def _bp_count_mistake(kind: str):
+    """A recognised wrong count for the current variant's widths."""
+    def wrong(widths) -> int:
+        pairs = list(zip(widths[:-1], widths[1:], strict=False))
+        if kind == "weights":                              # no biases
+            return int(sum(a * b for a, b in pairs))
+        if kind == "input biases":                         # a bias on every layer, input too
+            return int(sum(a * b for a, b in pairs) + sum(widths))
+        return int(sum(a * (b + 1) for a, b in pairs))     # one bias per input unit
+
+    def hit(answer) -> bool:
+        widths = _bp_count_data()
+        value = _checks._as_float(answer)
+        return value == wrong(widths) and value != _bp_count(widths)
+    return hit
 
 
 def _bp_scalar_data():
@@ -66,22 +86,55 @@ def _bp_sign_flipped(answer) -> bool:
     return abs(value + target) <= 0.02 * abs(target)
 
 
+def _bp_scalar_no_tanh_derivative(answer) -> bool:
+    """dL/dw1 without the factor 1 - tanh^2 (the activation's derivative forgotten)."""
+    x, y, w1, b1, w2, b2 = _bp_scalar_data()
+    a = math.tanh(w1 * x + b1)
+    wrong = 2 * (w2 * a + b2 - y) * w2 * x
+    value = _checks._as_float(answer)
+    return abs(value - wrong) <= 2e-3 * abs(wrong) and abs(wrong - _bp_scalar(
+        _bp_scalar_data())) > 2e-3 * abs(wrong)
+
+
+def _softplus_beta() -> float:
+    """The sharpness beta of the student's variant (variant 0: beta = 1, softplus)."""
+    return float(_variants.instance(
+        "ex-bp-softplus", lambda: 1.0,
+        lambda rng: float(rng.choice([0.25, 0.5, 2.0, 3.0, 4.0]))))
+
+
+def _softplus_reference(params, X, Y, beta: float) -> list[np.ndarray]:
+    """The gradients of mean((net(X) - Y)^2) for the softplus_beta network, from the
+    library's softplus network: softplus_beta(z) = softplus(beta z) / beta, so the
+    network (W1, b1, W2, b2) equals the softplus network (beta W1, beta b1, W2 / beta,
+    b2), and the chain rule rescales the gradients back."""
+    from ... import numpy_core as npc
+    W1, b1, W2, b2 = (np.asarray(p, dtype=float) for p in params)
+    net = npc.MLP([W1.shape[0], W1.shape[1], W2.shape[1]], "softplus")
+    net.set_parameters([beta * W1, beta * b1, W2 / beta, b2])
+    g1, gb1, g2, gb2 = npc.loss_and_gradients(net, X, Y)[1]
+    return [beta * g1, beta * gb1, g2 / beta, gb2]
+
+
 def _softplus_case(seed: int | None, sizes, n: int, scale: float = 1.0):
-    """``seed=None`` (a hidden case): fresh random data each time it runs."""
+    """``seed=None`` (a hidden case): fresh random data each time it runs; the sharpness
+    is the current variant's."""
     def run(fn) -> Verdict:
         from ... import gradcheck
         from ... import numpy_core as npc
         if not callable(fn):
             return False, "softplus_gradients is not a function"
+        beta = _softplus_beta()
         rng = np.random.default_rng(seed)
         net_seed = int(rng.integers(2**31)) if seed is None else seed + 1
         X = scale * rng.normal(size=(n, sizes[0]))
         Y = rng.normal(size=(n, sizes[-1]))
-        net = npc.MLP(list(sizes), "softplus", init="xavier", seed=net_seed)
-        grads = fn(net.get_parameters(), X, Y)
+        params = npc.MLP(list(sizes), "softplus", init="xavier",
+                         seed=net_seed).get_parameters()
+        grads = fn([p.copy() for p in params], X.copy(), Y.copy())
         if not isinstance(grads, (list, tuple)) or len(grads) != 4:
             return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
-        ref = npc.loss_and_gradients(net, X, Y)[1]
+        ref = _softplus_reference(params, X, Y, beta)
         got = [np.asarray(g, dtype=float) for g in grads]
         if any(g.shape != r.shape for g, r in zip(got, ref, strict=True)):
             return False, "the gradients do not have the parameters' shapes"
@@ -93,87 +146,337 @@ def _softplus_case(seed: int | None, sizes, n: int, scale: float = 1.0):
     return _guard(run)
 
 
+_BP_SYMMETRY_RUBRIC = (
+    "2 points in all. Half a point: the forward pass: with equal incoming weights and "
+    "biases the hidden units have equal pre-activations and activations on every input. "
+    "Half a point: the backward pass: G_2 is shared, so the rows a_j^T G_2 of the outgoing "
+    "weights' gradient are equal, and the column (G_2 v_j^T) * sigma'(z_j) of G_1 is equal "
+    "because v_j and z_j are, so the incoming gradients (X^T G_1 and the column sums of "
+    "G_1) are equal. Half a point: the induction over steps: an update with any learning "
+    "rate subtracts equal vectors from equal vectors, so every step keeps the copies. Half "
+    "a point: the consequence: along the whole run the network computes what one hidden "
+    "unit with output weights h v computes, so the initialisation must break the symmetry. "
+    "Usual wrong proofs: only the first step (no induction: half a point off); 'the "
+    "gradient is zero' (no credit for the backward pass); equal incoming weights alone "
+    "(the outgoing weights must be equal too, else the G_1 columns differ); 'a random "
+    "minibatch or momentum breaks the symmetry' (it does not: equal parameters get equal "
+    "updates).")
+
 # ------------------------------------------------------------------ chapter 4
 
 
+_UA_FORMULAS = {"sin": "sin({p}*x)", "exp": "exp({p}*x)", "log": "log(x)", "cube": "x**3"}
+
+
+def _ua_units_instance() -> tuple[str, float, float, float, float]:
+    """(family, parameter, a, b, tolerance) of the student's variant."""
+    def well_posed(d) -> bool:
+        m = _ua_units_real(d)
+        return 3 <= m <= 4000 and abs(m - round(m)) > 1e-3
+    def draw(rng):
+        while True:
+            family = str(rng.choice(list(_UA_FORMULAS)))
+            tol = float(rng.choice([1e-2, 5e-3, 1e-3, 5e-4, 1e-4]))
+            if family == "sin":
+                p = float(rng.choice([1.0, 2.0, 3.0, 4.0, 5.0]))
+                half = float(rng.choice([1.0, 1.5, 2.0]))
+                if p * half < math.pi / 2:                   # |sin| must reach 1
+                    continue
+                d = (family, p, -half, half, tol)
+            elif family == "exp":
+                p = float(rng.choice([-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]))
+                a = float(rng.choice([-2.0, -1.0, 0.0]))
+                d = (family, p, a, a + float(rng.choice([1.0, 2.0, 3.0])), tol)
+            elif family == "log":
+                a = float(rng.choice([0.25, 0.5, 1.0, 2.0]))
+                d = (family, 0.0, a, a + float(rng.choice([1.0, 2.0, 3.0])), tol)
+            else:
+                a = float(rng.choice([-2.0, -1.0, 0.0, 0.5]))
+                d = (family, 0.0, a, a + float(rng.choice([1.0, 2.0, 3.0])), tol)
+            if well_posed(d):
+                return d
+    return _variants.instance("ex-ua-units", lambda: ("sin", math.pi, -1.0, 1.0, 1e-3), draw)
+
+
+def _ua_units_data() -> tuple[str, float, float, float, float, str]:
+    """What the data cell prints: (family, parameter, a, b, tolerance, f as text)."""
+    family, p, a, b, tol = _ua_units_instance()
+    text = _UA_FORMULAS[family].format(p="pi" if p == math.pi else f"{p:g}")
+    return family, p, a, b, tol, text
+
+
+def _ua_second(d, which: str = "sup") -> float:
+    """sup |f''| over [a, b] (``which="inf"``: the infimum; ``"first"``: sup |f'|)."""
+    family, p, a, b, _ = d
+    ends = (a, b)
+    if family == "sin":
+        return p * p if which == "sup" else (p if which == "first" else 0.0)
+    if family == "exp":
+        k = 1 if which == "first" else 2
+        values = [abs(p) ** k * math.exp(p * t) for t in ends]
+    elif family == "log":
+        values = [1 / t if which == "first" else 1 / t ** 2 for t in ends]
+    else:
+        values = [3 * t * t if which == "first" else 6 * abs(t) for t in ends]
+        if which == "inf" and a <= 0 <= b:
+            values = [0.0]
+    return max(values) if which != "inf" else min(values)
+
+
+def _ua_units_real(d, second: float | None = None, constant: float = 8.0) -> float:
+    """The real m at which (b - a)^2 / m^2 * M / constant equals the tolerance."""
+    _, _, a, b, tol = d
+    m2 = _ua_second(d) if second is None else second
+    return (b - a) * math.sqrt(m2 / (constant * tol))
+
+
 def _ua_units(d) -> int:
-    from ... import constructions
-    lo, hi, second, tol = d
-    return next(m for m in range(1, 1000)
-                if constructions.interpolation_bound(lo, hi, m + 1, second) <= tol)
+    return max(1, math.ceil(_ua_units_real(d)))
+
+
+def _ua_units_mistake(kind: str):
+    def hit(answer) -> bool:
+        d = _ua_units_instance()
+        right = _ua_units(d)
+        if kind == "knots":
+            wrong = right + 1
+        elif kind == "first":
+            wrong = max(1, math.ceil(_ua_units_real(d, _ua_second(d, "first"))))
+        elif kind == "inf":
+            low = _ua_second(d, "inf")
+            if low <= 0:
+                return False
+            wrong = max(1, math.ceil(_ua_units_real(d, low)))
+        else:                                   # the 1/8 left out
+            wrong = max(1, math.ceil(_ua_units_real(d, constant=1.0)))
+        return wrong != right and _whole(answer) == wrong
+    return hit
+
+
+def _ua_hat_data() -> tuple[float, float, float, float]:
+    """(a, c, b, H): the hat is 0 outside [a, b], linear on [a, c] and [c, b], H at c."""
+    def draw(rng):
+        while True:
+            a, c, b = sorted(float(v) for v in rng.choice(np.arange(-12, 13) / 4, 3,
+                                                          replace=False))
+            if 0.5 <= c - a <= 2.5 and 0.5 <= b - c <= 2.5 and abs((c - a) - (b - c)) > 0.1:
+                return a, c, b, float(rng.choice([0.5, 1.5, 2.0, 2.5, 3.0]))
+    return _variants.instance("ex-ua-hat", lambda: (-1.0, 0.0, 1.0, 1.0), draw)
+
+
+def _hat_values(xs: np.ndarray, d, height: float | None = None) -> np.ndarray:
+    a, c, b, h = d
+    h = h if height is None else height
+    return h * np.clip(np.minimum((xs - a) / (c - a), (b - xs) / (b - c)), 0.0, None)
+
+
+def _hat_net(answer, xs: np.ndarray) -> np.ndarray:
+    return _mlp([1, 3, 1], "relu", _params(answer, 4)).predict(xs[:, None]).ravel()
 
 
 def _hat_on(xs: np.ndarray):
     def run(answer) -> Verdict:
-        net = _mlp([1, 3, 1], "relu", _params(answer, 4))
-        err = float(np.max(np.abs(net.predict(xs[:, None]).ravel()
-                                  - np.maximum(0, 1 - np.abs(xs)))))
-        ok = err <= 1e-12 * max(1.0, float(np.max(np.abs(xs))))
+        d = _ua_hat_data()
+        err = float(np.max(np.abs(_hat_net(answer, xs) - _hat_values(xs, d))))
+        ok = err <= 1e-10 * max(1.0, float(np.max(np.abs(xs))))
         return ok, "equals the hat" if ok else "differs from the hat somewhere"
     return _guard(run)
 
 
-def _square_floor(xs: np.ndarray):
+def _hat_mistake(kind: str):
+    def hit(answer) -> bool:
+        d = _ua_hat_data()
+        a, c, b, h = d
+        inside = np.linspace(a, b, 801)
+        outside = np.concatenate([np.linspace(a - 3, a, 301), np.linspace(b, b + 3, 301)])
+        got_in, got_out = _hat_net(answer, inside), _hat_net(answer, outside)
+        if kind == "height":            # the right kinks, the height of the unit hat
+            return h != 1.0 and bool(np.allclose(got_in, _hat_values(inside, d, 1.0),
+                                                 atol=1e-9)
+                                     and np.allclose(got_out, 0.0, atol=1e-9))
+        return bool(np.allclose(got_in, _hat_values(inside, d), atol=1e-9)
+                    and not np.allclose(got_out, 0.0, atol=1e-9))
+    return hit
+
+
+def _ua_square_data() -> tuple[float, float, float, float]:
+    """(s, c1, c2, L): f(x) = s |x| + c1 x + c2 x^2 on [-L, L]."""
+    def draw(rng):
+        while True:
+            s = float(rng.choice([0.5, 1.0, 2.0, 3.0]))
+            c1, c2 = (float(v) for v in rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], 2))
+            L = float(rng.choice([0.5, 1.0, 2.0]))
+            if abs(s / L + c2) >= 0.25 and (c1, c2, L, s) != (0.0, 0.0, 1.0, 1.0):
+                return s, c1, c2, L
+    return _variants.instance("ex-ua-square", lambda: (1.0, 0.0, 0.0, 1.0), draw)
+
+
+def _square_net(answer, xs: np.ndarray) -> np.ndarray:
+    return _mlp([1, 1, 1], "square", _params(answer, 4)).predict(xs[:, None]).ravel()
+
+
+def _square_target(xs: np.ndarray, d) -> np.ndarray:
+    s, c1, c2, _ = d
+    return s * np.abs(xs) + c1 * xs + c2 * xs * xs
+
+
+def _square_grid(d, n: int, extremal: bool = False) -> np.ndarray:
+    L = d[3]
+    xs = np.linspace(-L, L, n)
+    return np.concatenate([xs, L * np.array([-1.0, -0.5, 0.0, 0.5, 1.0])]) if extremal else xs
+
+
+def _square_floor(n: int, extremal: bool = False):
     def run(answer) -> Verdict:
-        net = _mlp([1, 1, 1], "square", _params(answer, 4))
-        err = float(np.max(np.abs(net.predict(xs[:, None]).ravel() - np.abs(xs))))
-        ok = abs(err - 1 / 8) < 1e-9
-        return ok, "attains the floor" if ok else "its sup error is not the floor 1/8"
+        d = _ua_square_data()
+        s, _, _, L = d
+        xs = _square_grid(d, n, extremal)
+        err = float(np.max(np.abs(_square_net(answer, xs) - _square_target(xs, d))))
+        ok = abs(err - s * L / 8) <= 1e-9 * max(1.0, s * L)
+        return ok, ("attains the floor" if ok else
+                    "its sup error is not the smallest any quadratic attains")
     return _guard(run)
 
 
+def _square_mistake(kind: str):
+    """The least-squares quadratic; or the best quadratic for s|x| alone."""
+    def hit(answer) -> bool:
+        d = _ua_square_data()
+        s, c1, c2, L = d
+        xs = _square_grid(d, 2001)
+        if kind == "least squares":
+            wrong = s * (15 / (16 * L) * xs * xs + 3 * L / 16) + c1 * xs + c2 * xs * xs
+        else:
+            if c1 == 0 and c2 == 0:
+                return False
+            wrong = s * (xs * xs / L + L / 8)
+        return bool(np.max(np.abs(_square_net(answer, xs) - wrong)) <= 1e-7 * max(1.0, s * L))
+    return hit
+
+
+_UA_FLOOR_RUBRIC = (
+    "2 points in all. Half a point: a certificate that no quadratic escapes, e.g. the fourth "
+    "difference D(g) = g(-1) - 4 g(-1/2) + 6 g(0) - 4 g(1/2) + g(1), which is 0 for every "
+    "polynomial of degree <= 3 (or the alternation of |x| - x^2 - 1/8 at -1, -1/2, 0, 1/2, "
+    "1 with a count of the sign changes of a quadratic difference). Half a point: the bound: "
+    "D(|x| - p) = D(|x|) = -2 and |D(e)| <= 16 max|e|, so max|e| >= 1/8 (or: otherwise "
+    "p - x^2 - 1/8 changes sign four times, has four roots and vanishes). Half a point: "
+    "x^2 + 1/8 attains 1/8, its extremes computed, not only its values at the five points. "
+    "Half a point: uniqueness: equality forces e = -1/8, 1/8, -1/8, 1/8, -1/8 at the five "
+    "points, and three of these values fix p. Usual wrong proofs: a numerical search or a "
+    "few candidate quadratics (no credit for the bound); the least-squares quadratic (error "
+    "3/16) taken as the best; assuming p even without the symmetrisation argument (p(x) "
+    "and p(-x) are equally good and their mean is no worse: half a point off if missing); "
+    "citing Chebyshev's or de la Vallee Poussin's theorem, which the exercise asks to prove "
+    "in this case (half a point at most).")
 
 
 _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
                         np.random.default_rng(2026).uniform(-50, 50, 5000)])
-_DENSE = np.concatenate([np.linspace(-1, 1, 40001), [-1.0, -0.5, 0.0, 0.5, 1.0]])
 
+_NP_CORE = ("nntheory.numpy_core.MLP", "nntheory.torch_core.MLP")
 
 EXERCISES = [
     Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "n_params",
-             ("parameter count",), _guard(_number(_bp_count, lambda: _BP_WIDTHS)),
-             forbid=("nntheory.numpy_core.MLP", "nntheory.torch_core.MLP",
-                     "nntheory.common.n_parameters", "torch.nn"),
-             mistakes={(lambda a: _checks._as_float(a) == _bp_weights_only(_BP_WIDTHS)):
+             ("parameter count",), _guard(_number(_bp_count, _bp_count_data, rtol=0.0)),
+             data=_bp_count_data,
+             forbid=(*_NP_CORE, "nntheory.common.n_parameters",
+                     "nntheory.common._count_parameters", "nntheory.seed000", "torch.nn"),
+             mistakes={_bp_count_mistake("weights"):
                        "you counted the weights but not the biases"},
              goal="count the parameters of a multilayer perceptron"),
     Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "dL_dw1",
              ("dL/dw1",), _guard(_number(_bp_scalar, _bp_scalar_data, rtol=1e-3)),
              data=_bp_scalar_data,
              forbid=("nntheory.numpy_core.loss_and_gradients",
-                     "nntheory.torch_core.loss_and_gradients", "nntheory.numpy_core.MLP",
-                     "nntheory.torch_core.MLP", "torch.autograd", "torch.func"),
+                     "nntheory.torch_core.loss_and_gradients", *_NP_CORE,
+                     "nntheory.gradcheck", "nntheory.numpy_core.activation_derivative",
+                     "scipy.optimize", "scipy.differentiate", "torch.autograd", "torch.func"),
              mistakes={_bp_sign_flipped: "the sign is wrong: the derivative of the loss "
-                                         "with respect to the prediction is 2 (y_hat - y)"},
+                                         "with respect to the prediction is 2 (y_hat - y)",
+                       _bp_scalar_no_tanh_derivative:
+                       "a link of the chain is missing: the derivative of tanh at the "
+                       "unit's pre-activation"},
              goal="apply the chain rule through one unit"),
-    Exercise("ex-bp-softplus", "03_backprop", "A backward pass for softplus", "hard",
-             "softplus_gradients", ("softplus backward pass",),
+    Exercise("ex-bp-softplus", "03_backprop", "A backward pass for a sharper softplus",
+             "hard", "softplus_gradients", ("softplus backward pass",),
              _softplus_case(11, (3, 4, 2), 7),
+             data=_softplus_beta,
              hidden=(HiddenCase("other widths and batch size",
                                 _softplus_case(None, (2, 6, 3), 13)),
                      HiddenCase("one example, one output", _softplus_case(None, (4, 3, 1), 1)),
                      HiddenCase("large inputs",
                                 _softplus_case(None, (3, 5, 2), 9, scale=30.0))),
              forbid=("nntheory.numpy_core.loss_and_gradients",
-                     "nntheory.torch_core.loss_and_gradients", "nntheory.gradcheck",
-                     "torch.autograd", "torch.func"),
+                     "nntheory.torch_core.loss_and_gradients", *_NP_CORE,
+                     "nntheory.numpy_core.activation",
+                     "nntheory.numpy_core.activation_derivative",
+                     "nntheory.gradcheck", "scipy.differentiate", "torch.autograd",
+                     "torch.func"),
              goal="derive and implement backpropagation for a new activation",
              kind="function"),
+    Exercise("ex-bp-symmetry", "03_backprop", "Identical units stay identical", "medium",
+             "", (), None, kind="written",
+             goal="prove by induction that gradient descent cannot break a symmetric start",
+             needs_human="the proof (the answer cell)", rubric=_BP_SYMMETRY_RUBRIC),
     # chapter 4
-    Exercise("ex-ua-units", "04_universal_approximation", "How many units for three decimals?",
+    Exercise("ex-ua-units", "04_universal_approximation", "How many units for a tolerance?",
              "easy", "units_needed", ("hidden units for 1e-3",),
-             _guard(_number(_ua_units, lambda: (-1, 1, math.pi ** 2, 1e-3))),
-             forbid=("nntheory.constructions.interpolation_bound",),
+             _guard(_number(_ua_units, _ua_units_instance, rtol=0.0)),
+             data=_ua_units_data, max_tries=3,
+             forbid=("nntheory.constructions", "nntheory.approximation",
+                     "nntheory.constructions.interpolation_bound",
+                     "nntheory.constructions.relu_interpolant"),
+             mistakes={_ua_units_mistake("knots"):
+                       "the network of the proposition has one hidden unit per cell, "
+                       "not one per knot",
+                       _ua_units_mistake("first"):
+                       "the bound involves the second derivative, not the first",
+                       _ua_units_mistake("inf"):
+                       "the bound needs the supremum of |f''| over the whole interval",
+                       _ua_units_mistake("constant"):
+                       "check the constant in the proposition's bound"},
              goal="turn an interpolation error bound into a network size"),
-    Exercise("ex-ua-hat", "04_universal_approximation", "A hat from three ReLUs", "medium",
-             "hat_params", ("hat network",), _hat_on(np.linspace(-4, 4, 8001)),
+    Exercise("ex-ua-hat", "04_universal_approximation", "A lopsided hat from three ReLUs",
+             "medium", "hat_params", ("hat network",), _hat_on(np.linspace(-4, 4, 8001)),
+             data=_ua_hat_data,
              hidden=(HiddenCase("far from the origin and at random points", _hat_on(_WIDE)),),
-             forbid=("nntheory.depth.relu_spline", "nntheory.constructions"),
+             forbid=("nntheory.depth", "nntheory.constructions", "nntheory.separation",
+                     "nntheory.depth.relu_spline", "nntheory.depth.sawtooth",
+                     "nntheory.constructions.relu_interpolant"),
+             mistakes={_hat_mistake("height"):
+                       "the kinks are in the right places but the peak is not the "
+                       "printed height",
+                       _hat_mistake("tails"):
+                       "right on [a, b], but not 0 outside it: the slopes must add up "
+                       "to 0 beyond the last kink"},
              goal="build a ReLU network by hand", kind="construction"),
-    Exercise("ex-ua-square", "04_universal_approximation", "The best square network for |x|",
-             "hard", "square_params", ("best square network",),
-             _square_floor(np.linspace(-1, 1, 4001)),
-             hidden=(HiddenCase("a finer grid with the extremal points", _square_floor(_DENSE)),),
-             forbid=("nntheory.separation.shallow_square_best",),
+    Exercise("ex-ua-square", "04_universal_approximation",
+             "The best square network for a kinked quadratic", "hard",
+             "square_params", ("best square network",),
+             _square_floor(4001),
+             data=_ua_square_data,
+             hidden=(HiddenCase("a finer grid with the extremal points",
+                                _square_floor(40001, extremal=True)),),
+             forbid=("nntheory.separation", "nntheory.constructions", "nntheory.polynomials",
+                     "nntheory.square_networks", "scipy.optimize",
+                     "nntheory.separation.shallow_square_best",
+                     "nntheory.constructions.polynomial_floor",
+                     "nntheory.polynomials.horner_square_network",
+                     "nntheory.polynomials.residual_square_network",
+                     "nntheory.polynomials.l2_projection",
+                     "nntheory.polynomials.chebyshev_interpolant",
+                     "nntheory.square_networks.estrin_square_network"),
+             mistakes={_square_mistake("least squares"):
+                       "this is the least-squares quadratic; the exercise asks for the "
+                       "best one in the sup norm",
+                       _square_mistake("alone"):
+                       "this approximates s|x| alone: what does adding a quadratic to the "
+                       "target do to its best quadratic approximation?"},
              goal="use equioscillation to find a best approximation", kind="construction"),
+    Exercise("ex-ua-floor-proof", "04_universal_approximation", "No quadratic beats 1/8",
+             "medium", "", (), None, kind="written",
+             goal="prove a best-approximation lower bound with a functional that kills "
+                  "quadratics",
+             needs_human="the proof (the answer cell)", rubric=_UA_FLOOR_RUBRIC),
 ]

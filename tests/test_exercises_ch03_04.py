@@ -1,0 +1,524 @@
+"""The exercises of chapters 3 and 4 against a lazy but clever student (issues 23, 24).
+
+For every exercise: a model answer written without the library passes on variant 0 and on
+other students' keys; variant 0's answer, copied, fails for another key; the library
+shortcut fails with the "not allowed"/"disabled" message (named in a cell, reached by
+getattr or importlib, torch autograd); the recognised mistakes get their hint and any
+other wrong answer gets no direction. Written exercises: registered with a rubric, a
+directive and a model answer in the chapter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nntheory.teaching import exercises, forbid, variants
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "book" / "chapters"
+KEYS = [("s1", "a1" * 16), ("s2", "b2" * 16), ("s3", "c3" * 16), ("s4", "0f" * 16),
+        ("s5", "9e" * 16)]
+LEAKS = ("large", "small", "bigger", "smaller", "close", "magnitude", "order", "higher",
+         "lower", "too ")
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    variants.clear()
+    exercises._TRIES.clear()
+    yield
+    variants.clear()
+    exercises._TRIES.clear()
+
+
+def verdict(label, answer):
+    exercises._TRIES.clear()            # each try as in a fresh kernel
+    return exercises.get(label).verdict(answer)
+
+
+def as_student(i: int):
+    variants.set_student(*KEYS[i])
+
+
+# ------------------------------------------------------------------ model answers
+# Written from the exercises' statements, with NumPy only.
+
+
+def count_answer(widths):
+    return sum(n * (m + 1) for m, n in zip(widths[:-1], widths[1:], strict=True))
+
+
+def scalar_answer(x, y, w1, b1, w2, b2):
+    a = math.tanh(w1 * x + b1)
+    return 2 * (w2 * a + b2 - y) * w2 * (1 - a * a) * x
+
+
+def softplus_answer(beta):
+    def softplus_gradients(params, X, Y):
+        W1, b1, W2, b2 = params
+        Z1 = X @ W1 + b1
+        A1 = np.logaddexp(0.0, beta * Z1) / beta
+        out = A1 @ W2 + b2
+        G2 = 2 * (out - Y) / out.size
+        G1 = (G2 @ W2.T) * 0.5 * (1 + np.tanh(0.5 * beta * Z1))
+        return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]
+    return softplus_gradients
+
+
+def units_answer(family, p, a, b, tol, _text):
+    ends = np.array([a, b])
+    second = {"sin": lambda: p * p, "exp": lambda: float(np.max(p * p * np.exp(p * ends))),
+              "log": lambda: 1 / a ** 2, "cube": lambda: 6 * float(np.max(np.abs(ends)))}
+    return math.ceil((b - a) * math.sqrt(second[family]() / (8 * tol)))
+
+
+def hat_answer(a, c, b, h):
+    s1, s2 = h / (c - a), h / (b - c)
+    return [np.ones((1, 3)), -np.array([a, c, b]), np.array([[s1], [-(s1 + s2)], [s2]]),
+            np.zeros(1)]
+
+
+def square_answer(s, c1, c2, L):
+    A = s / L + c2
+    theta = c1 / (2 * A)
+    return [np.ones((1, 1)), np.array([theta]), np.array([[A]]),
+            np.array([s * L / 8 - A * theta ** 2])]
+
+
+def model(label):
+    d = exercises.data(label)
+    return {"ex-bp-count": count_answer, "ex-bp-scalar": scalar_answer,
+            "ex-bp-softplus": softplus_answer, "ex-ua-units": units_answer,
+            "ex-ua-hat": hat_answer, "ex-ua-square": square_answer}[label](
+        *((d,) if label in ("ex-bp-count", "ex-bp-softplus") else d))
+
+
+AUTO = ["ex-bp-count", "ex-bp-scalar", "ex-bp-softplus", "ex-ua-units", "ex-ua-hat",
+        "ex-ua-square"]
+
+
+def test_the_chapters_have_their_exercises_with_honest_kinds_and_points():
+    ch3 = exercises.for_chapter("03_backprop")
+    ch4 = exercises.for_chapter("04_universal_approximation")
+    assert [e.label for e in ch3] == [*AUTO[:3], "ex-bp-symmetry"]
+    assert [e.label for e in ch4] == [*AUTO[3:], "ex-ua-floor-proof"]
+    for chapter in (ch3, ch4):
+        assert [e.difficulty for e in chapter if e.kind != "written"] == \
+            ["easy", "medium", "hard"]
+        assert [e.kind for e in chapter].count("written") == 1
+    for label in AUTO:
+        ex = exercises.get(label)
+        assert ex.data is not None and ex.forbid, label     # variants and shortcuts declared
+
+
+@pytest.mark.parametrize("label", AUTO)
+def test_the_model_answer_passes_on_variant_0_and_on_other_keys(label):
+    ex = exercises.get(label)
+    ok, message = verdict(label, model(label))
+    assert ok, message
+    for run in ex.hidden:
+        assert run.run(model(label))[0], run.what
+    seen = {repr(exercises.data(label))}
+    for i in range(4):
+        as_student(i)
+        seen.add(repr(exercises.data(label)))
+        answer = model(label)
+        ok, message = verdict(label, answer)
+        assert ok, (label, KEYS[i], exercises.data(label), message)
+        for run in ex.hidden:
+            assert run.run(answer)[0], (label, run.what)
+    assert len(seen) >= 4, seen                   # the keys select different instances
+
+
+@pytest.mark.parametrize("label", AUTO)
+def test_variant_0s_answer_copied_fails_for_another_key(label):
+    copied = model(label)
+    fails = 0
+    for i in range(len(KEYS)):
+        as_student(i)
+        if repr(exercises.data(label)) != repr(_variant0(label)):
+            ok, _ = verdict(label, copied)
+            fails += not ok
+    assert fails >= 4, (label, fails)
+
+
+def _variant0(label):
+    key = variants.current()
+    variants.clear()
+    try:
+        return exercises.data(label)
+    finally:
+        if key[1]:
+            variants.set_student(*key)
+
+
+def test_the_softplus_reference_is_the_chain_rule_checked_by_torch():
+    """The check's expected gradients for beta != 1 come from the library's softplus
+    network, rescaled; torch autograd agrees."""
+    torch = pytest.importorskip("torch")
+    from nntheory.teaching.bank import ch03_04
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)),
+              rng.normal(size=2)]
+    X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    for beta in (0.25, 1.0, 3.0):
+        ref = ch03_04._softplus_reference(params, X, Y, beta)
+        t = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params]
+        Z = torch.tensor(X) @ t[0] + t[1]
+        out = torch.nn.functional.softplus(Z, beta=beta) @ t[2] + t[3]
+        ((out - torch.tensor(Y)) ** 2).mean().backward()
+        for r, p in zip(ref, t, strict=True):
+            np.testing.assert_allclose(r, p.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def _second_derivative(family, p, xs):
+    """|f''| on the points xs, for each family of ex-ua-units."""
+    if family == "sin":
+        return p * p * np.abs(np.sin(p * xs))
+    if family == "exp":
+        return p * p * np.exp(p * xs)
+    if family == "log":
+        return 1 / xs ** 2
+    return 6 * np.abs(xs)
+
+
+def test_units_and_square_instances_are_well_posed_for_many_keys():
+    """Each units instance: the real m is not within 1e-3 of a whole number (so the
+    answer does not hang on rounding) and sup|f''| is the family's formula; each square
+    instance has a non-zero leading coefficient and its floor sL/8 is attained by the
+    model answer and not beaten on a fine grid by a perturbed quadratic."""
+    from nntheory.teaching.bank import ch03_04
+    for i in range(40):
+        variants.set_student(f"w{i}", f"{i:032x}")
+        family, p, a, b, tol, text = exercises.data("ex-ua-units")
+        xs = np.linspace(a, b, 200001)
+        f2 = _second_derivative(family, p, xs)
+        assert abs(ch03_04._ua_second((family, p, a, b, tol)) - f2.max()) <= 1e-6 * f2.max()
+        s, c1, c2, L = exercises.data("ex-ua-square")
+        assert abs(s / L + c2) >= 0.25
+        assert verdict("ex-ua-square", square_answer(s, c1, c2, L))[0]
+        worse = square_answer(s, c1, c2, L)
+        worse[3] = worse[3] + 1e-3 * s * L
+        assert not verdict("ex-ua-square", worse)[0]
+
+
+# ------------------------------------------------------------------ shortcuts
+
+SHORTCUT_CELLS = [
+    ("ex-bp-count", "n_params", ["from nntheory import numpy_core as npc",
+                                 "n_params = npc.MLP(list(widths_ex)).n_parameters"]),
+    ("ex-bp-count", "n_params", ["from nntheory import common",
+                                 "n_params = common.n_parameters(widths_ex)"]),
+    ("ex-bp-count", "n_params", ["import torch",
+                                 "net = torch.nn.Sequential(*[torch.nn.Linear(a, b) for a, b"
+                                 " in zip(widths_ex, widths_ex[1:])])",
+                                 "n_params = sum(p.numel() for p in net.parameters())"]),
+    ("ex-bp-count", "n_params", ["from nntheory import seed000",
+                                 "n_params = seed000.Architecture(2, 64).n_parameters(3, 10)"]),
+    ("ex-bp-scalar", "dL_dw1", ["from nntheory import gradcheck",
+                                "dL_dw1 = gradcheck.numerical_gradient(f, [w1])[0]"]),
+    ("ex-bp-scalar", "dL_dw1", ["import torch", "w = torch.tensor(w1).requires_grad_()",
+                                "loss = (w2 * torch.tanh(w * x_ex + b1) + b2 - y_ex) ** 2",
+                                "dL_dw1 = torch.autograd.grad(loss, w)[0].item()"]),
+    ("ex-bp-scalar", "dL_dw1", ["from scipy import optimize",
+                                "dL_dw1 = optimize.approx_fprime([w1], loss)[0]"]),
+    ("ex-ua-units", "units_needed", ["from nntheory import constructions",
+                                     "units_needed = next(m for m in range(1, 9999) if "
+                                     "constructions.interpolation_bound(a_ex, b_ex, m + 1, "
+                                     "M) <= tol_ex)"]),
+    ("ex-ua-units", "units_needed", ["from nntheory import constructions as C",
+                                     "units_needed = next(m for m in range(1, 999) if "
+                                     "C.relu_interpolant(f, a_ex, b_ex, m + 1) is not None)"]),
+    ("ex-ua-hat", "hat_params", ["from nntheory import depth",
+                                 "hat_params = depth.relu_spline([a_hat, c_hat, b_hat], "
+                                 "[0, H_hat, 0]).get_parameters()"]),
+    ("ex-ua-square", "square_params", ["from nntheory import separation",
+                                       "square_params = separation.shallow_square_best(1)"
+                                       ".get_parameters()"]),
+    ("ex-ua-square", "square_params", ["from scipy import optimize",
+                                       "res = optimize.linprog(c, A_ub=A, b_ub=b)",
+                                       "square_params = to_params(res.x)"]),
+    ("ex-ua-square", "square_params", ["from nntheory import polynomials",
+                                       "square_params = polynomials.horner_square_network("
+                                       "coef).get_parameters()"]),
+]
+
+
+@pytest.mark.parametrize("label, variable, cells", SHORTCUT_CELLS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(SHORTCUT_CELLS)])
+def test_library_shortcuts_in_the_notebook_are_refused(label, variable, cells):
+    ex = exercises.get(label)
+    why = forbid.refusal(0, ex.forbid, variable, history=cells)
+    assert why and "not allowed" in why, why
+    # the chapter's model solution is not refused
+    assert forbid.refusal(0, ex.forbid, variable,
+                          history=[*cells[:-1], f"{variable} = 123"]) is None
+
+
+def test_the_chapters_own_solutions_use_nothing_forbidden():
+    """Each solution cell, with every earlier code cell of its chapter as the history,
+    is accepted: the solution does not use what its exercise forbids."""
+    for name, labels in (("03_backprop", AUTO[:3]), ("04_universal_approximation", AUTO[3:])):
+        nb = json.loads((CHAPTERS / f"{name}.ipynb").read_text(encoding="utf-8"))
+        history = []
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            history.append("".join(cell["source"]))
+        for label in labels:
+            ex = exercises.get(label)
+            assert forbid.refusal(0, ex.forbid, ex.answer, history=history) is None, label
+
+
+def _define(source: str) -> dict:
+    namespace = {"np": np}
+    exec(compile(source, "<student>", "exec"), namespace)
+    return namespace
+
+
+SOFTPLUS_SHORTCUTS = {
+    "library by name": (
+        "from nntheory import numpy_core as npc\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    net = npc.MLP([params[0].shape[0], params[0].shape[1], params[2].shape[1]],"
+        " 'softplus')\n"
+        "    net.set_parameters(params)\n"
+        "    return npc.loss_and_gradients(net, X, Y)[1]\n"),
+    "library by getattr and importlib (rescaled to beta)": (
+        "import importlib\n"
+        "core = importlib.import_module('nntheory.' + 'numpy_' + 'core')\n"
+        "LG = getattr(core, 'loss_and_' + 'gradients')\n"
+        "K = getattr(core, 'M' + 'LP')\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    W1, b1, W2, b2 = params\n"
+        "    net = K([W1.shape[0], W1.shape[1], W2.shape[1]], 'soft' + 'plus')\n"
+        "    net.set_parameters([W1, b1, W2, b2])\n"
+        "    return LG(net, X, Y)[1]\n"),
+    "torch autograd": (
+        "import torch\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    t = [torch.tensor(p, requires_grad=True) for p in params]\n"
+        "    out = torch.nn.functional.softplus(torch.tensor(X) @ t[0] + t[1]) @ t[2] + t[3]\n"
+        "    ((out - torch.tensor(Y)) ** 2).mean().backward()\n"
+        "    return [p.grad.numpy() for p in t]\n"),
+    "torch autograd through getattr": (
+        "import torch\n"
+        "G = getattr(torch, 'auto' + 'grad')\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    t = [torch.tensor(p).requires_grad_() for p in params]\n"
+        "    out = torch.nn.functional.softplus(torch.tensor(X) @ t[0] + t[1]) @ t[2] + t[3]\n"
+        "    return [g.numpy() for g in getattr(G, 'grad')(((out - torch.tensor(Y)) ** 2)"
+        ".mean(), t)]\n"),
+    "scipy's numerical derivative, entry by entry": (
+        "from scipy import differentiate\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    def loss(params):\n"
+        "        W1, b1, W2, b2 = params\n"
+        "        out = np.logaddexp(0, X @ W1 + b1) @ W2 + b2\n"
+        "        return np.mean((out - Y) ** 2)\n"
+        "    grads = []\n"
+        "    for k, p in enumerate(params):\n"
+        "        g = np.zeros_like(p)\n"
+        "        for i in np.ndindex(p.shape):\n"
+        "            def f(t, k=k, i=i):\n"
+        "                out = []\n"
+        "                for v in np.ravel(t):\n"
+        "                    q = [r.copy() for r in params]\n"
+        "                    q[k][i] = v\n"
+        "                    out.append(loss(q))\n"
+        "                return np.reshape(out, np.shape(t))\n"
+        "            g[i] = differentiate.derivative(f, p[i]).df\n"
+        "        grads.append(g)\n"
+        "    return grads\n"),
+    "the library's activation derivative": (
+        "from nntheory import numpy_core as npc\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    W1, b1, W2, b2 = params\n"
+        "    Z1 = X @ W1 + b1\n"
+        "    A1 = npc.activation('softplus', Z1)\n"
+        "    out = A1 @ W2 + b2\n"
+        "    G2 = 2 * (out - Y) / out.size\n"
+        "    G1 = (G2 @ W2.T) * npc.activation_derivative('softplus', Z1)\n"
+        "    return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]\n"),
+}
+
+
+@pytest.mark.parametrize("name", list(SOFTPLUS_SHORTCUTS))
+def test_softplus_shortcuts_fail_visible_and_hidden(name):
+    pytest.importorskip("torch")
+    fn = _define(SOFTPLUS_SHORTCUTS[name])["softplus_gradients"]
+    ex = exercises.get("ex-bp-softplus")
+    ok, message = ex.verdict(fn)
+    assert not ok and ("disabled" in message or "not allowed" in message), message
+    for case in ex.hidden:
+        ok, message = case.run(fn)
+        assert not ok and ("disabled" in message or "not allowed" in message), message
+
+
+def test_softplus_of_another_sharpness_fails():
+    """beta = 1 (the site's answer) fails for a student whose beta differs, and the
+    student's own beta passes: the derivative's beta cannot be dropped."""
+    as_student(0)
+    beta = exercises.data("ex-bp-softplus")
+    assert beta != 1.0
+    assert not verdict("ex-bp-softplus", softplus_answer(1.0))[0]
+    assert verdict("ex-bp-softplus", softplus_answer(beta))[0]
+
+    def no_beta_in_derivative(params, X, Y):        # sigma' taken as the logistic of z
+        W1, b1, W2, b2 = params
+        Z1 = X @ W1 + b1
+        A1 = np.logaddexp(0.0, beta * Z1) / beta
+        out = A1 @ W2 + b2
+        G2 = 2 * (out - Y) / out.size
+        G1 = (G2 @ W2.T) * 0.5 * (1 + np.tanh(0.5 * Z1))
+        return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]
+    assert not verdict("ex-bp-softplus", no_beta_in_derivative)[0]
+
+
+def test_registry_reading_is_refused():
+    cells = ["from nntheory.teaching.bank import ch03_04 as bank",
+             "n_params = bank._bp_count(exercises.data('ex-bp-count'))"]
+    why = forbid.refusal(0, (*exercises.get("ex-bp-count").forbid, forbid.REGISTRY_INTERNALS),
+                         "n_params", history=cells)
+    assert why and "_bp_count" in why
+    for label in AUTO:                       # no attribute holds an expected value
+        ex = exercises.get(label)
+        assert not hasattr(ex, "expected") and not hasattr(ex, "expected_value")
+        assert all(isinstance(m, str) for m in ex.mistakes)
+
+
+# ------------------------------------------------------------------ messages
+
+
+def test_recognised_mistakes_get_their_hint():
+    widths = exercises.data("ex-bp-count")
+    pairs = list(zip(widths[:-1], widths[1:], strict=True))
+    weights = sum(a * b for a, b in pairs)
+    assert verdict("ex-bp-count", weights)[1] == "you counted the weights but not the biases"
+    assert verdict("ex-bp-count", weights + sum(widths))[1] == "not correct"
+
+    x, y, w1, b1, w2, b2 = exercises.data("ex-bp-scalar")
+    a = math.tanh(w1 * x + b1)
+    assert "sign" in verdict("ex-bp-scalar", -scalar_answer(x, y, w1, b1, w2, b2))[1]
+    assert "derivative of tanh" in verdict("ex-bp-scalar", 2 * (w2 * a + b2 - y) * w2 * x)[1]
+
+    right = model("ex-ua-units")
+    assert "one per knot" in verdict("ex-ua-units", right + 1)[1]
+    family, p, lo, hi, tol, _ = exercises.data("ex-ua-units")
+    first = math.ceil((hi - lo) * math.sqrt(p / (8 * tol)))          # sup|f'| = p for sin
+    assert "second derivative" in verdict("ex-ua-units", first)[1]
+    no_eighth = math.ceil((hi - lo) * math.sqrt(p * p / tol))
+    assert "constant" in verdict("ex-ua-units", no_eighth)[1]
+
+    as_student(0)                                # a hat whose height is not 1
+    a, c, b, h = exercises.data("ex-ua-hat")
+    assert h != 1
+    assert "height" in verdict("ex-ua-hat", hat_answer(a, c, b, 1.0))[1]
+    leaky = hat_answer(a, c, b, h)
+    leaky[2] = leaky[2].copy()
+    leaky[2][2, 0] = 0.0                          # no last kink: the tail keeps falling
+    assert "outside" in verdict("ex-ua-hat", leaky)[1]
+    variants.clear()
+
+    # the least-squares quadratic 15/16 x^2 + 3/16, and (other key) s|x| alone
+    ls = [np.ones((1, 1)), np.zeros(1), np.array([[15 / 16]]), np.array([3 / 16])]
+    assert "least-squares" in verdict("ex-ua-square", ls)[1]
+    for i in range(len(KEYS)):
+        as_student(i)
+        s, c1, c2, L = exercises.data("ex-ua-square")
+        if (c1, c2) != (0.0, 0.0):
+            alone = [np.ones((1, 1)), np.zeros(1), np.array([[s / L]]), np.array([s * L / 8])]
+            assert "alone" in verdict("ex-ua-square", alone)[1]
+            break
+    else:
+        pytest.fail("no key with a quadratic part")
+
+
+@pytest.mark.parametrize("label", ["ex-bp-count", "ex-bp-scalar", "ex-ua-units"])
+def test_wrong_numbers_get_no_direction(label):
+    """Above and below the answer the verdict is the same words (no bisection)."""
+    for i in (None, 1):
+        if i is not None:
+            as_student(i)
+        right = float(model(label))
+        messages = set()
+        for factor in (1e-3, 0.5, 0.9, 0.99, 1.01, 1.1, 2.0, 1e3):
+            value = right * factor
+            value = float(round(value)) if label != "ex-bp-scalar" else value
+            if value == right:
+                continue
+            ok, message = verdict(label, value)
+            assert not ok
+            messages.add(message)
+        text = " ".join(messages).lower()
+        assert not any(leak in text for leak in LEAKS), messages
+        assert str(int(right)) not in text and f"{right:.3g}" not in text
+
+
+def test_small_whole_number_answers_have_three_tries():
+    ex = exercises.get("ex-ua-units")
+    right = model("ex-ua-units")
+    exercises._TRIES.clear()
+    for wrong in (right - 3, right - 2, right + 2):
+        assert not ex.verdict(wrong)[0]
+    ok, message = ex.verdict(right)
+    assert not ok and "tried" in message
+
+
+def test_constructions_need_the_whole_line_and_the_exact_floor():
+    a, c, b, h = exercises.data("ex-ua-hat")
+    ex = exercises.get("ex-ua-hat")
+    right = hat_answer(a, c, b, h)
+    nudged = [p.copy() for p in right]
+    nudged[1][0] -= 1e-6                          # the first kink moved by 1e-6
+    assert not verdict("ex-ua-hat", nudged)[0]
+    s, c1, c2, L = exercises.data("ex-ua-square")
+    near = square_answer(s, c1, c2, L)
+    near[3] = near[3] + 1e-6                     # sup error 1/8 + 1e-6: not the floor
+    assert not verdict("ex-ua-square", near)[0]
+    assert exercises.get("ex-ua-square").hidden[0].run(square_answer(s, c1, c2, L))[0]
+    assert ex.hidden[0].run(right)[0]
+
+
+# ------------------------------------------------------------------ the written exercises
+
+
+@pytest.mark.parametrize("label, chapter", [("ex-bp-symmetry", "03_backprop"),
+                                            ("ex-ua-floor-proof",
+                                             "04_universal_approximation")])
+def test_the_proof_exercises_have_a_rubric_a_directive_and_a_model_proof(label, chapter):
+    ex = exercises.get(label)
+    assert ex.kind == "written" and ex.chapter == chapter
+    assert "points in all" in ex.rubric and "wrong proofs" in ex.rubric
+    assert ex.verdict("anything")[0] is False
+    nb = json.loads((CHAPTERS / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    text = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    i = next(k for k, t in enumerate(text) if f":label: {label}" in t)
+    assert "answer cell" in text[i]
+    assert text[i + 1].startswith(f"```{{solution-start}} {label}")
+    assert "model proof" in text[i + 1] and text[i + 2].startswith("```{solution-end}")
+    # the proof is not printed elsewhere in the chapter
+    other = "\n".join(t for k, t in enumerate(text) if k not in (i, i + 1))
+    key = {"ex-bp-symmetry": "copies of one another",
+           "ex-ua-floor-proof": "fourth difference"}[label]
+    assert key not in other
+
+
+def test_the_floor_proofs_certificate_is_right():
+    """The model proof's functional D kills cubics, gives D(|x|) = -2 and has weight 16,
+    so every quadratic misses |x| by >= 1/8; x^2 + 1/8 attains it, and a random
+    quadratic search finds nothing below it."""
+    pts, lam = np.array([-1, -0.5, 0, 0.5, 1]), np.array([1, -4, 6, -4, 1])
+    for k in range(4):
+        assert lam @ pts ** k == 0
+    assert lam @ np.abs(pts) == -2 and np.abs(lam).sum() == 16
+    xs = np.linspace(-1, 1, 20001)
+    assert np.max(np.abs(np.abs(xs) - xs ** 2 - 1 / 8)) == pytest.approx(1 / 8, abs=1e-12)
+    rng = np.random.default_rng(0)
+    for c in rng.normal(scale=0.05, size=(500, 3)) + [1 / 8, 0, 1]:
+        assert np.max(np.abs(np.abs(xs) - np.polyval(c[::-1], xs))) >= 1 / 8 - 1e-12
