@@ -400,7 +400,9 @@ def test_recognised_mistakes_get_their_hint():
     pairs = list(zip(widths[:-1], widths[1:], strict=True))
     weights = sum(a * b for a, b in pairs)
     assert verdict("ex-bp-count", weights)[1] == "you counted the weights but not the biases"
-    assert verdict("ex-bp-count", weights + sum(widths))[1] == "not correct"
+    assert "input layer" in verdict("ex-bp-count", weights + sum(widths))[1]
+    assert "a bias belongs" in verdict("ex-bp-count", sum(a * (b + 1) for a, b in pairs))[1]
+    assert verdict("ex-bp-count", weights + 1)[1] == "not correct"
 
     x, y, w1, b1, w2, b2 = exercises.data("ex-bp-scalar")
     a = math.tanh(w1 * x + b1)

@@ -179,7 +179,7 @@ def test_check_number_of_a_registered_exercise_needs_check_exercise():
 
 def test_mistakes_keep_only_their_misconceptions():
     ex = exercises.get("ex-bp-count")
-    assert ex.mistakes == ("you counted the weights but not the biases",)
+    assert ex.mistakes[0] == "you counted the weights but not the biases"
     assert all(isinstance(m, str) for e in exercises.REGISTRY.values() for m in e.mistakes)
 
 

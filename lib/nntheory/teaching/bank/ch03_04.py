@@ -383,7 +383,12 @@ EXERCISES = [
              forbid=(*_NP_CORE, "nntheory.common.n_parameters",
                      "nntheory.common._count_parameters", "nntheory.seed000", "torch.nn"),
              mistakes={_bp_count_mistake("weights"):
-                       "you counted the weights but not the biases"},
+                       "you counted the weights but not the biases",
+                       _bp_count_mistake("input biases"):
+                       "the input layer is data, not units: it has no biases",
+                       _bp_count_mistake("wrong side"):
+                       "a bias belongs to a unit of the layer a weight matrix maps to, "
+                       "not to the layer it maps from"},
              goal="count the parameters of a multilayer perceptron"),
     Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "dL_dw1",
              ("dL/dw1",), _guard(_number(_bp_scalar, _bp_scalar_data, rtol=1e-3)),
