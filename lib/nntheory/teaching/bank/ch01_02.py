@@ -498,16 +498,6 @@ EXERCISES = [
                        _farkas_no_bias: "the constant coordinate 1 of the augmented points "
                                         "(the bias) gives an equation too"},
              goal="write a Farkas certificate of non-separability", kind="construction"),
-    Exercise("ex-xor-parity", "02_xor", "A symmetric function of n bits", "hard",
-             "parity_params", ("symmetric function network",), _guard(_parity_check),
-             data=_parity_data,
-             forbid=("nntheory.depth", "nntheory.constructions", "torch.optim",
-                     "torch.autograd", "scipy.optimize"),
-             mistakes={_parity_pm1: "the target is 1 on the set and 0 elsewhere, not +-1",
-                       _parity_copied: "this network computes the parity: the target of "
-                                       "this instance is another function"},
-             goal="build a two-layer ReLU network for a symmetric Boolean function",
-             kind="construction"),
     Exercise("ex-xor-one-unit", "02_xor", "One hidden unit is not enough", "medium", "",
              (), None, kind="written",
              goal="prove that XOR needs two monotone hidden units",
@@ -527,4 +517,14 @@ EXERCISES = [
                     "strictly increasing, continuous or invertible (half a point off); "
                     "forgetting a < 0 or a = 0 (half a point off); counting parameters "
                     "(no credit)."),
+    Exercise("ex-xor-parity", "02_xor", "A symmetric function of n bits", "hard",
+             "parity_params", ("symmetric function network",), _guard(_parity_check),
+             data=_parity_data,
+             forbid=("nntheory.depth", "nntheory.constructions", "torch.optim",
+                     "torch.autograd", "scipy.optimize"),
+             mistakes={_parity_pm1: "the target is 1 on the set and 0 elsewhere, not +-1",
+                       _parity_copied: "this network computes the parity: the target of "
+                                       "this instance is another function"},
+             goal="build a two-layer ReLU network for a symmetric Boolean function",
+             kind="construction"),
 ]
