@@ -51,6 +51,7 @@ __all__ = [
     "sawtooth",
     "yarotsky_square",
     "yarotsky_error",
+    "square_base",
     "yarotsky_product",
     "yarotsky_product_error",
     "PiecewiseLinear",
@@ -188,6 +189,48 @@ def yarotsky_error(m: int) -> float:
     """``2**(-2m - 2)``: the sup error of :func:`yarotsky_square` to ``x**2`` on ``[0, 1]``."""
     m = check_int(m, "m", minimum=0)
     return math.ldexp(1.0, -2 * min(m, 10 ** 6) - 2)  # 0.0 (underflow) for m > 537
+
+
+def square_base(base: int, m: int) -> numpy_core.MLP:
+    r"""Yarotsky's squaring network in base ``w = base``: ``m`` hidden layers, the first of
+    ``w`` units and the others of ``w + 1`` (``m (w + 1) - 1`` units in all).
+
+    With :math:`T(t) = t(1 - t)`, :math:`I_w` the interpolation on the grid :math:`j/w` and
+    :math:`g` the ``w``-fold tent (``w`` pieces, each onto :math:`[0, 1]`), the interpolant
+    of :math:`x^2` on :math:`w^{-s}\mathbb{Z}` is
+    :math:`F_s = x - \sum_{r=0}^{s-1} w^{-2r} (I_w T)(g^r(x))`, and
+    :math:`F_s(x) - x^2 = w^{-2s}\,T(g^s(x))`. Hidden layer ``s`` holds
+    :math:`\sigma(g^{s-1} - j/w)`, ``j < w`` (their combinations give :math:`g^s` and
+    :math:`(I_w T)(g^{s-1})`), and, from layer 2 on, :math:`\sigma(F_{s-1}) = F_{s-1}`. The
+    output is :math:`F_m`: on :math:`[0, 1]` its sup error to :math:`x^2` is
+    :math:`w^{-2m}/4`, attained at the midpoints of the grid :math:`w^{-m}\mathbb{Z}`.
+    ``base=2`` computes :func:`yarotsky_square`'s :math:`f_m` with one unit less.
+    """
+    w = check_int(base, "base", minimum=2, maximum=10_000)
+    m = check_size(m, "m", MAX_LAYERS, "one hidden layer per level")
+    check_elements((w + 1) * (w + 1) * m + 2 * w + 2, "base and m", what="a parameter list")
+    t = -np.arange(w) / w
+    c = np.array([float(w)] + [2.0 * w * (-1) ** j for j in range(1, w)])   # g
+    knots = np.arange(w + 1) / w
+    e = np.diff(np.diff(knots * (1 - knots)) * w, prepend=0.0)                # I_w T
+    first = -e.copy()
+    first[0] += 1.0                                   # F_1 = x - I_w T(x), x = relu(x)
+    params = [np.ones((1, w)), t.copy()]
+    for s in range(1, m):
+        if s == 1:
+            W = np.hstack([np.outer(c, np.ones(w)), first[:, None]])
+        else:
+            W = np.zeros((w + 1, w + 1))
+            W[:w, :w] = np.outer(c, np.ones(w))
+            W[:w, w] = -(float(w) ** (-2 * (s - 1))) * e
+            W[w, w] = 1.0
+        params += [W, np.append(t, 0.0)]
+    if m == 1:
+        out = first
+    else:
+        out = np.append(-(float(w) ** (-2 * (m - 1))) * e, 1.0)
+    params += [out[:, None], np.zeros(1)]
+    return _mlp([1, w] + [w + 1] * (m - 1) + [1], params)
 
 
 def _parallel(nets: Sequence[numpy_core.MLP], inputs: np.ndarray,
