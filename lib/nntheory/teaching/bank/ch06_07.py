@@ -39,7 +39,7 @@ _EXPANDERS = (
     "numpy.polyfit", "numpy.vander", "numpy.linalg.inv", "numpy.linalg.lstsq",
     "scipy.interpolate",
     "nntheory.polynomials._mul", "nntheory.polynomials._add", "nntheory.polynomials._scale",
-    "sympy.symbols", "sympy.Symbol", "sympy.var", "sympy.expand", "sympy.Poly", "sympy.poly",
+    "sympy.symbols", "sympy.Symbol", "sympy.var", "sympy.expand", "sympy.Poly",
     "sympy.series", "sympy.solve", "sympy.nsolve", "sympy.solve_poly_system",
     "torch.autograd", "torch.func",
 )
