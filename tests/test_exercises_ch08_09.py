@@ -375,3 +375,35 @@ def test_the_chapters_solutions_use_nothing_their_exercise_forbids():
             solution = cell.split("# BEGIN SOLUTION")[1].split("# END SOLUTION")[0]
             assert forbid.refusal(0.0, exercises.get(label).forbid, variable,
                                   history=[solution]) is None, label
+
+
+def test_the_function_answers_pass_under_the_graders_lock():
+    """The grader runs a function answer with every function its chapter forbids locked
+    (forbid.Lock over the union of the chapter's forbid lists): the checks must still
+    work then (a whole module in a forbid list broke this once)."""
+    cases = (("08_activations", "ex-init-torch", lambda: torch_answer(*exercises.data(
+        "ex-init-torch"))), ("09_optimisers", "ex-opt-adamax", lambda: adamax_answer))
+    saved = exercises._CALL_WRAPPER
+    try:
+        for chapter, label, answer in cases:
+            names = sorted({n for e in exercises.for_chapter(chapter) for n in e.forbid}
+                           | {forbid.REGISTRY_INTERNALS})
+            lock = forbid.Lock(names)
+
+            def wrap(fn, lock=lock):
+                def with_the_lock(*args, **kwargs):
+                    lock.on()
+                    try:
+                        return fn(*args, **kwargs)
+                    finally:
+                        lock.off()
+                return with_the_lock
+            exercises._CALL_WRAPPER = wrap
+            for i in (None, 1):
+                if i is not None:
+                    _student(i)
+                ok, message = exercises.get(label).verdict(answer())
+                assert ok, (label, message)
+            variants.clear()
+    finally:
+        exercises._CALL_WRAPPER = saved
