@@ -535,3 +535,29 @@ def test_the_written_exercises_are_marked_by_the_teacher():
         assert not ok and "teacher" in message
     assert "Cauchy-Schwarz" in exercises.get("ex-res-prove").rubric
     assert "c_gamma" in exercises.get("ex-space-graded-proof").rubric
+
+
+INNOCENT = [
+    ("ex-res-cubic", ["from nntheory import polynomials as poly", "import numpy as np",
+                      "r = poly.runge(0.5) * 0 + float(np.sum(np.diff([1.0, 2.0])))",
+                      "cubic_coefficient = r"]),
+    ("ex-res-project", ["import numpy as np", "from fractions import Fraction",
+                        "projection = [Fraction(0), np.float64(0.5), 1]"]),
+    ("ex-res-inverse", ["import math", "import numpy as np",
+                        "inverse_weights = [math.sqrt(2), float(np.roots([1, -3, 2])[0]), 1]"]),
+    ("ex-space-fold", ["import numpy as np", "from nntheory import numpy_core as npc",
+                       "net = npc.MLP([1, 3, 1], 'relu')",
+                       "fold_answer = (3, sum(int(np.count_nonzero(p)) "
+                       "for p in net.get_parameters()))"]),
+    ("ex-space-widths", ["from nntheory import numpy_core as npc",
+                         "net = npc.MLP([1, 3, 3, 1], 'relu', skip=True)",
+                         "unrolled_answer = ((3, 6), sum(p.size for p in net.get_parameters()))"]),
+]
+
+
+@pytest.mark.parametrize("label, cells", INNOCENT, ids=[v[0] for v in INNOCENT])
+def test_what_the_student_may_use_is_not_refused(label, cells):
+    """The forbid lists are not so broad that the chapter's aliases (poly, npc), NumPy's
+    arithmetic or a network's parameters are refused."""
+    names = (*exercises.get(label).forbid, forbid.REGISTRY_INTERNALS)
+    assert forbid.refusal(0, names, VARIABLE[label], history=cells) is None
