@@ -44,12 +44,17 @@ def test_chapter_statements_hold_on_every_protocol_block():
     blocks = lottery.PROTOCOL_BLOCKS
     runs = _run([s for b in blocks for s in b])
     np.testing.assert_allclose(runs.kept[1:], [0.4, 0.16, 0.064], rtol=0.05)
-    failed = []
+    failed, p_sparse = [], []
     for i, block in enumerate(blocks):
         for statement, held in lottery.chapter_statements(_block(runs, i, 64)).items():
             if not held:
                 failed.append((block[0], statement))
+        _, _, vs_fresh, _ = lottery.chapter_comparisons(_block(runs, i, 64))
+        p_sparse.append(vs_fresh[lottery.SPARSE].p_wilcoxon)
     assert not failed, failed
+    # the chapter says the Wilcoxon p of rewound vs fresh start at 6.4 % kept is not
+    # asserted because the threshold 1e-3 was not met on every block: it is not
+    assert max(p_sparse) > 1e-3, p_sparse
 
 
 def test_rewind_k_statements_hold_on_every_protocol_block():
