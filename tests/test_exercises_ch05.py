@@ -142,7 +142,7 @@ def test_model_answers_pass_and_a_copied_answer_fails(label):
     assert len(datas) == len(KEYS)                  # every key its own instance
     variants.clear()
     assert exercises.data(label) == {"ex-depth-product": 6, "ex-depth-layers": (2.0, 1e-6),
-                                     "ex-depth-fold": (3, 3, 0.0, 1.0, 0.0, 0.0)}[label]
+                                     "ex-depth-fold": (3, 5, 0.0, 1.0, 0.0, 0.0)}[label]
 
 
 def test_variants_are_well_posed():
@@ -158,7 +158,8 @@ def test_variants_are_well_posed():
         assert 8 * (n + 1) ** 2 * e >= r2 > 8 * n ** 2 * e           # least N, exactly
         assert (m, n) != layers_answer(1.0, eps) and (m, n) != (10, 707)
         w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
-        assert w1 % 2 == 1 and w1 * w2 > w1 + w2 + 1 and b > a
+        assert w1 % 2 == 1 and w1 * w2 >= 15 and w1 * w2 > w1 + w2 + 1 and b > a
+        assert not any(math.copysign(1.0, v) < 0 and v == 0 for v in (a, b, alpha, beta))
         assert exercises.data("ex-depth-product") != 6
 
 
@@ -216,9 +217,10 @@ def test_the_library_would_have_computed_the_answers():
     n_lib = next(j for j in range(1, 10 ** 6)
                  if R ** 2 * separation.shallow_square_floor(j + 1) <= eps)
     assert (m_lib, n_lib) == layers_answer(R, eps)
-    p = depth.folding_net(3, 2).get_parameters()
-    assert _verdict("ex-depth-fold", p[:4] + [np.array([[3.0], [-9.0], [9.0]]),
-                                              np.zeros(1)])[0]
+    w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
+    p = depth.folding_net(w1, 2).get_parameters()       # w1^2 pieces on [0, 1] in two layers
+    assert depth.count_pieces(depth.folding_net(w1, 2), 0.0, 1.0) == w1 * w1 >= w1 * w2 - 6
+    assert len(p) == 6
 
 
 def test_the_chapters_own_helpers_answer_only_the_unit_interval():
@@ -298,14 +300,15 @@ def test_small_whole_numbers_cannot_be_tried_one_by_one():
 def test_fold_messages_speak_of_the_students_network_only():
     d = exercises.data("ex-depth-fold")
     right = fold_answer(*d)
-    shallow = [np.ones((1, 3)), -np.array([0.0, 1 / 3, 2 / 3]), np.eye(3), np.zeros(3),
-               np.array([[3.0], [-6.0], [6.0]]), np.zeros(1)]       # one fold: 3 pieces
+    w2 = d[1]
+    shallow = [np.ones((1, 3)), -np.array([0.0, 1 / 3, 2 / 3]), np.eye(3, w2), np.zeros(w2),
+               np.r_[3.0, -6.0, 6.0, np.zeros(w2 - 3)][:, None], np.zeros(1)]   # 3 pieces
     ok, message = _verdict("ex-depth-fold", shallow)
     assert not ok and message == "only 3 pieces"
     moved = [*right[:5], right[5] + 0.5]                               # every value + 1/2
     ok, message = _verdict("ex-depth-fold", moved)
     assert not ok and "values at the ends" in message
-    assert "shapes" in _verdict("ex-depth-fold", right[:4] + [np.ones((3, 2)), np.zeros(1)])[1]
+    assert "shapes" in _verdict("ex-depth-fold", right[:4] + [np.ones((2, 1)), np.zeros(1)])[1]
     assert "six arrays" in _verdict("ex-depth-fold", right[:5])[1] or \
         "6 arrays" in _verdict("ex-depth-fold", right[:5])[1]
 
@@ -368,3 +371,22 @@ def test_the_written_exercise_is_marked_by_the_teacher():
     assert not ok and "teacher" in message
     for part in ("floor(r/2)", "continuous", "(w + 1)^L", "L1 lemma"):
         assert part in ex.rubric
+
+
+def test_random_search_does_not_find_the_fold():
+    """The lazy route for ex-depth-fold: draw random 1 -> w1 -> w2 -> 1 networks until one
+    has w1 w2 pieces, then fix the ends with the output layer. For the widths of the
+    variants it fails (40,000 draws per pair found none when the bank was written; here
+    1,000 per pair, first-layer kinks in [0, 1])."""
+    from nntheory import numpy_core as npc
+    from nntheory.teaching.bank import ch05
+    rng = np.random.default_rng(0)
+    for w1, w2 in ch05._FOLD_WIDTHS:
+        net = npc.MLP([1, w1, w2, 1], "relu")
+        best = 0
+        for _ in range(1000):
+            W1 = 3 * rng.normal(size=(1, w1))
+            net.set_parameters([W1, -W1[0] * rng.uniform(0, 1, w1), rng.normal(size=(w1, w2)),
+                                rng.normal(size=w2), rng.normal(size=(w2, 1)), np.zeros(1)])
+            best = max(best, depth.count_pieces(net, 0.0, 1.0))
+        assert best < w1 * w2, (w1, w2, best)
