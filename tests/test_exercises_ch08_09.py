@@ -214,6 +214,10 @@ def _refused(label, variable, cells):
      ["from scipy import integrate",
       "m = integrate.quad(lambda t: t * t * np.exp(-t * t / 2), 0, np.inf)[0]",
       "he_constant = 1 / m"]),
+    ("ex-init-leaky", "he_constant",
+     ["from nntheory import initialisation as ini",
+      "he_constant = 1 / ini._gaussian_expectation(lambda z: np.where(z > 0, a_ex * z, "
+      "s_ex * z) ** 2, 1.0)"]),
     ("ex-init-tanh-sigmoid", "sigmoid_params",
      ["from nntheory import initialisation as ini", "tanh_ex = exercises.data('x')",
       "sigmoid_params = ini.tanh_to_sigmoid(tanh_ex)"]),
@@ -250,8 +254,13 @@ def test_a_torch_fixed_point_through_the_library_is_refused_or_disabled():
                       "f = getattr(E, '_torch' + '_limit')\n"
                       "def q(n, gain):\n"
                       "    return f(n, gain)\n")["q"]
+    fixed = _define("import importlib\n"
+                    "ini = importlib.import_module('nntheory.initialisation')\n"
+                    "sfp = getattr(ini, 'signal' + '_fixed_point')\n"
+                    "def q(n, gain):\n"
+                    "    return sfp('relu', gain ** 2 / 3, 1 / (3 * n))\n")["q"]
     for fn, message in ((named, "not allowed here"), (hidden, "is disabled here"),
-                        (private, "is disabled here")):
+                        (private, "is disabled here"), (fixed, "is disabled here")):
         ok, text = ex.verdict(fn)
         assert not ok and message in text, text
         assert not any(case.run(fn)[0] for case in ex.hidden)

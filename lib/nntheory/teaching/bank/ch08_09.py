@@ -316,6 +316,14 @@ _QUADRATURE = tuple(f"scipy.integrate.{name}" for name in
                     ("quad", "quad_vec", "fixed_quad", "nquad", "simpson", "trapezoid",
                      "romb", "cumulative_trapezoid", "newton_cotes"))
 
+#: what computes E[phi(sqrt(q) g)^2] or the signal's fixed point for an activation
+_SIGNAL = ("nntheory.initialisation.second_moment", "nntheory.initialisation._second_moment",
+           "nntheory.initialisation._gaussian_expectation",
+           "nntheory.initialisation.weight_variance", "nntheory.initialisation.mean_field",
+           "nntheory.initialisation.signal_propagation",
+           "nntheory.initialisation.signal_fixed_point",
+           "nntheory.initialisation.correlation_map", "nntheory.initialisation.depth_scales")
+
 _THRESHOLD_FORBID = ("nntheory.optimisation.run_optimizer",
                      "nntheory.optimisation.heavy_ball_spectral_radius",
                      "nntheory.optimisation.heavy_ball_rate",
@@ -331,11 +339,7 @@ EXERCISES = [
     Exercise("ex-init-leaky", "08_activations", "He's constant for a two-slope activation",
              "easy", "he_constant", ("He's constant for leaky ReLU",),
              _guard(_number(_leaky_expected, _leaky_data, rtol=1e-6)),
-             forbid=("nntheory.initialisation.second_moment",
-                     "nntheory.initialisation.weight_variance",
-                     "nntheory.initialisation.mean_field",
-                     "nntheory.initialisation.signal_propagation",
-                     "torch.nn.init.calculate_gain", *_QUADRATURE),
+             forbid=(*_SIGNAL, "torch.nn.init.calculate_gain", *_QUADRATURE),
              mistakes={_leaky_mistake(lambda d: 1 / (d[0] ** 2 + d[1] ** 2)):
                        "each side of zero carries only half of the Gaussian's mass",
                        _leaky_mistake(lambda d: 2 / (1 + d[1] ** 2)):
@@ -366,11 +370,7 @@ EXERCISES = [
                                 _torch_on(None, visible=False)),
                      HiddenCase("gains just below and just above the critical one",
                                 _torch_near_critical)),
-             forbid=("nntheory.initialisation.mean_field",
-                     "nntheory.initialisation.second_moment",
-                     "nntheory.initialisation.weight_variance",
-                     "nntheory.initialisation.bias_variance",
-                     "nntheory.initialisation.signal_propagation", *_QUADRATURE),
+             forbid=(*_SIGNAL, "nntheory.initialisation.bias_variance", *_QUADRATURE),
              mistakes={_torch_site_formula: "that is the fixed point of ReLU with torch's "
                                             "biases; your activation and biases are the "
                                             "printed ones",
