@@ -240,7 +240,7 @@ def _feedback_md(student, reference, result, mine) -> str:
             lines += [f"### {ex.label}: {ex.title}", ""]
             text = written.get(ex.label)
             lines += [("\n".join(f"> {line}" for line in text.splitlines()) if text
-                       else "*(no answer cell found)*"), ""]
+                       else "*(not answered: no answer cell, or it still holds the prompt)*"), ""]
     human = [ex for ex in reference.auto if getattr(ex, "needs_human", "")]
     if human:
         lines += ["", "## Read by your teacher", ""]
@@ -283,7 +283,8 @@ def _feedback_html(student, reference, result, mine) -> str:
             text = result.get("written", {}).get(ex.label)
             parts.append(f"<h3>{e(ex.label)}: {e(ex.title)}</h3>")
             parts.append(f"<blockquote>{e(text)}</blockquote>" if text
-                         else "<p><em>(no answer cell found)</em></p>")
+                         else "<p><em>(not answered: no answer cell, or it still holds "
+                              "the prompt)</em></p>")
     parts.append("<p>A wrong answer is told what is wrong, never the expected value. Cells "
                  "are named as Jupyter shows them: counted from the top (Markdown cells "
                  "included), with the In [n] number they get when the notebook runs from "
