@@ -416,3 +416,16 @@ def test_the_function_answers_pass_under_the_graders_lock():
             variants.clear()
     finally:
         exercises._CALL_WRAPPER = saved
+
+
+def test_defeats_hidden_cases_are_no_oracle_without_a_try_limit():
+    """Searching p through ex.hidden[0].run((p, 1.1 p)) counts with the visible check."""
+    _student(1)
+    beta2, steps, largest = exercises.data("ex-opt-defeat")
+    ex = exercises.get("ex-opt-defeat")
+    texts = [ex.hidden[0].run((p, 1.1 * p))[1] for p in range(2, 10)]
+    assert "different wrong answers" in texts[-1]
+    assert not ex.hidden[0].run(defeat_answer(beta2, steps, largest))[0]
+    assert not ex.verdict(defeat_answer(beta2, steps, largest))[0]
+    exercises._TRIES.clear()                          # a restarted kernel
+    assert ex.verdict(defeat_answer(beta2, steps, largest))[0]
