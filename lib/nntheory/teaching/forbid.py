@@ -358,6 +358,8 @@ def _stub(label: str) -> Callable:
     return disabled
 
 
+#: How many disabled() blocks are active (their stubs stand where the originals were).
+_DISABLED = [0]
 _TARGETS: dict[str, list] = {}
 
 
@@ -437,6 +439,8 @@ def _optim_targets():
 def disabled(names: Iterable[str]):
     """Within the block, everything ``names`` names raises :class:`ForbiddenError`."""
     undo: list[Callable[[], None]] = []
+    _DISABLED[0] += 1
+    undo.append(lambda: _DISABLED.__setitem__(0, _DISABLED[0] - 1))
     try:
         for name in names:
             for owner, attr, original, label in _targets(name):
@@ -509,8 +513,15 @@ def _tree_functions(prefix: str) -> list[types.FunctionType]:
         if module is None or not (module_name == prefix or
                                   module_name.startswith(prefix + ".")):
             continue
-        for value in list(vars(module).values()):
-            if getattr(value, "__module__", None) != module_name:
+        for attr, value in list(vars(module).items()):
+            # a module's own __getattr__/__dir__ (PEP 562) are how its attributes are
+            # found: locked, every look-up on the module would raise, in any code
+            if attr.startswith("__") or isinstance(value, types.ModuleType):
+                continue
+            try:
+                if getattr(value, "__module__", None) != module_name:
+                    continue
+            except Exception:       # an object whose attributes raise: not a function
                 continue
             if isinstance(value, types.FunctionType):
                 out.append(value)
@@ -611,7 +622,15 @@ class Lock:
     def on(self) -> int:
         known = _FOUND.get(self.names)
         if known is None or known[0] != len(sys.modules):   # again after an import
-            known = _FOUND[self.names] = (len(sys.modules), runtime_functions(self.names))
+            scan = (len(sys.modules), runtime_functions(self.names))
+            if _DISABLED[0]:
+                # inside disabled() the names resolve to its stubs, not the originals:
+                # use this scan now, add to what was known, and keep the originals
+                known = (known[0] if known else -1,
+                         list({id(f): (f, l) for f, l in
+                               [*(known[1] if known else []), *scan[1]]}.values()))
+            else:
+                known = _FOUND[self.names] = scan
         for fn, label in known[1]:
             if id(fn) in self._saved:
                 continue

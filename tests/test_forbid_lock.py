@@ -1,0 +1,58 @@
+"""The grader's lock nested in a check's own lock (issue 23; found by the lazy-student
+probe of chapter 10: an honest answer graded 0 with "`optimize` is disabled here").
+
+A check runs the student's function inside ``forbid.guard`` (its ``disabled()`` block and
+its own :class:`~nntheory.teaching.forbid.Lock`), and the grader wraps that function in
+its own lock. When a module had been imported since the grader's last scan, the grader's
+lock scanned again *inside* the check's block: the scan read ``__module__`` on deprecated
+scipy submodules whose PEP 562 ``__getattr__`` the check had locked (it raised), and it
+cached the check's stubs in place of the originals. Both are tested here."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from nntheory.teaching import forbid
+
+NAMES = ("scipy.optimize", "numpy.linalg.pinv", "numpy.linalg.pinv._implementation")
+
+
+def test_no_module_level_dunder_is_locked():
+    import scipy.optimize  # noqa: F401 - the tree the lock scans
+    functions = forbid.runtime_functions(["scipy.optimize"])
+    assert functions, "the scan found nothing to lock"
+    assert not [f for f, _ in functions if f.__qualname__ in ("__getattr__", "__dir__")]
+
+
+def test_a_grader_lock_scanning_inside_a_check_passes_an_honest_answer():
+    grader = forbid.Lock(NAMES)
+    grader.on()
+    grader.off()                                      # the grader has scanned once
+    fresh = types.ModuleType("_nntheory_test_fresh_module")
+    sys.modules[fresh.__name__] = fresh               # an import since that scan
+    try:
+        def honest(a):
+            grader.on()                               # what the grader's wrapper does
+            try:
+                return np.linalg.solve(a, np.ones(2))
+            finally:
+                grader.off()
+        guarded = forbid.guard(honest, NAMES)
+        np.testing.assert_allclose(guarded(np.eye(2) * 2.0), [0.5, 0.5])
+        assert not forbid.tripped(clear=True)
+        # the scan made inside the check did not replace the originals by its stubs:
+        # with the grader's lock on, the forbidden function itself still raises
+        grader.on()
+        try:
+            with pytest.raises(forbid.ForbiddenError):
+                np.linalg.pinv(np.eye(2))
+        finally:
+            grader.off()
+        np.testing.assert_allclose(np.linalg.pinv(np.eye(2)), np.eye(2))   # restored
+    finally:
+        del sys.modules[fresh.__name__]
+        forbid.tripped(clear=True)
