@@ -64,8 +64,16 @@ def test_chapter_claims_hold_on_a_reduced_full_configuration(monkeypatch):
         assert glued[key]
 
 
+WIDTHS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+
+
+def built_of(name="smooth"):
+    m = np.array(WIDTHS, dtype=float)
+    return 1.2 / m**2 * 4 if name == "smooth" else 0.5 / m
+
+
 def _verdict(osc_trained):
-    widths = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+    widths = WIDTHS
     m = np.array(widths, dtype=float)
     built = {"smooth": 1.2 / m**2 * 4, "kinked": 0.5 / m,
              "oscillating": np.minimum(1.0, 45.0 / m**2 * 4)}
@@ -89,6 +97,12 @@ def test_generated_prose_follows_the_measurement():
     # smooth tracking and kink verdicts
     s = partial.sentences()
     assert "within a factor 3.0" in s["smooth"] and "does better" in s["kinked"]
+    assert "at every width from 2 to 1024" in s["kinked"]      # not only the last width
+    trained = {"smooth": 3 * built_of(), "kinked": built_of("kinked") * np.where(
+        np.arange(10) < 2, 2.0, 0.3), "oscillating": np.ones(10)}
+    mixed = constructions.compare_with_training(WIDTHS, trained, {
+        "smooth": built_of(), "kinked": built_of("kinked"), "oscillating": np.ones(10)})
+    assert mixed.sentences()["kinked"].endswith("but not at 2 and 4")
 
 
 def test_compare_with_training_bad_input():

@@ -577,9 +577,14 @@ class SweepVerdict:
         else:
             smooth = (f"training never comes within a factor {self.smooth_factor:g} of the "
                       "construction")
-        if w[-1] in self.kink_beating:
-            kinked = (f"training does better than the uniform-grid construction at width "
-                      f"{w[-1]}")
+        beating = [x for x in w if x in self.kink_beating]
+        if len(beating) == len(w):
+            kinked = (f"training does better than the uniform-grid construction at every "
+                      f"width from {w[0]} to {w[-1]}")
+        elif w[-1] in self.kink_beating:
+            kinked = (f"training does better than the uniform-grid construction at widths "
+                      f"{_widths_text(beating)} but not at "
+                      f"{_widths_text([x for x in w if x not in beating])}")
         else:
             kinked = (f"training does not beat the uniform-grid construction at width {w[-1]}")
         failing, ok = self.osc_failing, self.existence_without_learning
