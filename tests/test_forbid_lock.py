@@ -56,3 +56,37 @@ def test_a_grader_lock_scanning_inside_a_check_passes_an_honest_answer():
     finally:
         del sys.modules[fresh.__name__]
         forbid.tripped(clear=True)
+
+
+def test_a_graded_cell_cannot_start_another_process():
+    """Found by the lazy-student probe of chapters 6-7: a cell running
+    ``subprocess.run([sys.executable, "-c", ...])`` got the library with nothing
+    disabled. While the grader's lock is on, every way of starting a process raises
+    (an audit hook: run in a child, since no hook can be removed from a process)."""
+    import subprocess
+    script = (
+        "import hashlib, os, subprocess, sys\n"
+        "from nntheory.teaching import forbid\n"
+        "forbid.install_lock(['nntheory.separability.cover_count'],\n"
+        "                    hashlib.sha256(b's').hexdigest())\n"
+        "tries = {'subprocess': lambda: subprocess.run([sys.executable, '-c', 'pass']),\n"
+        "         'os.system': lambda: os.system('true'),\n"
+        "         'os.popen': lambda: os.popen('true').read(),\n"
+        "         'os.fork': lambda: os.fork()}\n"
+        "forbid.grader_switch('s', True)\n"
+        "for name, run in tries.items():\n"
+        "    try:\n"
+        "        run()\n"
+        "        print('STARTED', name)\n"
+        "    except forbid.ForbiddenError:\n"
+        "        print('REFUSED', name)\n"
+        "forbid.grader_switch('s', False)\n"
+        "print('AFTER', subprocess.run([sys.executable, '-c', 'print(7)'],\n"
+        "                              capture_output=True, text=True).stdout.strip())\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert [line for line in lines if line.startswith("REFUSED")] == [
+        "REFUSED subprocess", "REFUSED os.system", "REFUSED os.popen", "REFUSED os.fork"]
+    assert "AFTER 7" in lines                      # with the lock off, processes start

@@ -648,18 +648,38 @@ class Lock:
         self._saved.clear()
 
 
+#: Audit events (PEP 578) that start another process. While the grader's lock is on, a
+#: cell the student wrote may not start one: a second Python would import the library
+#: with nothing disabled (``subprocess.run([sys.executable, "-c", ...])``).
+PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
+                            "os.spawn", "os.fork", "os.forkpty", "pty.spawn",
+                            "os.startfile"})
+
+
 def install_lock(names: Iterable[str], digest: str) -> None:
     """Install the grader's lock in this kernel: ``grader_switch(secret, on)`` turns it
-    on or off, only for the secret whose SHA-256 is ``digest`` (the executor's)."""
+    on or off, only for the secret whose SHA-256 is ``digest`` (the executor's). While
+    on, starting another process raises too (an audit hook, which no code can remove)."""
     import hashlib
     lock = Lock(names)
+    state = [False]
+
+    def no_new_process(event: str, args) -> None:
+        if state[0] and event in PROCESS_EVENTS:
+            raise ForbiddenError("a graded cell may not start another process (it would "
+                                 "run the library with nothing disabled); write the "
+                                 "answer in the notebook itself")
+
+    sys.addaudithook(no_new_process)
 
     def grader_switch(secret: str, on: bool) -> int:
         if hashlib.sha256(str(secret).encode()).hexdigest() != digest:
             raise PermissionError("not the grader")
         if on:
+            state[0] = True
             return lock.on()
         lock.off()
+        state[0] = False
         return 0
 
     globals()["grader_switch"] = grader_switch
