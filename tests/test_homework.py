@@ -64,7 +64,8 @@ def known_answers() -> dict[str, object]:
         "ex-bp-count": 64 * 4 + 64 * 65 + 10 * 65,
         "ex-bp-scalar": _bp_scalar_answer(2.0, 1.0, 0.5, -0.2, 1.5, 0.1),
         "ex-gen-vc": 2 * sum(math.comb(8, k) for k in range(5)),   # 9 points in R^4
-        "ex-xor-count": 8,
+        # chapter 2, variant 0: the prefix counts of the 4 x 4 grid (test_exercises_ch01_02)
+        "ex-xor-count": [2, 4, 6, 8, 16, 26, 36, 46, 58, 72, 86, 100, 116, 136, 156, 174],
         "ex-space-graded": 6,
         "ex-gen-rademacher": generalisation.rademacher_linear_exact(
             [[1.0, 0.0], [1.0, 1.0], [-1.0, 2.0]], 2.0),
@@ -215,7 +216,7 @@ def test_the_recognised_mistakes_are_named():
     assert exercises.get("ex-bp-count").verdict(weights_only + 1) == (False, "not correct")
 
 
-@pytest.mark.parametrize("label, answer", [("ex-space-graded", 6), ("ex-xor-count", 8)])
+@pytest.mark.parametrize("label, answer", [("ex-space-graded", 6)])
 def test_small_whole_numbers_cannot_be_tried_one_by_one(label, answer):
     ex = exercises.get(label)
     found = [k for k in range(1, 30) if ex.verdict(k)[0]]

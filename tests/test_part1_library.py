@@ -326,24 +326,27 @@ def test_the_chapter_one_and_two_answers_pass_and_near_misses_fail():
     from nntheory.teaching import exercises
     get = exercises.get
     exercises._TRIES.clear()
-    assert get("ex-perceptron-margin").verdict(0.333)[0]
-    assert not get("ex-perceptron-margin").verdict(0.5)[0]     # forgot to divide by |u|
+    assert get("ex-perceptron-margin").verdict(0.354)[0]        # 0.5 / sqrt(2)
+    assert not get("ex-perceptron-margin").verdict(1 / 3)[0]    # the augmented margin
 
-    def dual(K, y):                                  # the chapter's dual perceptron
+    def dual(K, y, tau):                             # the chapter's dual perceptron
         return perceptron.kernel_perceptron(K, y).alpha
     assert not get("ex-perceptron-dual").verdict(dual)[0]       # the library is disabled
-    g = 12 / np.sqrt(205)
-    right = (4, g, 205 / 9, 64 / 30, 30 * 205 / (16 * 144))
+    right = (64 / 30, 30 * 205 / (16 * 144), 1.0)
     assert get("ex-perceptron-lengths").verdict(right)[0]
-    ok, message = get("ex-perceptron-lengths").verdict((4, g, 205 / 9, 1.0, 1.0))
+    ok, message = get("ex-perceptron-lengths").verdict((64 / 30, 1.0, 1.0))
     # which part is wrong is not said (a part could then be guessed alone), nor its value
-    assert not ok and "(d)" not in message and "2.13" not in message
-    assert get("ex-xor-count").verdict(8)[0] and not get("ex-xor-count").verdict(14)[0]
-    assert get("ex-xor-farkas").verdict([0.25, 0.125, 0, 0.375, 0.25])[0]
-    assert not get("ex-xor-farkas").verdict([0.2] * 5)[0]
+    assert not ok and "(d)" not in message and "2.67" not in message
+    counts = [2, 4, 6, 8, 16, 26, 36, 46, 58, 72, 86, 100, 116, 136, 156, 174]
+    assert get("ex-xor-count").verdict(counts)[0]
+    assert not get("ex-xor-count").verdict([k * k - k + 2 for k in range(1, 17)])[0]
+    lam = [[0.25, 0.125, 0, 0.375, 0.25], [2 / 7, 2 / 7, 3 / 14, 0, 3 / 14]]
+    assert get("ex-xor-farkas").verdict(lam)[0]
+    assert not get("ex-xor-farkas").verdict([lam[0], lam[0]])[0]
     # exact in real arithmetic, off by round-off in floating point (weights of 1/3)
-    third = [np.full((3, 3), 1 / 3), np.array([0.0, -1.0, -2.0]) / 3,
-             np.array([[3.0], [-6.0], [6.0]]), np.array([0.0])]
+    third = [np.column_stack([-np.ones(4), np.ones(4), np.ones(4)]) / 3,
+             np.array([1.0, -2.0, -3.0]) / 3, np.array([[-3.0], [-3.0], [6.0]]),
+             np.array([1.0])]
     assert get("ex-xor-parity").verdict(third)[0]
     assert not get("ex-xor-parity").verdict([third[0], third[1], -third[2], third[3]])[0]
     exercises._TRIES.clear()

@@ -6,6 +6,18 @@ student's variant; nothing in this module is meant to be called from a notebook 
 checks forbid its private functions, like the registry's own). Every auto-graded
 exercise draws its data from the student key (:mod:`nntheory.teaching.variants`);
 variant 0 is the instance the chapter's solution is written for.
+
+No answer is computed by one public function of the library: the margin exercise asks
+for the distance in the plane (``perceptron.margin`` gives the margin of the augmented
+points), the dual exercise for the perceptron *with a margin* (``kernel_perceptron``
+has none), the lengths exercise for the three factors of Novikoff's proof, the flat
+exercise for the counts of every prefix of points that are *not* in general position
+(Cover's count does not apply, and the last prefixes exceed what
+``count_separable_dichotomies`` accepts), the certificate exercise for two certificates
+with different supports (``farkas_certificate`` gives one), the symmetric-function
+exercise for a network narrower than the broken line of ``depth.relu_spline``. The
+checks use NumPy and this module only (the library's modules are locked while a
+student's code runs).
 """
 
 from __future__ import annotations
@@ -23,7 +35,6 @@ from ..exercises import (
     HiddenCase,
     Verdict,
     _guard,
-    _is_whole,
     _mlp,
     _params,
 )
@@ -38,14 +49,14 @@ def _augmented(X) -> np.ndarray:
 
 def _pc_margin_data():
     """(X, y, u) of ex-perceptron-margin: four points of the plane, their labels and a
-    separator u = (w1, w2, b) with positive margin on the augmented points."""
+    separator u = (w1, w2, b) of them."""
     def draw(rng):
         while True:
             X = rng.integers(-3, 4, size=(4, 2)).astype(float)
             if len({tuple(p) for p in X}) < 4:
                 continue
             u = rng.integers(-4, 5, size=3) / 2.0
-            if not np.any(u[:2]):
+            if not np.any(u[:2]) or not u[2]:
                 continue
             scores = _augmented(X) @ u
             if np.any(scores == 0):
@@ -53,7 +64,7 @@ def _pc_margin_data():
             y = np.sign(scores)
             if len(set(y)) < 2:
                 continue
-            right = _pc_margin((X, y, u))
+            right = _pc_distance((X, y, u))
             if all(abs(w - right) > 0.02 * abs(right) for w in _pc_margin_wrong((X, y, u))):
                 return X, y, u
     return _variants.instance(
@@ -63,18 +74,19 @@ def _pc_margin_data():
         draw)
 
 
-def _pc_margin(d) -> float:
+def _pc_distance(d) -> float:
+    """The distance in the plane from the line <w, x> + b = 0 to the nearest point."""
     X, y, u = d
-    return float(np.min(y * (_augmented(X) @ u)) / np.linalg.norm(u))
+    return float(np.min(y * (_augmented(X) @ u)) / np.linalg.norm(u[:2]))
 
 
 def _pc_margin_wrong(d) -> tuple[float, float, float]:
-    """The recognised wrong margins: not divided by |u|; divided by |w| (the bias left
-    out of the norm); the points not augmented."""
+    """The recognised wrong answers: the margin of the augmented points (divided by
+    |u|, bias included); the smallest score, not divided; the bias left out."""
     X, y, u = d
     low = float(np.min(y * (_augmented(X) @ u)))
     raw = float(np.min(y * (np.asarray(X) @ u[:2])))
-    return low, low / float(np.linalg.norm(u[:2])), raw / float(np.linalg.norm(u))
+    return low / float(np.linalg.norm(u)), low, raw / float(np.linalg.norm(u[:2]))
 
 
 def _near(answer, target: float) -> bool:
@@ -82,14 +94,14 @@ def _near(answer, target: float) -> bool:
 
 
 def _pc_margin_check(answer) -> Verdict:
-    return _checks.number_verdict(answer, _pc_margin(_pc_margin_data()), rtol=_BY_HAND)
+    return _checks.number_verdict(answer, _pc_distance(_pc_margin_data()), rtol=_BY_HAND)
 
 
-def _pc_margin_unnormalised(answer) -> bool:
+def _pc_margin_augmented(answer) -> bool:
     return _near(answer, _pc_margin_wrong(_pc_margin_data())[0])
 
 
-def _pc_margin_bias_norm(answer) -> bool:
+def _pc_margin_score(answer) -> bool:
     return _near(answer, _pc_margin_wrong(_pc_margin_data())[1])
 
 
@@ -97,18 +109,18 @@ def _pc_margin_raw(answer) -> bool:
     return _near(answer, _pc_margin_wrong(_pc_margin_data())[2])
 
 
-# --- the dual perceptron, written by the student
+# --- the dual perceptron with a margin, written by the student
 
 
-def _dual_reference(K, y) -> np.ndarray:
-    """The dual perceptron as the exercise states it (cyclic order, a score <= 0 is a
-    mistake, stop after a pass without one)."""
+def _dual_reference(K, y, tau) -> np.ndarray:
+    """The dual perceptron with margin tau as the exercise states it (cyclic order, a
+    score <= tau is a mistake, stop after a pass without one)."""
     K, y = np.asarray(K, float), np.asarray(y, float)
     alpha = np.zeros(len(y))
-    for _ in range(10_000):
+    for _ in range(20_000):
         clean = True
         for j in range(len(y)):
-            if y[j] * np.sum(alpha * y * K[:, j]) <= 0:
+            if y[j] * np.sum(alpha * y * K[:, j]) <= tau:
                 alpha[j] += 1
                 clean = False
         if clean:
@@ -126,29 +138,29 @@ def _ring(rng, n: int, inner: float = 0.45, outer: float = 0.65):
 
 
 def _dual_data():
-    """(X, y) of ex-perceptron-dual: points of the plane, labelled +1 inside a disc and
-    -1 outside a ring (the kernel is (1 + <x, x'>)^2)."""
+    """(X, y, tau) of ex-perceptron-dual: points of the plane, labelled +1 inside a disc
+    and -1 outside a ring (the kernel is (1 + <x, x'>)^2), and the margin tau."""
     def draw(rng):
         while True:
             X, y = _ring(rng, int(rng.integers(10, 16)))
             X = np.round(X, 2)
+            tau = float(rng.choice([0.5, 1.0, 1.5, 2.0]))
             if len(set(y)) == 2 and len({tuple(p) for p in X}) == len(X):
                 K = (1 + X @ X.T) ** 2
-                alpha = _dual_reference(K, y)
-                if alpha.sum() >= 6:
-                    return X, y
+                if _dual_reference(K, y, tau).sum() > _dual_reference(K, y, 0.0).sum() >= 6:
+                    return X, y, tau
     return _variants.instance("ex-perceptron-dual",
-                              lambda: draw(np.random.default_rng(20261)), draw)
+                              lambda: (*draw(np.random.default_rng(20261))[:2], 1.0), draw)
 
 
 def _dual_case(make):
-    """A case of ex-perceptron-dual: ``make() -> (K, y)``."""
+    """A case of ex-perceptron-dual: ``make() -> (K, y, tau)``."""
     def run(fn) -> Verdict:
         if not callable(fn):
-            return False, "dual_perceptron is not a function"
-        K, y = make()
-        expected = _dual_reference(K, y)
-        got = fn(K.copy(), y.copy())
+            return False, "dual_margin_perceptron is not a function"
+        K, y, tau = make()
+        expected = _dual_reference(K, y, tau)
+        got = fn(K.copy(), y.copy(), tau)
         try:
             arr = _checks._as_array(got)
         except (TypeError, ValueError):
@@ -156,27 +168,28 @@ def _dual_case(make):
         if arr.shape != expected.shape:
             return False, f"alpha should have one entry per example, shape {expected.shape}"
         if np.array_equal(arr, expected):
-            return True, "the same updates as the perceptron"
+            return True, "the same updates as the perceptron with this margin"
         if not np.any(arr):
             return False, ("no update was made: from alpha = 0 every score is 0, and a "
-                           "score of 0 counts as a mistake")
-        return False, "not the perceptron's update counts"
+                           "score of at most tau counts as a mistake")
+        return False, "not the update counts of the perceptron with this margin"
     return _guard(run)
 
 
 def _dual_visible():
-    X, y = _dual_data()
-    return (1 + X @ X.T) ** 2, y
+    X, y, tau = _dual_data()
+    return (1 + X @ X.T) ** 2, y, tau
 
 
 def _dual_random_ring():
     rng = np.random.default_rng()
     X, y = _ring(rng, 30)
-    return (1 + X @ X.T) ** 2, y
+    return (1 + X @ X.T) ** 2, y, float(rng.uniform(0.2, 2.0))
 
 
 def _dual_random_linear():
-    """The linear kernel on augmented separable points (the primal perceptron's run)."""
+    """The linear kernel on augmented separable points (the primal perceptron's run with
+    a margin)."""
     rng = np.random.default_rng()
     while True:
         v = rng.normal(size=3)
@@ -185,19 +198,26 @@ def _dual_random_linear():
         X, y = X[np.abs(score) > 0.2][:25], np.sign(score[np.abs(score) > 0.2][:25])
         if len(set(y)) == 2:
             Xa = _augmented(X)
-            return Xa @ Xa.T, y
+            return Xa @ Xa.T, y, float(rng.uniform(0.1, 1.0))
 
 
 def _dual_random_rbf():
     """A Gaussian kernel, random labels, points of opposite labels at least 0.5 apart (so
-    that the run stays short: at most about 60 mistakes in 300 draws)."""
+    that the run stays short)."""
     rng = np.random.default_rng()
     while True:
         X = rng.normal(size=(20, 2))
         y = np.where(rng.random(20) < 0.5, -1.0, 1.0)
         D = np.linalg.norm(X[:, None] - X[None], axis=2)
         if len(set(y)) == 2 and np.min(D[y[:, None] != y[None]]) >= 0.5:
-            return np.exp(-(D**2)), y
+            return np.exp(-(D**2)), y, float(rng.uniform(0.05, 0.3))
+
+
+def _dual_zero_margin(fn) -> bool:
+    """The plain perceptron (a mistake only at a score <= 0) on the visible data."""
+    K, y, tau = _dual_visible()
+    got = _checks._as_array(fn(K.copy(), y.copy(), tau))
+    return bool(got.shape == y.shape and np.array_equal(got, _dual_reference(K, y, 0.0)))
 
 
 # --- orthogonal data of unequal lengths
@@ -212,116 +232,161 @@ def _pc_lengths_data() -> np.ndarray:
                               lambda: np.array([1.0, 2.0, 3.0, 4.0]), draw)
 
 
-def _pc_lengths_expected(a) -> tuple[int, float, float, float, float]:
-    """(mistakes, gamma*, bound, k R^2 / |w_k|^2, |w_k|^2 / <u*, w_k>^2), in closed form:
-    each point is a mistake once (n), u*_i proportional to 1/a_i, w_k = (a_1, ..., a_n)."""
+def _pc_lengths_expected(a) -> tuple[float, float, float]:
+    """(k R^2/|w_k|^2, |w_k|^2/<u*, w_k>^2, (<u*, w_k>/(k gamma*))^2) in closed form: each
+    point is a mistake once (k = n), u*_i proportional to 1/a_i, w_k = (a_1, ..., a_n)."""
     a = np.asarray(a, dtype=float)
     n, R = len(a), float(a.max())
     gamma = float(np.sum(a**-2.0) ** -0.5)
     w2 = float(a @ a)
-    return n, gamma, (R / gamma) ** 2, n * R**2 / w2, w2 / (n * gamma) ** 2
+    align = float(np.sum(gamma / a * a))           # <u*, w_k> = n gamma*
+    return n * R**2 / w2, w2 / align**2, (align / (n * gamma)) ** 2
 
 
 def _pc_lengths(answer) -> Verdict:
-    if not isinstance(answer, (list, tuple)) or len(answer) != 5:
-        return False, ("give five numbers: (mistakes, best margin, bound, "
-                       "norm factor, Cauchy-Schwarz factor)")
+    if not isinstance(answer, (list, tuple)) or len(answer) != 3:
+        return False, ("give three numbers: (norm factor, Cauchy-Schwarz factor, "
+                       "alignment factor)")
     expected = _pc_lengths_expected(_pc_lengths_data())
-    for i, (value, target) in enumerate(zip(answer, expected, strict=True)):
-        if i == 0:
-            ok = _is_whole(value) and int(value) == target
-        else:
-            ok = _checks.number_verdict(value, target, rtol=_BY_HAND)[0]
-        if not ok:
+    for value, target in zip(answer, expected, strict=True):
+        if not _checks.number_verdict(value, target, rtol=_BY_HAND)[0]:
             return False, "not correct"    # which part is not said: parts could be guessed
-    return True, "all five are right"
+    return True, "all three are right"
 
 
 def _pc_lengths_uniform(answer) -> bool:
-    """(b) answered with the margin of the uniform direction (1, ..., 1)/sqrt(n)."""
+    """Computed with the uniform direction (1, ..., 1)/sqrt(n) in place of u*."""
     a = _pc_lengths_data()
-    return (isinstance(answer, (list, tuple)) and len(answer) == 5
-            and _near(answer[1], float(a.min()) / math.sqrt(len(a))))
+    if not (isinstance(answer, (list, tuple)) and len(answer) == 3):
+        return False
+    n, R = len(a), float(a.max())
+    u = np.ones(n) / math.sqrt(n)
+    g = float(a.min()) / math.sqrt(n)
+    w2 = float(a @ a)
+    wrong = (n * R**2 / w2, w2 / float(u @ a) ** 2, (float(u @ a) / (n * g)) ** 2)
+    return all(_near(v, t) for v, t in zip(answer, wrong, strict=True))
 
 
 # ------------------------------------------------------------------ chapter 2
 
 
-def _general_position(X: np.ndarray, r: int) -> bool:
-    """Every r + 1 of the points are affinely independent (they span the r-flat)."""
-    for idx in itertools.combinations(range(len(X)), r + 1):
-        P = X[list(idx)]
-        if np.linalg.matrix_rank(P[1:] - P[0]) < r:
-            return False
-    return True
+def _direction(d) -> tuple[int, ...]:
+    """An integer direction up to sign and length (gcd 1, first non-zero entry > 0)."""
+    d = [int(round(t)) for t in d]
+    g = math.gcd(*(abs(t) for t in d))
+    d = [t // g for t in d]
+    if next(t for t in d if t) < 0:
+        d = [-t for t in d]
+    return tuple(d)
 
 
-def _count_data() -> np.ndarray:
-    """The points of ex-xor-count: N points of R^m on an affine flat of dimension r < m,
-    in general position within the flat (integer coordinates; variant 0: four collinear
-    points of the plane)."""
-    def draw(rng):
+def _flat_data() -> np.ndarray:
+    """The points of ex-xor-count: N integer points of R^m (m = 3 or 4) on a plane (an
+    affine 2-flat), with collinear triples (from a grid of the plane), in an order such
+    that the later prefixes have more points than LP counting accepts."""
+    def grid_points(rng, side, n):
         while True:
-            m = int(rng.integers(2, 5))
-            r = int(rng.integers(1, m))
-            n = int(rng.integers(max(5, r + 3), 9))       # 5 or more: not variant 0's 8
-            V = rng.integers(-2, 3, size=(r, m))
-            if np.linalg.matrix_rank(V) < r:
+            m = int(rng.integers(3, 5))
+            V = rng.integers(-2, 3, size=(2, m))
+            if np.linalg.matrix_rank(V) < 2:
                 continue
-            X = rng.integers(-2, 3, size=m) + rng.integers(-3, 4, size=(n, r)) @ V
-            X = X.astype(float)
-            if len({tuple(p) for p in X}) == n and _general_position(X, r):
+            grid = np.array([(a, b) for a in range(side) for b in range(side)])
+            pick = grid[rng.permutation(len(grid))[:n]]
+            X = (rng.integers(-2, 3, size=m) + pick @ V).astype(float) + 0.0
+            counts = _flat_counts(X)
+            if counts[-1] < n * n - n + 2:                    # not in general position
                 return X
     return _variants.instance(
-        "ex-xor-count", lambda: np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]),
-        draw)
+        "ex-xor-count",
+        lambda: (np.array([[a, b, a + b] for a in range(4) for b in range(4)], dtype=float)
+                 + np.array([0.0, 0.0, 1.0])),
+        lambda rng: grid_points(rng, 5, int(rng.integers(17, 22))))
 
 
-def _cover(n: int, dim: int) -> int:
-    """Cover's count of affine separations of n points in general position in R^dim."""
-    return 2 * sum(math.comb(n - 1, k) for k in range(dim + 1))
-
-
-def _count_expected(X) -> int:
+def _flat_counts(X) -> list[int]:
+    """c_k, k = 1..N: the labellings of the first k points realised by an affine
+    threshold unit, for integer points of a plane: c_1 = 2 and c_{k+1} = c_k + 2 L, with
+    L the number of distinct lines through x_{k+1} and a point of x_1..x_k (the
+    labellings of the first k points that a line through x_{k+1} separates)."""
     X = np.asarray(X, dtype=float)
-    r = int(np.linalg.matrix_rank(X[1:] - X[0]))
-    if not _general_position(X, r):
-        raise RuntimeError("the exercise's points are not in general position in their flat")
-    return _cover(len(X), r)
+    out = [2]
+    for k in range(1, len(X)):
+        lines = {_direction(X[k] - X[i]) for i in range(k)}
+        out.append(out[-1] + 2 * len(lines))
+    return out
 
 
-def _count_check(answer) -> Verdict:
-    return _checks.number_verdict(answer, _count_expected(_count_data()), integer=True)
+def _flat_answer(answer) -> list[int] | None:
+    try:
+        arr = _checks._as_array(answer).ravel()
+    except (TypeError, ValueError):
+        return None
+    if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+        return None
+    return [int(v) for v in arr]
 
 
-def _count_is(which):
+def _flat_check(answer) -> Verdict:
+    X = _flat_data()
+    got = _flat_answer(answer)
+    if got is None or len(got) != len(X):
+        return False, f"give a list of {len(X)} whole numbers, c_1 to c_{len(X)}"
+    ok = got == _flat_counts(X)
+    return ok, ("all the counts are right" if ok else "not correct")
+
+
+def _flat_is(which):
     def hit(answer) -> bool:
-        X = _count_data()
-        n, m = X.shape
-        target = {"all": 2**n, "ambient": _cover(n, m)}[which]
-        return target != _count_expected(X) and \
-            abs(_checks._as_float(answer) - target) < 1e-9
+        X = _flat_data()
+        got = _flat_answer(answer)
+        if got is None or len(got) != len(X):
+            return False
+        ks = range(1, len(X) + 1)
+        dim = {"all": len(X), "ambient": X.shape[1], "plane": 2}[which]
+        target = [2 * sum(math.comb(k - 1, j) for j in range(dim + 1)) for k in ks]
+        return target != _flat_counts(X) and got == target
     return hit
 
 
+# --- two certificates
+
+
+def _minimal_certificates(X, y, tol: float = 1e-9) -> list[tuple[tuple[int, ...], np.ndarray]]:
+    """Every support-minimal Farkas certificate of (X, y) in the plane: subsets of at
+    most four points whose vectors y_i (x_i, 1) are linearly independent and have a
+    positive combination summing to 0 (normalised to sum 1)."""
+    X, y = np.asarray(X, float), np.asarray(y, float)
+    Z = y[:, None] * _augmented(X)
+    found = []
+    for size in (2, 3, 4):
+        for idx in itertools.combinations(range(len(y)), size):
+            if len(set(y[list(idx)])) < 2:
+                continue
+            A = np.vstack([Z[list(idx)].T, np.ones(size)])
+            if np.linalg.matrix_rank(A) < size:
+                continue
+            lam = np.linalg.lstsq(A, np.r_[np.zeros(3), 1.0], rcond=None)[0]
+            if np.all(lam > tol) and np.max(np.abs(A @ lam - np.r_[np.zeros(3), 1.0])) < tol:
+                if not any(set(s) < set(idx) for s, _ in found):
+                    full = np.zeros(len(y))
+                    full[list(idx)] = lam
+                    found.append((idx, full))
+    return found
+
+
 def _farkas_data():
-    """(X, y) of ex-xor-farkas: five points of the plane, four of them the corners of a
-    convex quadrilateral with its diagonals labelled alike, in a shuffled order."""
+    """(X, y) of ex-xor-farkas: six integer points of the plane, labelled so that no line
+    separates them and at least two minimal certificates have different supports."""
     def draw(rng):
         while True:
-            angles = np.sort(rng.uniform(0, 2 * np.pi, 4))
-            radii = rng.uniform(1.5, 3.5, 4)
-            quad = np.round(np.column_stack([radii * np.cos(angles),
-                                             radii * np.sin(angles)]))
-            if not _convex_crossing(quad):
+            X = rng.integers(-4, 5, size=(6, 2)).astype(float)
+            if len({tuple(p) for p in X}) < 6:
                 continue
-            extra = rng.integers(-4, 5, size=2).astype(float)
-            X = np.vstack([quad, extra])
-            if len({tuple(p) for p in X}) < 5:
+            y = np.where(rng.random(6) < 0.5, -1.0, 1.0)
+            if len(set(y)) < 2:
                 continue
-            y = np.array([1.0, -1.0, 1.0, -1.0, float(rng.choice([-1.0, 1.0]))])
-            order = rng.permutation(5)
-            return X[order] + 0.0, y[order]          # + 0.0: no -0.0 printed
+            if len(_minimal_certificates(X, y)) >= 2:
+                return X + 0.0, y
     return _variants.instance(
         "ex-xor-farkas",
         lambda: (np.array([[3.0, 0.0], [0.0, 0.0], [4.0, 3.0], [2.0, 2.0], [0.0, 3.0]]),
@@ -329,69 +394,103 @@ def _farkas_data():
         draw)
 
 
-def _convex_crossing(quad: np.ndarray) -> bool:
-    """The diagonals 0-2 and 1-3 cross strictly inside both (a convex quadrilateral)."""
-    p, r = quad[0], quad[2] - quad[0]
-    q, s = quad[1], quad[3] - quad[1]
-    cross = r[0] * s[1] - r[1] * s[0]
-    if abs(cross) < 1e-9:
-        return False
-    t = ((q - p)[0] * s[1] - (q - p)[1] * s[0]) / cross
-    v = ((q - p)[0] * r[1] - (q - p)[1] * r[0]) / cross
-    return 0.05 < t < 0.95 and 0.05 < v < 0.95
-
-
 _FARKAS_TOL = 1e-6
 
 
-def _farkas_parts(answer):
+def _is_certificate(lam, X, y) -> bool:
+    Z = y[:, None] * _augmented(X)
+    return bool(np.all(np.isfinite(lam)) and np.all(lam >= -_FARKAS_TOL)
+                and abs(lam.sum() - 1) <= _FARKAS_TOL
+                and np.max(np.abs(Z.T @ lam)) <= _FARKAS_TOL)
+
+
+def _support(lam) -> frozenset[int]:
+    return frozenset(int(i) for i in np.flatnonzero(lam > _FARKAS_TOL))
+
+
+def _farkas_pair(answer):
     X, y = _farkas_data()
     lam = _checks._as_array(answer)
-    if lam.shape != y.shape:
-        raise ValueError(f"give {len(y)} multipliers, one per point")
-    Z = y[:, None] * _augmented(X)
-    return lam, Z.T @ lam
+    if lam.shape != (2, len(y)):
+        raise ValueError(f"give two rows of {len(y)} multipliers, an array of shape "
+                         f"(2, {len(y)})")
+    return lam, X, y
 
 
 def _farkas_check(answer) -> Verdict:
     try:
-        lam, total = _farkas_parts(answer)
+        lam, X, y = _farkas_pair(answer)
     except (TypeError, ValueError) as exc:
         return False, str(exc)
     if not np.all(np.isfinite(lam)):
         return False, "the multipliers must be finite numbers"
     if np.any(lam < -_FARKAS_TOL):
         return False, "the multipliers must be non-negative"
-    ok = abs(lam.sum() - 1) <= _FARKAS_TOL and np.max(np.abs(total)) <= _FARKAS_TOL
-    return ok, ("a valid proof that no line separates these labels" if ok else
-                "not a certificate for these labels")
+    if not all(_is_certificate(row, X, y) for row in lam):
+        return False, "not two certificates for these labels"
+    s, t = _support(lam[0]), _support(lam[1])
+    if s <= t or t <= s:
+        return False, ("two certificates, but the points one of them uses include all "
+                       "the points the other uses")
+    return True, "two certificates with different supports"
 
 
 def _farkas_unnormalised(answer) -> bool:
-    lam, total = _farkas_parts(answer)
-    return (np.all(lam >= -_FARKAS_TOL) and lam.sum() > _FARKAS_TOL
-            and abs(lam.sum() - 1) > _FARKAS_TOL
-            and np.max(np.abs(total)) <= _FARKAS_TOL * lam.sum())
+    lam, X, y = _farkas_pair(answer)
+    Z = y[:, None] * _augmented(X)
+    return any(np.all(row >= -_FARKAS_TOL) and row.sum() > _FARKAS_TOL
+               and abs(row.sum() - 1) > _FARKAS_TOL
+               and np.max(np.abs(Z.T @ row)) <= _FARKAS_TOL * row.sum() for row in lam)
 
 
 def _farkas_no_bias(answer) -> bool:
-    lam, total = _farkas_parts(answer)
-    return (np.all(lam >= -_FARKAS_TOL) and abs(lam.sum() - 1) <= _FARKAS_TOL
-            and np.max(np.abs(total[:-1])) <= _FARKAS_TOL and abs(total[-1]) > _FARKAS_TOL)
+    lam, X, y = _farkas_pair(answer)
+    Z = y[:, None] * _augmented(X)
+    return any(np.all(row >= -_FARKAS_TOL) and abs(row.sum() - 1) <= _FARKAS_TOL
+               and np.max(np.abs((Z.T @ row)[:-1])) <= _FARKAS_TOL
+               and abs((Z.T @ row)[-1]) > _FARKAS_TOL for row in lam)
 
 
-def _parity_data() -> tuple[int, tuple[int, ...]]:
-    """(n, S) of ex-xor-parity: the target is 1 on the points of {0,1}^n whose number of
-    ones lies in S, 0 elsewhere (variant 0: the parity of three bits)."""
+# --- a symmetric function with few units
+
+
+def _slope_changes(g) -> tuple[float, dict[int, float], float]:
+    """(first slope, {k: change of slope at k for k = 1..n-1, non-zero}, last slope) of
+    the broken line through (s, g(s)), s = 0..n."""
+    g = np.asarray(g, float)
+    d = np.diff(g)
+    changes = {k: float(d[k] - d[k - 1]) for k in range(1, len(d)) if d[k] != d[k - 1]}
+    return float(d[0]), changes, float(d[-1])
+
+
+def _parity_width(g) -> int:
+    """The hidden units the exercise allows: one per change of slope when some of them,
+    turned to face left (relu(k - s)), can carry the first slope; one more otherwise."""
+    first, changes, _ = _slope_changes(g)
+    values = list(changes.values())
+    for r in range(len(values) + 1):
+        for sub in itertools.combinations(values, r):
+            if abs(sum(sub) + first) < 1e-12:
+                return len(values)
+    return len(values) + 1
+
+
+def _parity_data() -> tuple[int, tuple[int, ...], int]:
+    """(n, S, width) of ex-xor-parity: the target is 1 on the points of {0,1}^n whose
+    number of ones lies in S, 0 elsewhere; the network has `width` hidden units, fewer
+    than the broken line in s with one unit per piece needs (variant 0: n = 4,
+    S = {1, 2, 4}, 3 units)."""
     def draw(rng):
         while True:
-            n = int(rng.integers(3, 5))
-            g = rng.integers(0, 2, size=n + 1)
-            changes = int(np.sum(g[1:] != g[:-1]))
-            S = tuple(int(s) for s in np.flatnonzero(g))
-            if changes >= 2 and S != tuple(range(1, n + 1, 2)):
-                return n, S
-    return _variants.instance("ex-xor-parity", lambda: (3, (1, 3)), draw)
+            n = int(rng.integers(4, 7))
+            g = rng.integers(0, 2, size=n + 1).astype(float)
+            first, changes, last = _slope_changes(g)
+            if not first or not last or len(changes) < 2:
+                continue
+            width = _parity_width(g)
+            if width == len(changes):       # both orientations needed, one unit saved
+                return n, tuple(int(s) for s in np.flatnonzero(g)), width
+    return _variants.instance("ex-xor-parity", lambda: (4, (1, 2, 4), 3), draw)
 
 
 def _cube(n: int) -> np.ndarray:
@@ -399,16 +498,15 @@ def _cube(n: int) -> np.ndarray:
 
 
 def _parity_outputs(answer):
-    n, S = _parity_data()
-    net = _mlp([n, n, 1], "relu", _params(answer, 4))
+    n, S, width = _parity_data()
+    net = _mlp([n, width, 1], "relu", _params(answer, 4))
     cube = _cube(n)
     target = np.isin(cube.sum(axis=1), S).astype(float)
     return net.forward(cube).ravel(), target
 
 
 def _parity_check(answer) -> Verdict:
-    """Exact up to round-off: weights like 1/3 are exact in real arithmetic but leave
-    errors of about 1e-16 in floating point, so the check allows 1e-9."""
+    """Exact up to round-off (1e-9): weights like 1/3 leave errors of about 1e-16."""
     out, target = _parity_outputs(answer)
     ok = bool(np.all(np.abs(out - target) <= 1e-9))       # NaN counts as wrong
     return ok, ("exact on every point of the cube" if ok
@@ -420,48 +518,53 @@ def _parity_pm1(answer) -> bool:
     return bool(np.all(np.abs(out - (2 * target - 1)) <= 1e-9))
 
 
-def _parity_copied(answer) -> bool:
-    n, S = _parity_data()
-    if (n, S) == (3, (1, 3)):
+def _parity_too_wide(answer) -> bool:
+    n, _, width = _parity_data()
+    try:
+        W1 = _checks._as_array(answer[0])
+    except Exception:
         return False
-    out, _ = _parity_outputs(answer)
-    parity = _cube(n).sum(axis=1) % 2
-    return bool(np.all(np.abs(out - parity) <= 1e-9))
+    return W1.ndim == 2 and W1.shape[0] == n and W1.shape[1] > width
 
 
 _PERCEPTRON_SHORTCUTS = ("nntheory.perceptron", "scipy.optimize")
-_SEPARABILITY_SHORTCUTS = ("nntheory.separability", "nntheory.perceptron", "scipy.optimize")
+_SEPARABILITY_SHORTCUTS = ("nntheory.separability", "nntheory.perceptron",
+                           "nntheory.generalisation", "scipy.optimize")
 
 EXERCISES = [
-    Exercise("ex-perceptron-margin", "01_perceptron", "Computing the margin", "easy",
-             "gamma_answer", ("margin",), _guard(_pc_margin_check),
+    Exercise("ex-perceptron-margin", "01_perceptron", "The distance to the line", "easy",
+             "rho_answer", ("distance to the line",), _guard(_pc_margin_check),
              data=_pc_margin_data, forbid=_PERCEPTRON_SHORTCUTS,
-             mistakes={_pc_margin_unnormalised: "the margin of u is measured with the unit "
-                                                "vector u / |u|",
-                       _pc_margin_bias_norm: "|u| is the norm of the whole augmented "
-                                             "vector (w, b), bias included",
-                       _pc_margin_raw: "the points are augmented with a constant 1, so "
-                                       "that the bias b enters every score"},
-             goal="compute the margin of a separator on augmented points"),
-    Exercise("ex-perceptron-dual", "01_perceptron", "The dual perceptron, written yourself",
-             "medium", "dual_perceptron", ("dual perceptron",),
+             mistakes={_pc_margin_augmented: "that is the margin of the augmented points "
+                                              "in R^3; the question asks for a distance "
+                                              "in the plane of the points",
+                       _pc_margin_score: "a score is not a distance: it changes when u is "
+                                         "multiplied by 2, the distance does not",
+                       _pc_margin_raw: "the line's equation includes its bias b"},
+             goal="tell the distance to a separator's line from the margin of the "
+                  "augmented points"),
+    Exercise("ex-perceptron-dual", "01_perceptron",
+             "The dual perceptron with a margin, written yourself", "medium",
+             "dual_margin_perceptron", ("dual perceptron with a margin",),
              _dual_case(_dual_visible),
-             hidden=(HiddenCase("the kernel (1 + <x, x'>)^2 on other data",
+             hidden=(HiddenCase("the kernel (1 + <x, x'>)^2 on other data, another margin",
                                 _dual_case(_dual_random_ring)),
                      HiddenCase("the linear kernel on augmented separable points",
                                 _dual_case(_dual_random_linear)),
                      HiddenCase("a Gaussian kernel, random labels",
                                 _dual_case(_dual_random_rbf))),
              data=_dual_data, forbid=_PERCEPTRON_SHORTCUTS, kind="function",
-             goal="implement the perceptron in its dual (kernel) form"),
-    Exercise("ex-perceptron-lengths", "01_perceptron", "Orthogonal data of unequal lengths",
+             mistakes={_dual_zero_margin: "these are the updates of the perceptron without "
+                                          "a margin"},
+             goal="implement the perceptron with a margin in its dual (kernel) form"),
+    Exercise("ex-perceptron-lengths", "01_perceptron", "Where Novikoff's bound loses",
              "hard", "lengths_answer", ("orthogonal data of unequal lengths",),
              _guard(_pc_lengths), data=_pc_lengths_data, forbid=_PERCEPTRON_SHORTCUTS,
              mistakes={_pc_lengths_uniform: "the uniform direction (1, ..., 1)/sqrt(n) is "
                                             "not the best separator when the lengths differ"},
-             goal="locate the two inequalities where Novikoff's bound loses",
-             needs_human="the explanation of the two factors (which step of the proof "
-                         "each one measures)"),
+             goal="locate the steps of Novikoff's proof where the bound loses",
+             needs_human="which factor is 1, and why (which step of the proof each factor "
+                         "measures)"),
     Exercise("ex-perceptron-start", "01_perceptron", "Novikoff's bound from a non-zero start",
              "hard", "", (), None, kind="written",
              goal="extend Novikoff's proof to a non-zero start, where the step matters",
@@ -478,26 +581,35 @@ EXERCISES = [
                     "the number of mistakes depends on eta (e.g. one point x = 1, y = +1, "
                     "no bias, w_0 = -1: floor(1/eta) + 1 mistakes), with the mistakes "
                     "counted. Usual wrong proofs: keeping <u, w_k> >= k eta gamma (the "
-                    "start ignored, no credit for the first point); squaring an inequality "
-                    "whose left side may be negative (half a point off); dividing by eta "
-                    "and concluding the step does not matter (no credit for the third "
-                    "point)."),
+                    "start ignored, no credit for the first point); bounding the norm by "
+                    "the triangle inequality, |w_k| <= |w_0| + sqrt(k) eta R, instead of "
+                    "squaring: with a = |w_0|/eta this gives k gamma - 2a <= sqrt(k) R, "
+                    "hence k <= R^2/(2 gamma^2) + 2a/gamma + R sqrt(R^2 + 8 a gamma)/"
+                    "(2 gamma^2), which is larger than the bound asked for whenever "
+                    "w_0 != 0 (it does not prove (a): the first point, not the second); "
+                    "squaring an inequality whose left side may be negative (half a point "
+                    "off); dividing by eta and concluding the step does not matter (no "
+                    "credit for the third point)."),
     # chapter 2
-    Exercise("ex-xor-count", "02_xor", "Points on a flat", "easy", "n_flat",
-             ("separable labellings of points on a flat",), _guard(_count_check),
-             data=_count_data, forbid=_SEPARABILITY_SHORTCUTS, max_tries=3,
-             mistakes={_count_is("all"): "2^N counts every labelling: some labellings of "
-                                         "these points are not realised by a hyperplane",
-                       _count_is("ambient"): "Cover's count for the dimension of the space "
-                                             "needs points in general position there"},
-             goal="see why Cover's count needs general position"),
-    Exercise("ex-xor-farkas", "02_xor", "A certificate in the plane", "medium", "lam_plane",
-             ("Farkas certificate",), _guard(_farkas_check), data=_farkas_data,
-             forbid=_SEPARABILITY_SHORTCUTS,
-             mistakes={_farkas_unnormalised: "the multipliers must sum to 1",
+    Exercise("ex-xor-count", "02_xor", "Points on a plane, not in general position", "hard",
+             "counts_flat", ("separable labellings of the prefixes",), _guard(_flat_check),
+             data=_flat_data, forbid=_SEPARABILITY_SHORTCUTS,
+             mistakes={_flat_is("all"): "2^k counts every labelling: some labellings of "
+                                        "these points are not realised by a hyperplane",
+                       _flat_is("ambient"): "Cover's count assumes general position in "
+                                            "the space it is applied in",
+                       _flat_is("plane"): "Cover's count assumes general position, in "
+                                          "a plane as anywhere"},
+             goal="count separable labellings where Cover's hypotheses fail, by his "
+                  "extension step"),
+    Exercise("ex-xor-farkas", "02_xor", "Two certificates in the plane", "medium",
+             "lam_plane", ("Farkas certificates",), _guard(_farkas_check),
+             data=_farkas_data, forbid=_SEPARABILITY_SHORTCUTS,
+             mistakes={_farkas_unnormalised: "the multipliers of a certificate sum to 1",
                        _farkas_no_bias: "the constant coordinate 1 of the augmented points "
                                         "(the bias) gives an equation too"},
-             goal="write a Farkas certificate of non-separability", kind="construction"),
+             goal="find Farkas certificates of non-separability from the geometry",
+             kind="construction"),
     Exercise("ex-xor-one-unit", "02_xor", "One hidden unit is not enough", "medium", "",
              (), None, kind="written",
              goal="prove that XOR needs two monotone hidden units",
@@ -517,14 +629,14 @@ EXERCISES = [
                     "strictly increasing, continuous or invertible (half a point off); "
                     "forgetting a < 0 or a = 0 (half a point off); counting parameters "
                     "(no credit)."),
-    Exercise("ex-xor-parity", "02_xor", "A symmetric function of n bits", "hard",
+    Exercise("ex-xor-parity", "02_xor", "A symmetric function with few units", "medium",
              "parity_params", ("symmetric function network",), _guard(_parity_check),
              data=_parity_data,
-             forbid=("nntheory.depth", "nntheory.constructions", "torch.optim",
-                     "torch.autograd", "scipy.optimize"),
+             forbid=("nntheory.depth", "nntheory.constructions", "nntheory.separation",
+                     "torch.optim", "torch.autograd", "scipy.optimize"),
              mistakes={_parity_pm1: "the target is 1 on the set and 0 elsewhere, not +-1",
-                       _parity_copied: "this network computes the parity: the target of "
-                                       "this instance is another function"},
-             goal="build a two-layer ReLU network for a symmetric Boolean function",
+                       _parity_too_wide: "the network must have exactly the printed number "
+                                         "of hidden units"},
+             goal="build a narrow two-layer ReLU network for a symmetric Boolean function",
              kind="construction"),
 ]
