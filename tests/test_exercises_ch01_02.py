@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nntheory import depth, generalisation, perceptron, separability
+from nntheory import depth, perceptron, separability
 from nntheory.teaching import exercises, forbid, student, variants
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,29 +87,23 @@ def _prefix_counts(X) -> list[int]:
     return out
 
 
-def _certificates_by_radon(X, y) -> list[np.ndarray]:
-    """Minimal certificates from the library: Radon's affine dependence of four points
-    whose signs match the labels (or their negatives), normalised."""
-    found = []
-    for idx in itertools.combinations(range(len(y)), 4):
-        lam, _ = generalisation.radon_partition(X[list(idx)])
-        for sign in (1.0, -1.0):
-            mu = sign * lam * y[list(idx)]          # lam_i = mu_i y_i with mu >= 0
-            if np.all(mu >= -1e-12) and mu.sum() > 0:
-                full = np.zeros(len(y))
-                full[list(idx)] = mu / mu.sum()
-                if separability.check_certificate(X, y, full, tol=1e-9):
-                    found.append(full)
-    return found
-
-
-def _two_certificates(X, y) -> np.ndarray:
-    found = _certificates_by_radon(X, y)
-    supports = [frozenset(np.flatnonzero(c > 1e-9)) for c in found]
-    for (a, s), (b, t) in itertools.combinations(zip(found, supports, strict=True), 2):
-        if not (s <= t or t <= s):
-            return np.array([a, b])
-    raise AssertionError("no two certificates with different supports found")
+def _minimal_certificates_by_lp(X, y) -> np.ndarray:
+    """Every minimal certificate, from the library: the sets of at most four points that
+    no line separates while every proper subset is separated (one LP each), and the
+    certificate of each (farkas_certificate; unique on a minimal set)."""
+    minimal: list[tuple[int, ...]] = []
+    for size in (2, 3, 4):
+        for idx in itertools.combinations(range(len(y)), size):
+            if any(set(m) <= set(idx) for m in minimal):
+                continue
+            if not separability.separate(X[list(idx)], y[list(idx)]).separable:
+                minimal.append(idx)
+    rows = []
+    for idx in minimal:
+        full = np.zeros(len(y))
+        full[list(idx)] = separability.farkas_certificate(X[list(idx)], y[list(idx)])
+        rows.append(full)
+    return np.array(rows)
 
 
 def _narrow_network(n, S, width):
@@ -155,7 +149,7 @@ def model(label: str):
     if label == "ex-xor-count":
         return _prefix_counts(d)
     if label == "ex-xor-farkas":
-        return _two_certificates(*d)
+        return _minimal_certificates_by_lp(*d)
     if label == "ex-xor-parity":
         return _narrow_network(*d)
     raise KeyError(label)
@@ -274,6 +268,7 @@ def test_no_single_library_call_gives_a_value_answer():
         X, y = exercises.data("ex-xor-farkas")
         one = separability.farkas_certificate(X, y)
         assert not exercises.get("ex-xor-farkas").verdict(np.array([one, one]))[0]
+        assert not exercises.get("ex-xor-farkas").verdict(one)[0]
         X = exercises.data("ex-xor-count")
         with pytest.raises(ValueError, match="at most"):
             separability.count_separable_dichotomies(X)     # the full set: refused
@@ -531,18 +526,22 @@ def test_the_counts_say_nothing_about_which_entry_is_wrong():
     assert "whole numbers" in ex.verdict(right[:-1])[1]                 # the form is told
 
 
-def test_certificates_must_have_different_supports():
+def test_every_minimal_certificate_each_once_and_nothing_else():
     farkas = exercises.get("ex-xor-farkas")
     lam = np.array([[1 / 4, 1 / 8, 0, 3 / 8, 1 / 4], [2 / 7, 2 / 7, 3 / 14, 0, 3 / 14]])
-    ok, text = farkas.verdict(np.array([lam[0], lam[0]]))
-    assert not ok and "include all" in text
-    ok, text = farkas.verdict(np.array([lam[0], lam.mean(axis=0)]))   # a superset
-    assert not ok and "include all" in text
+    assert farkas.verdict(lam[::-1])[0]                         # in any order
+    assert farkas.verdict(lam[0]) == (False, "not correct")     # one is missing
+    assert farkas.verdict(np.array([lam[0], lam[0], lam[1]])) == (False, "not correct")
+    ok, text = farkas.verdict(np.array([lam[0], lam.mean(axis=0)]))   # not minimal
+    assert not ok and "only a part" in text
     exercises._TRIES.clear()
     assert farkas.verdict(np.array([[0.2] * 5, lam[1]])) == (
-        False, "not two certificates for these labels")
+        False, "a row is not a certificate for these labels")
     assert "non-negative" in farkas.verdict([[-1.0, 1, 1, 0, 0], lam[1]])[1]
-    assert "shape (2, 5)" in farkas.verdict(lam[0])[1]
+    assert "5 multipliers" in farkas.verdict(np.ones((2, 4)) / 4)[1]
+    for key in KEYS:                     # several minimal certificates in every variant
+        variants.set_student("s", key)
+        assert len(_minimal_certificates_by_lp(*exercises.data("ex-xor-farkas"))) >= 2
 
 
 def test_a_wrong_network_says_nothing_about_the_answer():

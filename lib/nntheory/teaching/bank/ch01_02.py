@@ -13,8 +13,8 @@ points), the dual exercise for the perceptron *with a margin* (``kernel_perceptr
 has none), the lengths exercise for the three factors of Novikoff's proof, the flat
 exercise for the counts of every prefix of points that are *not* in general position
 (Cover's count does not apply, and the last prefixes exceed what
-``count_separable_dichotomies`` accepts), the certificate exercise for two certificates
-with different supports (``farkas_certificate`` gives one), the symmetric-function
+``count_separable_dichotomies`` accepts), the certificate exercise for every minimal
+certificate (``farkas_certificate`` gives one), the symmetric-function
 exercise for a network narrower than the broken line of ``depth.relu_spline``. The
 checks use NumPy and this module only (the library's modules are locked while a
 student's code runs).
@@ -348,7 +348,7 @@ def _flat_is(which):
     return hit
 
 
-# --- two certificates
+# --- every minimal certificate
 
 
 def _minimal_certificates(X, y, tol: float = 1e-9) -> list[tuple[tuple[int, ...], np.ndarray]]:
@@ -408,18 +408,20 @@ def _support(lam) -> frozenset[int]:
     return frozenset(int(i) for i in np.flatnonzero(lam > _FARKAS_TOL))
 
 
-def _farkas_pair(answer):
+def _farkas_rows(answer):
     X, y = _farkas_data()
     lam = _checks._as_array(answer)
-    if lam.shape != (2, len(y)):
-        raise ValueError(f"give two rows of {len(y)} multipliers, an array of shape "
-                         f"(2, {len(y)})")
+    if lam.ndim == 1:
+        lam = lam[None, :]
+    if lam.ndim != 2 or lam.shape[1] != len(y) or not len(lam):
+        raise ValueError(f"give an array with one certificate per row, {len(y)} "
+                         "multipliers in each")
     return lam, X, y
 
 
 def _farkas_check(answer) -> Verdict:
     try:
-        lam, X, y = _farkas_pair(answer)
+        lam, X, y = _farkas_rows(answer)
     except (TypeError, ValueError) as exc:
         return False, str(exc)
     if not np.all(np.isfinite(lam)):
@@ -427,16 +429,18 @@ def _farkas_check(answer) -> Verdict:
     if np.any(lam < -_FARKAS_TOL):
         return False, "the multipliers must be non-negative"
     if not all(_is_certificate(row, X, y) for row in lam):
-        return False, "not two certificates for these labels"
-    s, t = _support(lam[0]), _support(lam[1])
-    if s <= t or t <= s:
-        return False, ("two certificates, but the points one of them uses include all "
-                       "the points the other uses")
-    return True, "two certificates with different supports"
+        return False, "a row is not a certificate for these labels"
+    given = [_support(row) for row in lam]
+    minimal = {frozenset(idx) for idx, _ in _minimal_certificates(X, y)}
+    if not all(s in minimal for s in given):
+        return False, ("a row is a certificate, but some certificate uses only a part of "
+                       "its points")
+    ok = len(set(given)) == len(given) and set(given) == minimal
+    return ok, ("every minimal certificate, each once" if ok else "not correct")
 
 
 def _farkas_unnormalised(answer) -> bool:
-    lam, X, y = _farkas_pair(answer)
+    lam, X, y = _farkas_rows(answer)
     Z = y[:, None] * _augmented(X)
     return any(np.all(row >= -_FARKAS_TOL) and row.sum() > _FARKAS_TOL
                and abs(row.sum() - 1) > _FARKAS_TOL
@@ -444,7 +448,7 @@ def _farkas_unnormalised(answer) -> bool:
 
 
 def _farkas_no_bias(answer) -> bool:
-    lam, X, y = _farkas_pair(answer)
+    lam, X, y = _farkas_rows(answer)
     Z = y[:, None] * _augmented(X)
     return any(np.all(row >= -_FARKAS_TOL) and abs(row.sum() - 1) <= _FARKAS_TOL
                and np.max(np.abs((Z.T @ row)[:-1])) <= _FARKAS_TOL
@@ -602,13 +606,14 @@ EXERCISES = [
                                           "a plane as anywhere"},
              goal="count separable labellings where Cover's hypotheses fail, by his "
                   "extension step"),
-    Exercise("ex-xor-farkas", "02_xor", "Two certificates in the plane", "medium",
+    Exercise("ex-xor-farkas", "02_xor", "Every minimal certificate in the plane", "medium",
              "lam_plane", ("Farkas certificates",), _guard(_farkas_check),
              data=_farkas_data, forbid=_SEPARABILITY_SHORTCUTS,
              mistakes={_farkas_unnormalised: "the multipliers of a certificate sum to 1",
                        _farkas_no_bias: "the constant coordinate 1 of the augmented points "
                                         "(the bias) gives an equation too"},
-             goal="find Farkas certificates of non-separability from the geometry",
+             goal="find every minimal Farkas certificate of non-separability from the "
+                  "geometry",
              kind="construction"),
     Exercise("ex-xor-one-unit", "02_xor", "One hidden unit is not enough", "medium", "",
              (), None, kind="written",
