@@ -90,3 +90,36 @@ def test_a_graded_cell_cannot_start_another_process():
     assert [line for line in lines if line.startswith("REFUSED")] == [
         "REFUSED subprocess", "REFUSED os.system", "REFUSED os.popen", "REFUSED os.fork"]
     assert "AFTER 7" in lines                      # with the lock off, processes start
+
+
+def test_forward_mode_and_the_autograd_engine_are_locked_too():
+    """Found by the lazy-student probe of chapter 3: torch's forward mode (make_dual) and
+    the C engine behind backward() (``Variable._execution_engine.run_backward``), both
+    reached by getattr with built strings, passed ex-bp-softplus under the grader."""
+    torch = pytest.importorskip("torch")
+
+    def forward_mode(x):
+        fa = getattr(torch.autograd, "forward" + "_ad")
+        with fa.dual_level():
+            dual = fa.make_dual(torch.tensor(x), torch.tensor(1.0))
+            return float(fa.unpack_dual(torch.sin(dual)).tangent)
+
+    def engine(x):
+        variable = getattr(getattr(torch.autograd, "vari" + "able"), "Vari" + "able")
+        t = torch.tensor(x, requires_grad=True)
+        (g,) = getattr(variable, "_execution" + "_engine").run_backward(
+            (torch.sin(t),), (torch.ones(()),), False, False, (t,), False, False)
+        return float(g)
+
+    for fn in (forward_mode, engine):
+        assert fn(0.3) == pytest.approx(np.cos(0.3), rel=1e-12)
+        with pytest.raises((forbid.ForbiddenError, AttributeError)):
+            forbid.guard(fn, ["torch.autograd"])(0.3)
+        lock = forbid.Lock(["torch.autograd"])
+        lock.on()
+        try:
+            with pytest.raises((forbid.ForbiddenError, AttributeError)):
+                fn(0.3)
+        finally:
+            lock.off()
+        assert fn(0.3) == pytest.approx(np.cos(0.3), rel=1e-12)   # restored

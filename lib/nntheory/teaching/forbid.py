@@ -76,8 +76,15 @@ _GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                         "torch.Tensor.backward", "torch.autograd.functional.jacobian",
                         "torch.autograd.functional.hessian", "torch.autograd.functional.vjp",
                         "torch.autograd.functional.jvp", "torch.autograd.functional.hvp",
-                        "torch.autograd.functional.vhp"),
-                       ("autograd", "backward", "requires_grad", "requires_grad_")),
+                        "torch.autograd.functional.vhp",
+                        # forward mode, and the C engine that backward() itself calls
+                        "torch.autograd.forward_ad.make_dual",
+                        "torch.autograd.forward_ad.unpack_dual",
+                        "torch.autograd.variable.Variable._execution_engine",
+                        "torch._C._EngineBase.run_backward"),
+                       ("autograd", "backward", "requires_grad", "requires_grad_",
+                        "forward_ad", "make_dual", "unpack_dual", "_execution_engine",
+                        "run_backward")),
     "torch.func": (("torch.func.grad", "torch.func.grad_and_value", "torch.func.vjp",
                     "torch.func.jvp", "torch.func.jacrev", "torch.func.jacfwd",
                     "torch.func.hessian", "torch.func.vmap"),
@@ -618,6 +625,22 @@ class Lock:
     def __init__(self, names: Iterable[str]):
         self.names = tuple(names)
         self._saved: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
+        self._bound: list[tuple[object, str, object]] = []
+
+    def _compiled_targets(self) -> list[tuple[object, str, object, str]]:
+        """Forbidden objects that have no Python code to swap (a C function, the
+        autograd engine): while the lock is on, their attribute holds a stub instead."""
+        out = []
+        for name in self.names:
+            if name == REGISTRY_INTERNALS:
+                continue
+            for owner, attr, original, label in _targets(name):
+                if isinstance(original, (types.FunctionType, type, types.ModuleType,
+                                         property, staticmethod, classmethod)) \
+                        or isinstance(owner, types.ModuleType) and not callable(original):
+                    continue
+                out.append((owner, attr, original, label))
+        return out
 
     def on(self) -> int:
         known = _FOUND.get(self.names)
@@ -640,12 +663,22 @@ class Lock:
             except (ValueError, TypeError, AttributeError):
                 continue
             self._saved[id(fn)] = (fn, code)
-        return len(self._saved)
+        if not self._bound:
+            for owner, attr, original, label in self._compiled_targets():
+                try:
+                    setattr(owner, attr, _stub(label))
+                except (AttributeError, TypeError):
+                    continue
+                self._bound.append((owner, attr, original))
+        return len(self._saved) + len(self._bound)
 
     def off(self) -> None:
         for fn, code in self._saved.values():
             fn.__code__ = code
         self._saved.clear()
+        for owner, attr, original in reversed(self._bound):
+            setattr(owner, attr, original)
+        self._bound.clear()
 
 
 #: Audit events (PEP 578) that start another process. While the grader's lock is on, a
