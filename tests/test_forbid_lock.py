@@ -101,14 +101,16 @@ def test_forward_mode_and_the_autograd_engine_are_locked_too():
     def forward_mode(x):
         fa = getattr(torch.autograd, "forward" + "_ad")
         with fa.dual_level():
-            dual = fa.make_dual(torch.tensor(x), torch.tensor(1.0))
+            dual = fa.make_dual(torch.tensor(x, dtype=torch.float64),
+                               torch.tensor(1.0, dtype=torch.float64))
             return float(fa.unpack_dual(torch.sin(dual)).tangent)
 
     def engine(x):
         variable = getattr(getattr(torch.autograd, "vari" + "able"), "Vari" + "able")
-        t = torch.tensor(x, requires_grad=True)
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         (g,) = getattr(variable, "_execution" + "_engine").run_backward(
-            (torch.sin(t),), (torch.ones(()),), False, False, (t,), False, False)
+            (torch.sin(t),), (torch.ones((), dtype=torch.float64),), False, False, (t,),
+            False, False)
         return float(g)
 
     for fn in (forward_mode, engine):
