@@ -593,3 +593,14 @@ def test_the_chapters_solutions_use_nothing_the_chapters_exercises_forbid():
             src = "".join(cell["source"])
             if cell["cell_type"] == "code" and "# BEGIN SOLUTION" in src:
                 assert not (forbid._used(src) & refused), (chapter, src[:60])
+
+
+def test_no_student_draws_the_sites_instance():
+    """A copied site solution (written for variant 0) must fail for every key: the
+    drawn instances never coincide with variant 0's (the parity draws have n >= 5)."""
+    site = {label: repr(exercises.data(label)) for label in AUTO}
+    for i in range(40):
+        variants.set_student("s", f"{i + 100:032x}")
+        for label in AUTO:
+            assert repr(exercises.data(label)) != site[label], (label, i)
+        assert exercises.data("ex-xor-parity")[0] >= 5
