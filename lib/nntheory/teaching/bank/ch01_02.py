@@ -282,8 +282,10 @@ def _direction(d) -> tuple[int, ...]:
 
 def _flat_data() -> np.ndarray:
     """The points of ex-xor-count: N integer points of R^m (m = 3 or 4) on a plane (an
-    affine 2-flat), with collinear triples (from a grid of the plane), in an order such
-    that the later prefixes have more points than LP counting accepts."""
+    affine 2-flat), with collinear triples (from a grid of the plane), in an order; N is
+    26 to 30 in a student's variant, so that counting the last prefixes with one linear
+    program per labelling (2^(N-1) of them) is out of reach (variant 0: the site's
+    4 x 4 grid)."""
     def grid_points(rng, side, n):
         while True:
             m = int(rng.integers(3, 5))
@@ -300,7 +302,7 @@ def _flat_data() -> np.ndarray:
         "ex-xor-count",
         lambda: (np.array([[a, b, a + b] for a in range(4) for b in range(4)], dtype=float)
                  + np.array([0.0, 0.0, 1.0])),
-        lambda rng: grid_points(rng, 5, int(rng.integers(17, 22))))
+        lambda rng: grid_points(rng, 6, int(rng.integers(26, 31))))
 
 
 def _flat_counts(X) -> list[int]:
