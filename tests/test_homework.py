@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import types
@@ -59,20 +60,20 @@ def _bp_scalar_answer(x, y, w1, b1, w2, b2):
 
 def known_answers() -> dict[str, object]:
     """Answers of value exercises, computed here from their definitions."""
-    from nntheory import generalisation, separability
+    from nntheory import separability
     return {
         "ex-bp-count": 64 * 4 + 64 * 65 + 10 * 65,
         "ex-bp-scalar": _bp_scalar_answer(2.0, 1.0, 0.5, -0.2, 1.5, 0.1),
-        "ex-gen-vc": 2 * sum(math.comb(8, k) for k in range(5)),   # 9 points in R^4
+        "ex-gen-vc": 1 + math.comb(4, 2) * math.comb(5, 2),   # rectangles on the 3 x 4 grid
         # chapter 2, variant 0: the prefix counts of the 4 x 4 grid (test_exercises_ch01_02)
         "ex-xor-count": [2, 4, 6, 8, 16, 26, 36, 46, 58, 72, 86, 100, 116, 136, 156, 174],
         "ex-space-graded": 6,
-        "ex-gen-rademacher": generalisation.rademacher_linear_exact(
-            [[1.0, 0.0], [1.0, 1.0], [-1.0, 2.0]], 2.0),
-        "ex-gen-implicit": generalisation.implicit_bias_limit([[1.0, 1, 0], [0, 1, 1]],
-                                                              [2.0, 2], [1.0, 0, 0]),
-        # leaky ReLU, alpha = 0.2, x = (1, 1), x' = (2, -1): tests/test_exercises_ch10.py
-        "ex-gen-ntk": np.array([[2.08, 1.0911239754401618], [1.0911239754401618, 5.2]]),
+        # the l1 ball's complexity on variant 0 (tests/test_exercises_ch10.py)
+        "ex-gen-rademacher": 0.5 * np.mean(np.abs(
+            np.array(list(itertools.product((-1, 1), repeat=4)))
+            @ np.array([[1.0, 0, 2], [2, -1, 0], [0, 1, 1], [-1, 2, 1]])).max(axis=1)),
+        # preconditioned descent, variant 0 (tests/test_exercises_ch10.py)
+        "ex-gen-implicit": np.array([1.4, 0.6, 1.4]),
         "ex-xor-count-general": separability.cover_count(4, 2),
     }
 
