@@ -9,6 +9,7 @@ written proof exercise, the claims of its model proof are checked numerically.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from fractions import Fraction
@@ -50,9 +51,45 @@ def product_answer(m: int) -> int:
     return 24 * m
 
 
-def layers_answer(R: float, eps: float) -> tuple[int, int]:
-    return (math.ceil(math.log2(R * R / eps) / 2 - 1),
-            math.ceil(R / math.sqrt(8 * eps) - 1))
+def pieces_needed(R: float, eps: float) -> int:
+    """The least p with R^2 / (8 p^2) <= eps (exact, on the printed decimals)."""
+    e, r2 = Fraction(repr(eps)), Fraction(repr(R)) ** 2
+    p = max(1, math.isqrt(math.floor(r2 / (8 * e))) - 1)
+    while r2 > 8 * e * p * p:
+        p += 1
+    return p
+
+
+def width_tuples(p: int, depth: int):
+    """Every width tuple that can be optimal for 'prod(w_l + 1) >= p' with a cost that
+    grows in each width: w_l + 1 <= ceil(p / prod of the earlier factors), the last
+    width the least that reaches p."""
+    def rec(prefix, prod):
+        if len(prefix) == depth - 1:
+            yield (*prefix, max(1, -(-p // prod) - 1))
+            return
+        for w in range(1, max(1, -(-p // prod) - 1) + 1):
+            yield from rec((*prefix, w), prod * (w + 1))
+    yield from rec((), 1)
+
+
+def n_params(widths) -> int:
+    sizes = [1, *widths, 1]
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def layers_answer(depth: int, R: float, eps: float) -> tuple[int, int]:
+    """(least units, least parameters) not ruled out: by enumeration, no pruning."""
+    p = pieces_needed(R, eps)
+    tuples = list(width_tuples(p, depth))
+    assert all(math.prod(w + 1 for w in t) >= p for t in tuples)
+    return min(sum(t) for t in tuples), min(n_params(t) for t in tuples)
+
+
+def amgm_units(depth: int, R: float, eps: float) -> int:
+    """prop-fixed-depth part 1 as printed (real widths N/L), rescaled to [0, R]."""
+    return max(depth, math.ceil(depth * ((R * R / (8 * eps)) ** (1 / (2 * depth)) - 1)
+                                - 1e-9))
 
 
 def fold_answer(w1, w2, a, b, alpha, beta) -> list[np.ndarray]:
@@ -141,7 +178,7 @@ def test_model_answers_pass_and_a_copied_answer_fails(label):
         assert not ok, (key, d)
     assert len(datas) == len(KEYS)                  # every key its own instance
     variants.clear()
-    assert exercises.data(label) == {"ex-depth-product": 6, "ex-depth-layers": (2.0, 1e-6),
+    assert exercises.data(label) == {"ex-depth-product": 6, "ex-depth-layers": (3, 2.0, 1.5e-6),
                                      "ex-depth-fold": (3, 5, 0.0, 1.0, 0.0, 0.0)}[label]
 
 
@@ -151,12 +188,16 @@ def test_variants_are_well_posed():
     of the same units can have."""
     for i in range(40):
         variants.set_student(f"v{i}", f"{i:032x}")
-        R, eps = exercises.data("ex-depth-layers")
+        L, R, eps = exercises.data("ex-depth-layers")
         e, r2 = Fraction(repr(eps)), Fraction(repr(R)) ** 2
-        m, n = layers_answer(R, eps)
-        assert 4 ** (m + 1) * e >= r2 > 4 ** m * e                  # least m, exactly
-        assert 8 * (n + 1) ** 2 * e >= r2 > 8 * n ** 2 * e           # least N, exactly
-        assert (m, n) != layers_answer(1.0, eps) and (m, n) != (10, 707)
+        p = pieces_needed(R, eps)
+        assert 8 * p ** 2 * e >= r2 > 8 * (p - 1) ** 2 * e           # least p, exactly
+        for q in (p - 1, p):                       # far from a tie: floats agree
+            assert abs(R * R / (8 * q * q) / eps - 1) > 1e-6
+        assert 2 <= L <= 4 and 40 <= p <= 5000
+        answer = layers_answer(L, R, eps)
+        assert answer != layers_answer(L, 1.0, eps) and answer != (23, 98)
+        assert answer[0] != amgm_units(L, R, eps)
         w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
         assert w1 % 2 == 1 and w1 * w2 >= 15 and w1 * w2 > w1 + w2 + 1 and b > a
         assert not any(math.copysign(1.0, v) < 0 and v == 0 for v in (a, b, alpha, beta))
@@ -177,14 +218,19 @@ VALUE_SHORTCUTS = [
      ["from nntheory.teaching.bank import ch05",
       "product_nonzeros = ch05._product_count(ch05._product_data())"]),
     ("ex-depth-layers", "layers_and_units",
-     ["from nntheory import depth, separation",
-      "m = next(j for j in range(1, 60) if R_ex ** 2 * depth.yarotsky_error(j) <= eps_ex)",
-      "n = next(j for j in range(1, 10**6) "
-      "if R_ex ** 2 * separation.shallow_square_floor(j + 1) <= eps_ex)",
-      "layers_and_units = (m, n)"]),
+     ["from nntheory import separation",
+      "p = next(j for j in range(1, 10**6) "
+      "if R_ex ** 2 * separation.shallow_square_floor(j) <= eps_ex)",
+      "n = next(j for j in range(L_ex, 10**4) if separation.pieces_bound_widths("
+      "[j // L_ex + (i < j % L_ex) for i in range(L_ex)]) >= p)",
+      "layers_and_units = (n, 0)"]),
+    ("ex-depth-layers", "layers_and_units",
+     ["from nntheory import common, depth",
+      "n = next(j for j in range(1, 10**4) if depth.pieces_upper_bound(j, L_ex) >= 700)",
+      "layers_and_units = (L_ex * n, common.n_parameters([1] + [n] * L_ex + [1]))"]),
     ("ex-depth-layers", "layers_and_units",
      ["from nntheory.teaching.bank import ch05",
-      "layers_and_units = ch05._layers_sizes(R_ex, eps_ex)[:2]"]),
+      "layers_and_units = ch05._layers_sizes(L_ex, R_ex, eps_ex)"]),
     ("ex-depth-fold", "fold_params",
      ["from nntheory import depth",
       "p = depth.folding_net(3, 2).get_parameters()",
@@ -212,28 +258,76 @@ def test_the_library_would_have_computed_the_answers():
     from nntheory import separation
     m = exercises.data("ex-depth-product")
     assert depth.nonzero_parameters(depth.yarotsky_product(m)) == product_answer(m)
-    R, eps = exercises.data("ex-depth-layers")
-    m_lib = next(j for j in range(1, 60) if R ** 2 * depth.yarotsky_error(j) <= eps)
-    n_lib = next(j for j in range(1, 10 ** 6)
-                 if R ** 2 * separation.shallow_square_floor(j + 1) <= eps)
-    assert (m_lib, n_lib) == layers_answer(R, eps)
+    from nntheory import common
+    L, R, eps = exercises.data("ex-depth-layers")
+    p = next(j for j in range(1, 10 ** 6) if R ** 2 * separation.shallow_square_floor(j) <= eps)
+    tuples = [t for t in width_tuples(p, L) if separation.pieces_bound_widths(t) >= p]
+    lib = (min(sum(t) for t in tuples), min(common.n_parameters([1, *t, 1]) for t in tuples))
+    assert lib == layers_answer(L, R, eps)
     w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
     p = depth.folding_net(w1, 2).get_parameters()       # w1^2 pieces on [0, 1] in two layers
     assert depth.count_pieces(depth.folding_net(w1, 2), 0.0, 1.0) == w1 * w1 >= w1 * w2 - 6
     assert len(p) == 6
 
 
-def test_the_chapters_own_helpers_answer_only_the_unit_interval():
-    """Cell c015 defines deep_layers / shallow_units for x^2 on [0, 1]; the exercise asks
-    for [0, R] with R != 1, and the unrescaled sizes get the [0, 1] hint."""
-    for key in [None, *KEYS]:
+def test_the_chapters_own_cells_do_not_answer_it():
+    """The referee's route (c015's deep_layers / shallow_units for x^2 on [0, 1], at
+    eps / R^2) answered the old exercise for 60 of 60 keys; the chapter's formula of
+    prop-fixed-depth part 1, rescaled, with balanced widths, is the lazy route to the new
+    one. Both fail for every key, and their messages say nothing about what is wrong."""
+    def shallow_units(eps):                 # c015, verbatim
+        return max(1, math.ceil(1 / math.sqrt(8 * eps) - 1 - 1e-9))
+
+    def deep_layers(eps):
+        return max(1, math.ceil((math.log2(1 / eps) - 2) / 2 - 1e-9))
+
+    lazy_wrong = 0
+    keys = [None, *KEYS, *[(f"r{i}", f"{7 * i + 3:032x}") for i in range(30)]]
+    for key in keys:
         if key:
             variants.set_student(*key)
-        R, eps = exercises.data("ex-depth-layers")
-        assert R != 1.0
-        unit = layers_answer(1.0, eps)
-        ok, message = _verdict("ex-depth-layers", unit)
-        assert not ok and "[0, 1]" in message
+        L, R, eps = exercises.data("ex-depth-layers")
+        n_lazy = amgm_units(L, R, eps)
+        q, r = divmod(n_lazy, L)
+        lazy = (n_lazy, n_params([q + 1] * r + [q] * (L - r)))
+        unit = layers_answer(L, 1.0, eps)
+        for answer in ((deep_layers(eps / R ** 2), shallow_units(eps / R ** 2)), lazy, unit):
+            ok, message = _verdict("ex-depth-layers", answer)
+            assert not ok and message == "not correct", (key, answer, message)
+        lazy_wrong += n_lazy != layers_answer(L, R, eps)[0]
+    assert lazy_wrong == len(keys)  # every variant: whole widths need more units
+
+
+def test_least_parameters_by_brute_force():
+    """The bank's pruned search against every width tuple, for small piece counts."""
+    from nntheory.teaching.bank import ch05
+    for L in (2, 3, 4):
+        for p in (2, 3, 7, 40, 97, 160):
+            if (p - 1) ** L <= 200_000:          # every tuple of widths below p
+                tuples = [t for t in itertools.product(range(1, p), repeat=L)
+                          if math.prod(w + 1 for w in t) >= p]
+            else:
+                tuples = list(width_tuples(p, L))
+            assert ch05._least_params(p, L) == min(n_params(t) for t in tuples), (L, p)
+    assert ch05._layers_sizes(3, 2.0, 1.5e-6) == (23, 98) == layers_answer(3, 2.0, 1.5e-6)
+    assert pieces_needed(2.0, 1.5e-6) == 578 and amgm_units(3, 2.0, 1.5e-6) == 22
+    assert math.prod(w + 1 for w in (8, 7, 7)) == 576 < 578 < (22 / 3 + 1) ** 3
+    assert math.prod(w + 1 for w in (8, 8, 7)) == 648 and n_params((8, 8, 7)) == 159
+    assert math.prod(w + 1 for w in (16, 1, 16)) == 578 and n_params((16, 1, 16)) == 98
+    # the rescaled square_base(w, 3): error R^2 w^(-6) / 4 <= eps first at w = 10
+    w = next(w for w in range(2, 100) if 4 * w ** -6.0 / 4 <= 1.5e-6)
+    assert w == 10 and 3 * (w + 1) - 1 == 32
+    net = depth.square_base(10, 3)
+    assert sum(net.sizes[1:-1]) == 32
+
+
+def test_the_site_solution_prose_matches_its_instance():
+    """The numbers typed in the solution block are those of variant 0."""
+    text = next(_source(c) for c in _cells() if c["cell_type"] == "markdown"
+                and "{solution-start} ex-depth-layers" in _source(c))
+    for part in ("$p^* = 578$", "$N = 23$", "$M = 98$", "= 576$", "648 pieces",
+                 "578 pieces", "159 parameters", "578.7", "$w = 10$", "= 32$ units"):
+        assert part in text, part
 
 
 def test_no_field_of_an_exercise_holds_an_answer():
@@ -263,10 +357,9 @@ def test_wrong_numbers_get_no_direction():
                 for v in [1, 2, 10, 100, 143, 145, 1000, 10 ** 6]}
     assert messages == {"not correct"}
     assert _verdict("ex-depth-product", 144.5)[1] == "expected a whole number"
-    R, eps = exercises.data("ex-depth-layers")
-    m_, n_ = layers_answer(R, eps)
-    messages = {_verdict("ex-depth-layers", (m_ + dm, n_ + dn))[1]
-                for dm in (-3, -1, 0, 1, 3) for dn in (-100, -1, 0, 1, 100)
+    n_, m_ = layers_answer(*exercises.data("ex-depth-layers"))
+    messages = {_verdict("ex-depth-layers", (n_ + dn, m_ + dm))[1]
+                for dm in (-30, -1, 0, 1, 30) for dn in (-10, -1, 0, 1, 10)
                 if (dm, dn) != (0, 0)}
     assert messages == {"not correct"}
     for message in messages | {_verdict("ex-depth-product", 1)[1]}:
@@ -282,10 +375,8 @@ def test_recognised_mistakes_get_their_hint():
         m = exercises.data("ex-depth-product")
         assert "zeros" in _verdict("ex-depth-product", 90 * m - 53)[1]       # n_parameters
         assert "u = (x + y)/2" in _verdict("ex-depth-product", 24 * m - 3)[1]
-        R, eps = exercises.data("ex-depth-layers")
-        m_, _ = layers_answer(R, eps)
-        n_int = math.ceil(R / (2 * math.sqrt(eps)) - 1e-9)
-        assert "interpolant" in _verdict("ex-depth-layers", (m_, n_int))[1]
+        n_, m_ = layers_answer(*exercises.data("ex-depth-layers"))
+        assert "order" in _verdict("ex-depth-layers", (m_, n_))[1]
 
 
 def test_small_whole_numbers_cannot_be_tried_one_by_one():

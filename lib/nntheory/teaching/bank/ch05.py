@@ -7,9 +7,12 @@ checks forbid its private functions, like the registry's own).
 
 * ``ex-depth-product`` (easy): the non-zero weights and biases of Yarotsky's product
   network with the student's number of layers ``m``.
-* ``ex-depth-layers`` (medium): for x^2 on the student's interval ``[0, R]`` and accuracy
-  ``eps``, the least number of layers of Yarotsky's squaring network (rescaled) and the
-  least number of units that the lower bound for one hidden layer does not rule out.
+* ``ex-depth-layers`` (medium): for the student's ``L`` hidden layers, interval ``[0, R]``
+  and accuracy ``eps``, the least number of units and the least number of parameters that
+  the piece count ``prod(w_l + 1)`` with whole widths, together with the ``1/(8 p^2)``
+  floor for x^2 rescaled to ``[0, R]``, does not rule out. No chapter cell computes either
+  (the chapter's real-width bound ``L((8 eps)^(-1/(2L)) - 1)`` rescaled is wrong for every
+  variant; the fewest parameters need a search over the widths).
 * ``ex-depth-fold`` (hard): a ``1 -> w1 -> w2 -> 1`` ReLU network with at least
   ``w1 * w2`` pieces on the student's interval and the student's values at its ends.
 * ``ex-depth-crossings`` (hard, written): a proof that a continuous function with ``p``
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from itertools import pairwise
 
 import numpy as np
 
@@ -73,48 +77,110 @@ def _product_no_mixing(answer) -> bool:
 # ------------------------------------------------------------------ ex-depth-layers
 
 
-def _layers_sizes(R: float, eps: float) -> tuple[int, int, int]:
-    """``(m, N, N_interpolant)`` for x^2 on ``[0, R]`` and accuracy ``eps``, in exact
-    arithmetic: the least ``m`` with ``R^2 2^(-2m-2) <= eps`` (Yarotsky's network
-    rescaled, ``R^2 f_m(x/R)``); the least ``N`` with ``R^2 / (8 (N+1)^2) <= eps`` (every
-    one-hidden-layer network with fewer units misses ``eps``); the least ``N`` with
-    ``R^2 / (4 N^2) <= eps`` (the interpolant on ``N`` equal cells)."""
-    e = Fraction(repr(float(eps)))          # the decimal numbers the data cell prints
+def _bound_pieces(R: float, eps: float) -> int:
+    """The least ``p`` with ``R^2 / (8 p^2) <= eps``, in exact arithmetic (on the decimal
+    numbers the data cell prints): a function with fewer than ``p`` affine pieces is
+    farther than ``eps`` from x^2 somewhere on ``[0, R]`` (prop-shallow-square rescaled)."""
+    e = Fraction(repr(float(eps)))
     r2 = Fraction(repr(float(R))) ** 2
-    m = 1
-    while 4 ** (m + 1) * e < r2:
-        m += 1
-    n = 1
-    while 8 * (n + 1) ** 2 * e < r2:
+    p = max(1, math.isqrt(int(r2 / (8 * e))))
+    while r2 > 8 * e * p * p:
+        p += 1
+    while p > 1 and r2 <= 8 * e * (p - 1) ** 2:
+        p -= 1
+    return p
+
+
+def _most_pieces(n: int, depth: int) -> int:
+    """``max prod(w_l + 1)`` over ``depth`` whole widths ``w_l >= 1`` with sum ``n``: the
+    balanced widths (if two differ by 2 or more, moving a unit from the wider to the
+    narrower raises the product)."""
+    q, r = divmod(n, depth)
+    return (q + 2) ** r * (q + 1) ** (depth - r)
+
+
+def _n_params(widths) -> int:
+    """Weights and biases of ``1 -> w_1 -> ... -> w_L -> 1``."""
+    return sum((a + 1) * b for a, b in pairwise([1, *widths, 1]))
+
+
+def _least_params(p: int, depth: int) -> int:
+    """The fewest weights and biases of a ``1 -> w_1 -> ... -> w_depth -> 1`` network
+    (every ``w_l >= 1``) with ``prod(w_l + 1) >= p``: an exhaustive search over the first
+    ``depth - 1`` widths (the last one is then the least that reaches ``p``). A branch
+    stops once the parameters of its prefix, closed by an output unit, reach the best
+    found: every completion costs at least that, and more for a wider prefix."""
+    def search(prefix: list[int], best: int) -> int:
+        if len(prefix) == depth - 1:
+            last = max(1, -(-p // math.prod(v + 1 for v in prefix)) - 1)
+            return min(best, _n_params([*prefix, last]))
+        w = 1
+        while _n_params([*prefix, w]) < best:
+            best = search([*prefix, w], best)
+            if math.prod(v + 1 for v in [*prefix, w]) >= p:
+                break                       # wider only costs more from here
+            w += 1
+        return best
+
+    return search([], _n_params([p - 1] + [1] * (depth - 1)))
+
+
+def _layers_sizes(depth: int, R: float, eps: float) -> tuple[int, int]:
+    """``(N, M)``: the least number of hidden units, and the least number of parameters,
+    of a ReLU network with ``depth`` hidden layers that the piece count of
+    thm-telgarsky-runnable part 1 (``prod(w_l + 1)`` pieces) together with
+    prop-shallow-square on ``[0, R]`` does not rule out for sup error ``eps`` to x^2."""
+    p = _bound_pieces(R, eps)
+    n = depth
+    while _most_pieces(n, depth) < p:
         n += 1
-    n_int = 1
-    while 4 * n_int ** 2 * e < r2:
-        n_int += 1
-    return m, n, n_int
+    return n, _least_params(p, depth)
+
+
+def _amgm_units(depth: int, R: float, eps: float) -> int:
+    """The least ``N`` with ``R^2 / (8 (N/L + 1)^(2L)) <= eps``: prop-fixed-depth part 1
+    as printed (real widths ``N/L``), rescaled."""
+    e = Fraction(repr(float(eps)))
+    r2 = Fraction(repr(float(R))) ** 2
+    n = depth
+    while r2 > 8 * e * (Fraction(n, depth) + 1) ** (2 * depth):
+        n += 1
+    return n
 
 
 def _near_a_threshold(R: float, eps: float) -> bool:
-    """Whether ``eps`` is within a relative 1e-6 of a threshold of :func:`_layers_sizes`
-    (then round-off in a student's formula could move a ceiling)."""
-    m, n, n_int = _layers_sizes(R, eps)
-    edges = [R * R * 2.0 ** (-2 * j - 2) for j in (m - 1, m)]
-    edges += [R * R / (8 * j ** 2) for j in (n, n + 1)]
-    edges += [R * R / (4 * j ** 2) for j in (n_int - 1, n_int) if j > 0]
-    return any(abs(eps - t) <= 1e-6 * t for t in edges)
+    """Whether ``R^2 / (8 p^2)`` is within a relative 1e-6 of ``eps`` for the two piece
+    counts around the answer (then round-off in a float formula could move it)."""
+    p = _bound_pieces(R, eps)
+    return any(abs(R * R / (8.0 * q * q) - eps) <= 1e-6 * eps for q in (p - 1, p) if q > 0)
 
 
-def _layers_data() -> tuple[float, float]:
-    """``(R, eps)``: the interval [0, R] and the accuracy (variant 0: R = 2, eps = 1e-6)."""
+_LAYERS_0 = (3, 2.0, 1.5e-6)
+
+
+def _layers_data() -> tuple[int, float, float]:
+    """``(L, R, eps)``: hidden layers, the interval [0, R] and the accuracy (variant 0:
+    three hidden layers, R = 2, eps = 1.5e-6). Every variant is one where the whole-width
+    N differs from the real-width bound of prop-fixed-depth (about 1 in 30 of the grid
+    drawn from, some 500 instances), so that the chapter's formula, rescaled, is wrong."""
     def draw(rng):
+        site = _layers_sizes(*_LAYERS_0)
         while True:
-            R = float(rng.choice([0.5, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0]))
-            c = float(rng.choice([1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]))
-            eps = float(f"{c}e-{int(rng.integers(4, 10))}")
-            m, n, n_int = _layers_sizes(R, eps)
-            if (m, n) != _layers_sizes(2.0, 1e-6)[:2] and n != n_int and \
-                    _layers_sizes(1.0, eps)[:2] != (m, n) and not _near_a_threshold(R, eps):
-                return R, eps
-    return _variants.instance("ex-depth-layers", lambda: (2.0, 1e-6), draw)
+            depth = int(rng.integers(2, 5))
+            R = float(rng.choice([r for r in np.arange(0.5, 8.01, 0.5) if r != 1.0]))
+            eps = float(f"{rng.choice(np.arange(10, 100)) / 10:.1f}e-{rng.integers(4, 9)}")
+            p = _bound_pieces(R, eps)
+            if not 40 <= p <= (5000 if depth < 4 else 2000) or _near_a_threshold(R, eps):
+                continue
+            n = depth
+            while _most_pieces(n, depth) < p:
+                n += 1
+            if n == _amgm_units(depth, R, eps) or (depth, R, eps) == _LAYERS_0:
+                continue
+            sizes = _layers_sizes(depth, R, eps)
+            if sizes != site and sizes != _layers_sizes(depth, 1.0, eps):
+                return depth, R, eps
+    return _variants.instance("ex-depth-layers", lambda: _LAYERS_0, draw)
 
 
 def _pair(answer) -> tuple[int, int] | None:
@@ -128,29 +194,14 @@ def _pair(answer) -> tuple[int, int] | None:
 def _depth_layers(answer) -> Verdict:
     pair = _pair(answer)
     if pair is None:
-        return False, "expected two whole numbers (m, N), both at least 1"
-    m, n, _ = _layers_sizes(*_layers_data())
-    ok = pair == (m, n)
-    return ok, "both are the least sizes" if ok else "not correct"
+        return False, "expected two whole numbers (N, M), both at least 1"
+    ok = pair == _layers_sizes(*_layers_data())
+    return ok, "both are the least sizes the argument allows" if ok else "not correct"
 
 
-def _layers_interpolant(answer) -> bool:
-    """N is the interpolant's size (``R^2/(4 N^2) <= eps``), up to round-off at the edge."""
+def _layers_swapped(answer) -> bool:
     pair = _pair(answer)
-    R, eps = _layers_data()
-    _, n, n_int = _layers_sizes(R, eps)
-    edge = R / (2 * math.sqrt(eps))
-    sizes = {n_int, math.ceil(edge * (1 - 1e-9)), math.ceil(edge * (1 + 1e-9))}
-    return pair is not None and pair[1] in sizes and pair[1] != n
-
-
-def _layers_unit_interval(answer) -> bool:
-    """The answer is the pair of sizes for [0, 1] instead of [0, R] (what the chapter's
-    own helpers for x^2 on [0, 1] return)."""
-    pair = _pair(answer)
-    R, eps = _layers_data()
-    return pair is not None and pair == _layers_sizes(1.0, eps)[:2] != \
-        _layers_sizes(R, eps)[:2]
+    return pair is not None and pair[::-1] == _layers_sizes(*_layers_data())
 
 
 # ------------------------------------------------------------------ ex-depth-fold
@@ -235,21 +286,19 @@ EXERCISES = [
                                            "an input"},
              max_tries=5,
              goal="count the non-zero parameters of a block-diagonal construction"),
-    Exercise("ex-depth-layers", "05_depth", "Deep and shallow sizes for one accuracy",
+    Exercise("ex-depth-layers", "05_depth", "What a fixed depth needs, counted exactly",
              "medium", "layers_and_units", ("layers and units for eps",),
              _guard(_depth_layers), data=_layers_data,
-             forbid=("nntheory.depth.yarotsky_error", "nntheory.depth.yarotsky_square",
+             forbid=("nntheory.separation.pieces_bound_widths",
+                     "nntheory.separation.random_relu_widths",
                      "nntheory.separation.shallow_square_floor",
                      "nntheory.separation.shallow_square_best",
-                     "nntheory.constructions.interpolation_bound",
-                     "nntheory.constructions.relu_interpolant"),
-             mistakes={_layers_interpolant: "your N is the size of one network, the "
-                                            "interpolant; N asks for the bound that holds "
-                                            "for every one-hidden-layer network",
-                       _layers_unit_interval: "these are the sizes for x^2 on [0, 1]; the "
-                                              "interval here is [0, R]"},
+                     "nntheory.depth.pieces_upper_bound", "nntheory.depth.square_base",
+                     "nntheory.depth.yarotsky_error", "nntheory.depth.yarotsky_square",
+                     "nntheory.common.n_parameters"),
+             mistakes={_layers_swapped: "the order asked for is (units, parameters)"},
              max_tries=6,
-             goal="compare deep and shallow sizes for one accuracy, with a lower bound"),
+             goal="turn a piece-count lower bound into exact sizes at a fixed depth"),
     Exercise("ex-depth-fold", "05_depth", "Pieces that multiply, values that are given", "hard",
              "fold_params", ("pieces multiply, given ends",), _guard(_depth_fold),
              data=_fold_data,
