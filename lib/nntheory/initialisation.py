@@ -525,13 +525,10 @@ def max_abs_difference(first: str, second: str, low: float, high: float
 
 
 def tanh_to_sigmoid(params) -> list[np.ndarray]:
-    r"""Parameters of a sigmoid MLP computing exactly the function of a tanh MLP.
-
-    With :math:`\tanh(z) = 2\sigma(2z) - 1`, a hidden layer's output is
-    :math:`a = 2s - 1` for :math:`s = \sigma(2z)`, so the next layer's
-    :math:`aW + b = s (2W) + (b - \mathbf{1}^\top W)`. Hence: double the first layer's
-    ``W, b``; for every later layer ``W' = 2W``, ``b' = b - 1ᵀW``, and, for the hidden
-    ones, double both again (the ``2z`` inside ``sigma``). The output layer stays linear.
+    r"""Parameters of a sigmoid MLP of the same sizes computing exactly the function of
+    the tanh MLP ``params`` (linear output layer), by :math:`\tanh(z) = 2\sigma(2z) - 1`.
+    The construction is an exercise of chapter 8 (``ex-init-tanh-sigmoid``) and is
+    written out in its solution, not here.
     """
     if not isinstance(params, (list, tuple)) or len(params) < 2 or len(params) % 2:
         raise TypeError("params must be a list [W1, b1, ..., WL, bL]")
