@@ -214,6 +214,10 @@ VALUE_SHORTCUTS = [
      ["from nntheory import depth", "import numpy as np",
       "sq = depth.yarotsky_square(m_prod)",
       "product_nonzeros = 3 * sum(np.count_nonzero(p) for p in sq.get_parameters()) + 3"]),
+    ("ex-depth-product", "product_nonzeros",     # base 2: Yarotsky's f_m, one unit less
+     ["from nntheory import depth", "import numpy as np",
+      "sq = depth.square_base(2, m_prod)",
+      "product_nonzeros = 3 * sum(np.count_nonzero(p) for p in sq.get_parameters()) + 9"]),
     ("ex-depth-product", "product_nonzeros",
      ["from nntheory.teaching.bank import ch05",
       "product_nonzeros = ch05._product_count(ch05._product_data())"]),
@@ -235,6 +239,11 @@ VALUE_SHORTCUTS = [
      ["from nntheory import depth",
       "p = depth.folding_net(3, 2).get_parameters()",
       "fold_params = p[:4] + [np.array([[3.0], [-9.0], [9.0]]), np.zeros(1)]"]),
+    ("ex-depth-fold", "fold_params",             # its first layer is the w-fold tent
+     ["from nntheory import depth",
+      "p = depth.square_base(w1_fold, 2).get_parameters()",
+      "fold_params = p[:2] + [p[2][:, :w2_fold], p[3][:w2_fold], np.ones((w2_fold, 1)), "
+      "np.zeros(1)]"]),
     ("ex-depth-fold", "fold_params",
      ["from nntheory import depth",
       "g = depth.relu_spline([0, 1/3, 2/3, 1], [0, 1, 0, 1]).get_parameters()",
@@ -258,6 +267,7 @@ def test_the_library_would_have_computed_the_answers():
     from nntheory import separation
     m = exercises.data("ex-depth-product")
     assert depth.nonzero_parameters(depth.yarotsky_product(m)) == product_answer(m)
+    assert 3 * depth.nonzero_parameters(depth.square_base(2, m)) + 9 == product_answer(m)
     from nntheory import common
     L, R, eps = exercises.data("ex-depth-layers")
     p = next(j for j in range(1, 10 ** 6) if R ** 2 * separation.shallow_square_floor(j) <= eps)

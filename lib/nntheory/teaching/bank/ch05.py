@@ -277,7 +277,8 @@ EXERCISES = [
              "product_nonzeros", ("non-zeros of the product network",), _guard(_depth_product),
              data=_product_data,
              forbid=("nntheory.depth.nonzero_parameters", "nntheory.depth.yarotsky_product",
-                     "nntheory.depth.yarotsky_square", "nntheory.depth._parallel"),
+                     "nntheory.depth.yarotsky_square", "nntheory.depth.square_base",
+                     "nntheory.depth._parallel"),
              mistakes={_product_all_entries: "that counts every entry of the weight "
                                               "matrices, the zeros of the block-diagonal "
                                               "layers included",
@@ -304,6 +305,7 @@ EXERCISES = [
              data=_fold_data,
              forbid=("nntheory.depth.folding_net", "nntheory.depth.sawtooth",
                      "nntheory.depth._fold_layer", "nntheory.depth.relu_spline",
+                     "nntheory.depth.square_base",
                      "nntheory.separation.sawtooth_series_net",
                      "nntheory.constructions.relu_interpolant"),
              goal="use composition to multiply linear pieces, under constraints",
