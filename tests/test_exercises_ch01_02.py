@@ -133,8 +133,9 @@ def model(label: str):
         return DUAL
     d = exercises.data(label)
     if label == "ex-perceptron-margin":
-        X, y, u = d
-        return perceptron.margin(u, X, y) * np.linalg.norm(u) / np.linalg.norm(u[:2])
+        X, y, u = d             # each point's margin: the library on one point at a time
+        return np.array([perceptron.margin(u, X[i:i + 1], y[i:i + 1]) for i in range(4)]) \
+            * np.linalg.norm(u) / np.linalg.norm(u[:2])
     if label == "ex-perceptron-lengths":
         a = d
         X, ones = np.diag(a), np.ones(len(a))
@@ -187,7 +188,8 @@ def test_variant_0s_answer_copied_fails_for_another_key(label):
 def test_the_site_shows_variant_0_the_instance_the_solutions_are_written_for():
     X, y, u = exercises.data("ex-perceptron-margin")
     assert np.array_equal(u, [1.0, -1.0, 0.5])
-    assert exercises.get("ex-perceptron-margin").verdict(0.5 / np.sqrt(2))[0]
+    assert exercises.get("ex-perceptron-margin").verdict(
+        np.array([1.5, 0.5, 1.5, 1.5]) / np.sqrt(2))[0]
     assert np.array_equal(exercises.data("ex-perceptron-lengths"), [1.0, 2.0, 3.0, 4.0])
     assert exercises.get("ex-perceptron-lengths").verdict(
         (64 / 30, 30 * 205 / (16 * 144), 1.0))[0]
@@ -260,7 +262,9 @@ def test_no_single_library_call_gives_a_value_answer():
             variants.set_student("s", key)
         exercises._TRIES.clear()
         X, y, u = exercises.data("ex-perceptron-margin")
-        assert not exercises.get("ex-perceptron-margin").verdict(perceptron.margin(u, X, y))[0]
+        one = perceptron.margin(u, X, y)
+        assert not exercises.get("ex-perceptron-margin").verdict(one)[0]
+        assert not exercises.get("ex-perceptron-margin").verdict([one] * 4)[0]
         a = exercises.data("ex-perceptron-lengths")
         g = perceptron.max_margin(np.diag(a), np.ones(len(a)), add_bias=False)[1]
         bound = perceptron.novikoff_bound(np.diag(a), np.ones(len(a)), add_bias=False)
@@ -306,7 +310,7 @@ VALUE_SHORTCUTS = [
     ("ex-perceptron-margin", "rho_answer",
      ["from nntheory import perceptron",
       "X_ex, y_ex, u_ex = exercises.data('ex-perceptron-margin')",
-      "rho_answer = perceptron.margin(u_ex, X_ex, y_ex) * 1.5 / np.sqrt(2)"]),
+      "rho_answer = [perceptron.margin(u_ex, X_ex[i:i + 1], y_ex[i:i + 1]) for i in range(4)]"]),
     ("ex-perceptron-margin", "rho_answer",           # the function imported from its module
      ["from nntheory.perceptron import margin as m",
       "rho_answer = m(u_ex[:2], X_ex, y_ex, add_bias=False)"]),
@@ -455,11 +459,11 @@ def test_a_dual_perceptron_that_only_fits_the_visible_data_fails_the_hidden_case
 
 def test_recognised_mistakes_get_their_hint():
     X, y, u = exercises.data("ex-perceptron-margin")
-    low = float(np.min(y * (np.c_[X, np.ones(len(X))] @ u)))
-    raw = float(np.min(y * (X @ u[:2])))
+    scores = y * (np.c_[X, np.ones(len(X))] @ u)
+    raw = y * (X @ u[:2])
     margin = exercises.get("ex-perceptron-margin")
-    assert "augmented points" in margin.verdict(low / np.linalg.norm(u))[1]
-    assert "not a distance" in margin.verdict(low)[1]
+    assert "augmented points" in margin.verdict(scores / np.linalg.norm(u))[1]
+    assert "not a distance" in margin.verdict(scores)[1]
     assert "bias" in margin.verdict(raw / np.linalg.norm(u[:2]))[1]
 
     a = np.array([1.0, 2.0, 3.0, 4.0])
@@ -499,15 +503,22 @@ def test_recognised_mistakes_get_their_hint():
     assert "not +-1" in parity.verdict(pm1)[1]
 
 
-def test_a_wrong_margin_gets_the_same_message_on_both_sides():
+def test_wrong_distances_get_the_same_message_on_both_sides():
+    """Four numbers, one message for all of them: a search in-process (with the try
+    counter cleared) would have to search four numbers at once."""
     ex = exercises.get("ex-perceptron-margin")
+    right = np.array([1.5, 0.5, 1.5, 1.5]) / np.sqrt(2)
     messages = set()
     for x in np.geomspace(1e-6, 1e6, 25):
-        exercises._TRIES.clear()
-        ok, message = ex.verdict(x)
-        assert not ok
-        messages.add(message)
+        for k in range(4):
+            exercises._TRIES.clear()
+            wrong = right.copy()
+            wrong[k] = x
+            ok, message = ex.verdict(wrong)
+            assert not ok
+            messages.add(message)
     assert messages == {"not correct"}
+    assert "four finite numbers" in ex.verdict(0.354)[1]
 
 
 def test_the_counts_say_nothing_about_which_entry_is_wrong():

@@ -326,8 +326,8 @@ def test_the_chapter_one_and_two_answers_pass_and_near_misses_fail():
     from nntheory.teaching import exercises
     get = exercises.get
     exercises._TRIES.clear()
-    assert get("ex-perceptron-margin").verdict(0.354)[0]        # 0.5 / sqrt(2)
-    assert not get("ex-perceptron-margin").verdict(1 / 3)[0]    # the augmented margin
+    assert get("ex-perceptron-margin").verdict([1.061, 0.354, 1.061, 1.061])[0]   # /sqrt(2)
+    assert not get("ex-perceptron-margin").verdict([1.0, 1 / 3, 1.0, 1.0])[0]  # /|u|
 
     def dual(K, y, tau):                             # the chapter's dual perceptron
         return perceptron.kernel_perceptron(K, y).alpha

@@ -8,14 +8,14 @@ exercise draws its data from the student key (:mod:`nntheory.teaching.variants`)
 variant 0 is the instance the chapter's solution is written for.
 
 No answer is computed by one public function of the library: the margin exercise asks
-for the distance in the plane (``perceptron.margin`` gives the margin of the augmented
-points), the dual exercise for the perceptron *with a margin* (``kernel_perceptron``
-has none), the lengths exercise for the three factors of Novikoff's proof, the flat
-exercise for the counts of every prefix of points that are *not* in general position
-(Cover's count does not apply, and the last prefixes exceed what
-``count_separable_dichotomies`` accepts), the certificate exercise for every minimal
-certificate (``farkas_certificate`` gives one), the symmetric-function
-exercise for a network narrower than the broken line of ``depth.relu_spline``. The
+for the signed distances in the plane (``perceptron.margin`` gives the margin of the
+augmented points, another number), the dual exercise for the perceptron *with a
+margin* (``kernel_perceptron`` has none), the lengths exercise for the three factors of
+Novikoff's proof, the flat exercise for the counts of every prefix of points that are
+*not* in general position (Cover's count does not apply, and the last prefixes exceed
+what one linear program per labelling can count), the certificate exercise for every
+minimal certificate (``farkas_certificate`` gives one), the symmetric-function exercise
+for a network narrower than the broken line of ``depth.relu_spline``. The
 checks use NumPy and this module only (the library's modules are locked while a
 student's code runs).
 """
@@ -64,8 +64,9 @@ def _pc_margin_data():
             y = np.sign(scores)
             if len(set(y)) < 2:
                 continue
-            right = _pc_distance((X, y, u))
-            if all(abs(w - right) > 0.02 * abs(right) for w in _pc_margin_wrong((X, y, u))):
+            right = _pc_distances((X, y, u))
+            if all(np.max(np.abs(w - right)) > 0.02 * np.max(np.abs(right))
+                   for w in _pc_margin_wrong((X, y, u))):
                 return X, y, u
     return _variants.instance(
         "ex-perceptron-margin",
@@ -74,39 +75,50 @@ def _pc_margin_data():
         draw)
 
 
-def _pc_distance(d) -> float:
-    """The distance in the plane from the line <w, x> + b = 0 to the nearest point."""
+def _pc_distances(d) -> np.ndarray:
+    """The signed distances y_i (<w, x_i> + b) / |w| of the points to the line."""
     X, y, u = d
-    return float(np.min(y * (_augmented(X) @ u)) / np.linalg.norm(u[:2]))
+    return y * (_augmented(X) @ u) / np.linalg.norm(u[:2])
 
 
-def _pc_margin_wrong(d) -> tuple[float, float, float]:
-    """The recognised wrong answers: the margin of the augmented points (divided by
-    |u|, bias included); the smallest score, not divided; the bias left out."""
+def _pc_margin_wrong(d) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The recognised wrong answers: divided by |u| (the bias in the norm, as for the
+    margin of the augmented points); the scores, not divided; the bias left out."""
     X, y, u = d
-    low = float(np.min(y * (_augmented(X) @ u)))
-    raw = float(np.min(y * (np.asarray(X) @ u[:2])))
-    return low / float(np.linalg.norm(u)), low, raw / float(np.linalg.norm(u[:2]))
+    scores = y * (_augmented(X) @ u)
+    raw = y * (np.asarray(X) @ u[:2])
+    return scores / np.linalg.norm(u), scores, raw / np.linalg.norm(u[:2])
+
+
+def _pc_margin_answer(answer) -> np.ndarray | None:
+    try:
+        arr = _checks._as_array(answer).ravel()
+    except (TypeError, ValueError):
+        return None
+    return arr if arr.shape == (4,) and np.all(np.isfinite(arr)) else None
 
 
 def _near(answer, target: float) -> bool:
     return abs(_checks._as_float(answer) - target) <= _BY_HAND * max(abs(target), 1e-12)
 
 
+def _near_all(arr, target) -> bool:
+    return bool(np.all(np.abs(arr - target) <= _BY_HAND * np.maximum(np.abs(target), 1e-12)))
+
+
 def _pc_margin_check(answer) -> Verdict:
-    return _checks.number_verdict(answer, _pc_distance(_pc_margin_data()), rtol=_BY_HAND)
+    arr = _pc_margin_answer(answer)
+    if arr is None:
+        return False, "give four finite numbers, one signed distance per point"
+    ok = _near_all(arr, _pc_distances(_pc_margin_data()))
+    return ok, ("all four are right" if ok else "not correct")
 
 
-def _pc_margin_augmented(answer) -> bool:
-    return _near(answer, _pc_margin_wrong(_pc_margin_data())[0])
-
-
-def _pc_margin_score(answer) -> bool:
-    return _near(answer, _pc_margin_wrong(_pc_margin_data())[1])
-
-
-def _pc_margin_raw(answer) -> bool:
-    return _near(answer, _pc_margin_wrong(_pc_margin_data())[2])
+def _pc_margin_is(which: int):
+    def hit(answer) -> bool:
+        arr = _pc_margin_answer(answer)
+        return arr is not None and _near_all(arr, _pc_margin_wrong(_pc_margin_data())[which])
+    return hit
 
 
 # --- the dual perceptron with a margin, written by the student
@@ -538,15 +550,15 @@ _SEPARABILITY_SHORTCUTS = ("nntheory.separability", "nntheory.perceptron",
                            "nntheory.generalisation", "scipy.optimize")
 
 EXERCISES = [
-    Exercise("ex-perceptron-margin", "01_perceptron", "The distance to the line", "easy",
-             "rho_answer", ("distance to the line",), _guard(_pc_margin_check),
+    Exercise("ex-perceptron-margin", "01_perceptron", "Distances to the line", "easy",
+             "rho_answer", ("distances to the line",), _guard(_pc_margin_check),
              data=_pc_margin_data, forbid=_PERCEPTRON_SHORTCUTS,
-             mistakes={_pc_margin_augmented: "that is the margin of the augmented points "
-                                              "in R^3; the question asks for a distance "
-                                              "in the plane of the points",
-                       _pc_margin_score: "a score is not a distance: it changes when u is "
+             mistakes={_pc_margin_is(0): "dividing by |u| measures the augmented points "
+                                         "in R^3; the question asks for distances in the "
+                                         "plane of the points",
+                       _pc_margin_is(1): "a score is not a distance: it changes when u is "
                                          "multiplied by 2, the distance does not",
-                       _pc_margin_raw: "the line's equation includes its bias b"},
+                       _pc_margin_is(2): "the line's equation includes its bias b"},
              goal="tell the distance to a separator's line from the margin of the "
                   "augmented points"),
     Exercise("ex-perceptron-dual", "01_perceptron",
