@@ -190,7 +190,7 @@ def test_mistakes_keep_only_their_misconceptions():
 
 @pytest.mark.parametrize("label", ["ex-bp-count", "ex-bp-scalar", "ex-gen-vc",
                                    "ex-gen-rademacher", "ex-opt-threshold", "ex-ua-units",
-                                   "ex-perceptron-margin", "ex-depth-product"])
+                                   "ex-depth-product"])
 def test_a_wrong_number_gets_the_same_message_on_both_sides(label):
     """Bisection from a bracket of 1e-6 ... 1e6 learns nothing: above and below the
     answer the verdict is the same words."""
