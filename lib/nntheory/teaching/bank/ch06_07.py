@@ -18,9 +18,11 @@ from fractions import Fraction
 import numpy as np
 
 from .. import checks as _checks
+from .. import forbid as _forbid
 from .. import variants as _variants
 from ..exercises import (
     Exercise,
+    HiddenCase,
     Verdict,
     _guard,
     _is_whole,
@@ -74,97 +76,191 @@ def _rational_weight(rng, numerators, denominators) -> Fraction:
     return Fraction(sign * int(rng.choice(numerators)), int(rng.choice(denominators)))
 
 
-def _res_cubic_data() -> tuple[Fraction, ...]:
-    """The weights (w_1, w_2, w_3) of F_3."""
-    def draw(rng):
-        while True:
-            w = tuple(_rational_weight(rng, (1, 2, 3, 4), (1, 2, 3, 4)) for _ in range(3))
-            squares = [v * v for v in w]
-            if len(set(squares)) == 3:           # the mistakes below tell different numbers
-                return w
-    return _variants.instance("ex-res-cubic",
-                              lambda: (Fraction(1, 2), Fraction(1, 3), Fraction(2)), draw)
-
-
-def _res_cubic_expected(w) -> Fraction:
+def _residual_coefficients(weights) -> list[Fraction]:
+    """The coefficients of F_n (lowest first), padded with zeros to degree 8 at least."""
     from ... import polynomials as poly
-    return poly.residual_square_coefficients(list(w))[3]
+    c = list(poly.residual_square_coefficients([Fraction(w) for w in weights]))
+    return c + [Fraction(0)] * max(0, 9 - len(c))
 
 
-def _res_cubic(answer) -> Verdict:
-    answer = _as_number(answer)
-    ok = _same_number(answer, _res_cubic_expected(_res_cubic_data()))
-    return ok, ("right" if ok else "not correct")
+def _call(fn, *args):
+    """``fn(*args)``, or a message saying why the answer is not a usable function."""
+    if not callable(fn):
+        return "the answer is not a function"
+    try:
+        return fn(*args)
+    except _forbid.ForbiddenError:
+        raise
+    except Exception as exc:
+        return f"the function raised {type(exc).__name__} on one of the cases"
 
 
-def _cubic_mistake(kind: str):
-    """A recognised wrong c_3 for the current variant's weights."""
-    def hit(answer) -> bool:
-        s = [v * v for v in _res_cubic_data()]
-        pairs = sum(s[j] * s[k] for j in range(3) for k in range(j + 1, 3))
-        wrong = {"square": sum(s) ** 2, "half": pairs}[kind]
-        return _same_number(_as_number(answer), wrong)
+# --- ex-res-quartic: a function w -> c_4(F_n), for any depth n (the library has no such
+# function; its expansions are disabled while the student's function runs)
+
+
+def _res_quartic_data() -> tuple[Fraction, ...]:
+    """Four weights (w_1, ..., w_4) of F_4, the visible case."""
+    def draw(rng):
+        return tuple(_rational_weight(rng, range(1, 6), range(1, 6)) for _ in range(4))
+    return _variants.instance("ex-res-quartic", lambda: (Fraction(1, 2), Fraction(1, 3),
+                                                          Fraction(2), Fraction(-1)), draw)
+
+
+def _quartic_recursion(weights, kind: str = "right") -> Fraction:
+    """c_4 of F_n by the three running coefficients; ``kind`` names a recognised wrong
+    recursion ("no square": the a_2^2 term left out; "new": updated in place, a_3 and
+    a_4 computed from the new a_2 and a_3)."""
+    a2 = a3 = a4 = Fraction(0)
+    for w in weights:
+        s = Fraction(w) ** 2
+        if kind == "new":
+            a2 = a2 + s
+            a3 = a3 + 2 * s * a2
+            a4 = a4 + s * (2 * a3 + a2 * a2)
+        else:
+            square = 0 if kind == "no square" else a2 * a2
+            a2, a3, a4 = a2 + s, a3 + 2 * s * a2, a4 + s * (2 * a3 + square)
+    return a4
+
+
+def _quartic_cases(hidden: bool):
+    def cases():
+        if not hidden:
+            return [_res_quartic_data()]
+        rng = np.random.default_rng()
+        out = [(), (Fraction(3, 2),), (2, -1, 3)]           # F_0, F_1, integer weights
+        for _ in range(24):
+            n = int(rng.integers(2, 8))
+            out.append(tuple(Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 10)))
+                             for _ in range(n)))
+        return out
+
+    def run(fn) -> Verdict:
+        for w in cases():
+            got = _call(fn, list(w))
+            if isinstance(got, str):
+                return False, got
+            expected = _residual_coefficients(w)[4]
+            if not _same_number(_as_number(got), expected):
+                return False, "not correct" if not hidden else \
+                    "not the coefficient of x^4 for some weights"
+        return True, "right for every depth tried" if hidden else "right"
+    return _guard(run)
+
+
+def _quartic_mistake(kind: str):
+    def hit(fn) -> bool:
+        w = list(_res_quartic_data())
+        got = fn(list(w))
+        return _same_number(_as_number(got), _quartic_recursion(w, kind))
     return hit
 
 
+# --- ex-res-project: the best L2[0, 1] approximation by a x + b x^2 (no constant term);
+# the library projects on [-1, 1] onto all polynomials of a degree
+
+
 def _res_project_data() -> tuple[int, ...]:
-    """Monomial coefficients (lowest first) of q = c x^3 + b x^4 + a x^5."""
+    """Monomial coefficients (q_0, ..., q_5) of q, lowest first."""
     def draw(rng):
         while True:
-            a, b, c = (int(v) for v in rng.integers(-3, 4, size=3))
-            if b != 0 and (a, c) != (0, 0) and (a, b, c) != (1, 1, 0):
-                return (0, 0, 0, c, b, a)
+            q = tuple(int(v) for v in rng.integers(-3, 4, size=6))
+            if q[5] != 0 and (q[0], q[3], q[4]) != (0, 0, 0) and \
+                    len({tuple(v) for v in _project_candidates(q).values()}) == 4:
+                return q
     return _variants.instance("ex-res-project", lambda: (0, 0, 0, 0, 1, 1), draw)
 
 
-def _res_project(answer) -> Verdict:
+def _project01(q) -> tuple[Fraction, Fraction]:
+    """(a, b) minimising the L2[0, 1] norm of q - a x - b x^2: the normal equations
+    [[1/3, 1/4], [1/4, 1/5]] (a, b) = (<q, x>, <q, x^2>), determinant 1/240."""
+    r1 = sum(Fraction(qk, k + 2) for k, qk in enumerate(q))
+    r2 = sum(Fraction(qk, k + 3) for k, qk in enumerate(q))
+    return 240 * (r1 / 5 - r2 / 4), 240 * (r2 / 3 - r1 / 4)
+
+
+def _project_candidates(q) -> dict[str, tuple[Fraction, Fraction]]:
+    """The right pair and three recognised wrong ones."""
     from ... import polynomials as poly
-    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__"):
-        return False, "expected a list [c0, c1, c2] of three numbers"
-    values = list(answer)
-    if len(values) < 3:
-        return False, "expected a list [c0, c1, c2] of three numbers"
-    if any(_checks._as_float(v) != 0 for v in values[3:]):
-        return False, "the approximation asked for has degree at most 2"
-    expected = poly.l2_projection_exact(list(_res_project_data()), 2)
-    expected = (tuple(expected) + (Fraction(0),) * 3)[:3]
-    ok = all(_same_number(_as_number(v), e) for v, e in zip(values[:3], expected,
-                                                             strict=True))
-    return ok, ("q minus your polynomial is orthogonal to 1, x and x^2" if ok
+    sym = (*poly.l2_projection_exact(list(q), 2), Fraction(0), Fraction(0))[:3]
+    # onto 1, x, x^2 in L2[0, 1] (Hilbert matrix), then the constant dropped
+    h = [[Fraction(1, i + j + 1) for j in range(3)] for i in range(3)]
+    rhs = [sum(Fraction(qk, k + i + 1) for k, qk in enumerate(q)) for i in range(3)]
+    full = _solve3(h, rhs)
+    return {"right": _project01(q), "truncated": (Fraction(q[1]), Fraction(q[2])),
+            "symmetric": (sym[1], sym[2]), "dropped": (full[1], full[2])}
+
+
+def _solve3(m, rhs) -> list[Fraction]:
+    """Cramer's rule for a 3 x 3 system of Fractions."""
+    def det(a):
+        return (a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+                - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+                + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]))
+    d = det(m)
+    out = []
+    for col in range(3):
+        a = [row[:] for row in m]
+        for i in range(3):
+            a[i][col] = rhs[i]
+        out.append(det(a) / d)
+    return out
+
+
+def _pair(answer) -> list:
+    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != 2:
+        raise TypeError("expected a list [a, b] of two numbers")
+    return [_as_number(v) for v in answer]
+
+
+def _res_project(answer) -> Verdict:
+    values = _pair(answer)
+    expected = _project01(_res_project_data())
+    ok = all(_same_number(v, e) for v, e in zip(values, expected, strict=True))
+    return ok, ("q - a x - b x^2 is orthogonal to x and x^2 in L2[0, 1]" if ok
                 else "not correct")
 
 
-def _is_truncation(answer) -> bool:
-    """[0, 0, 0]: q's terms of degree > 2 simply dropped."""
-    return len(answer) >= 3 and all(_checks._as_float(v) == 0 for v in answer)
+def _project_mistake(kind: str):
+    def hit(answer) -> bool:
+        wrong = _project_candidates(_res_project_data())[kind]
+        return all(_same_number(v, e) for v, e in zip(_pair(answer), wrong, strict=True))
+    return hit
+
+
+# --- ex-res-inverse: a function c -> (w_1, w_2, w_3) for every F_3 (hidden cases with
+# weights +-a/b, a, b <= 999: a search over pairs of squares, with s_3 from c_2 = s_1 + s_2 + s_3,
+# would have about 3.7e11 pairs per network)
+
+
+def _inverse_weights_draw(rng, top: int = 12) -> list[Fraction]:
+    return [_rational_weight(rng, range(1, top + 1), range(1, top + 1)) for _ in range(3)]
 
 
 def _res_inverse_data() -> tuple[Fraction, ...]:
     """The coefficients (c_0, ..., c_8) of an F_3; the weights are not part of the data."""
-    from ... import polynomials as poly
-
     def draw(rng):
         while True:
-            w = [_rational_weight(rng, (1, 2, 3), (1, 2, 3)) for _ in range(3)]
-            squares = [v * v for v in w]
-            if len(set(squares)) == 3 and squares != [1, Fraction(1, 4), 4]:
-                return tuple(poly.residual_square_coefficients(w))
+            w = _inverse_weights_draw(rng)
+            if len({v * v for v in w}) == 3:
+                return tuple(_residual_coefficients(w))
     return _variants.instance(
         "ex-res-inverse",
-        lambda: tuple(poly.residual_square_coefficients([1, Fraction(1, 2), 2])), draw)
+        lambda: tuple(_residual_coefficients([1, Fraction(1, 2), 2])), draw)
 
 
 def _expand_answer(answer) -> tuple:
     """The coefficients of F_3 for the answer's weights: exact Fractions for exact
     weights, floats when a weight is a float (compared to 1e-9 then)."""
-    from ... import polynomials as poly
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != 3:
-        raise TypeError("give three weights [w1, w2, w3]")
+        raise TypeError("the function must return three weights [w1, w2, w3]")
     ws = [_as_number(v) for v in answer]
     exact = all(_exact(v) is not None for v in ws)
-    coefficients = poly.residual_square_coefficients(
-        [_exact(v) if exact else float(v) for v in ws])
-    return coefficients if exact else tuple(float(c) for c in coefficients)
+    if exact:
+        return tuple(_residual_coefficients([_exact(v) for v in ws]))
+    from ... import polynomials as poly
+    return tuple(float(c) for c in poly.residual_square_coefficients([float(v) for v in ws]))
 
 
 def _coefficients_match(got, target) -> bool:
@@ -172,26 +268,61 @@ def _coefficients_match(got, target) -> bool:
                                            zip(got, target, strict=True))
 
 
-def _res_inverse(answer) -> Verdict:
-    ok = _coefficients_match(_expand_answer(answer), _res_inverse_data())
-    return ok, ("F_3 has the printed coefficients" if ok else "not correct")
+def _inverse_cases(hidden: bool):
+    def cases():
+        if not hidden:
+            return [_res_inverse_data()]
+        rng = np.random.default_rng()
+        out = [tuple(_residual_coefficients([2, 2, Fraction(1, 3)])),   # s_1 = s_2
+               tuple(_residual_coefficients([Fraction(5, 7), 3, 3]))]   # s_2 = s_3
+        out += [tuple(_residual_coefficients(_inverse_weights_draw(rng, 999)))
+                for _ in range(18)]
+        return out
+
+    def run(fn) -> Verdict:
+        for c in cases():
+            got = _call(fn, list(c))
+            if isinstance(got, str):
+                return False, got
+            if not _coefficients_match(_expand_answer(got), c):
+                return False, ("not correct" if not hidden else
+                               "F_3 with the returned weights misses some coefficients")
+        return True, ("F_3 has the given coefficients" if not hidden
+                      else "right on every network tried")
+    return _guard(run)
 
 
-def _inverse_reversed(answer) -> bool:
-    return _coefficients_match(_expand_answer(list(answer)[::-1]), _res_inverse_data())
+def _inverse_reversed(fn) -> bool:
+    c = _res_inverse_data()
+    got = list(fn(list(c)))
+    return _coefficients_match(_expand_answer(got[::-1]), c)
 
 
 # ------------------------------------------------------------------ chapter 7
 
 
-def _space_fold_data() -> tuple[int, int]:
-    """(m, L): the m-fold tent composed L times, depth.folding_net(m, L)."""
+# --- ex-space-fold: folds of different widths m_1, ..., m_L composed (folding_net has
+# one width; nothing in the library composes different ones)
+
+
+def _space_fold_data() -> tuple[int, ...]:
+    """(m_1, ..., m_L): the widths of the folds, applied in this order."""
     def draw(rng):
         while True:
-            m, L = int(rng.integers(3, 7)), int(rng.integers(3, 7))
-            if (m, L) != (3, 4):
-                return m, L
-    return _variants.instance("ex-space-fold", lambda: (3, 4), draw)
+            folds = tuple(int(v) for v in rng.integers(2, 7, size=int(rng.integers(3, 6))))
+            if len(set(folds)) >= 2 and folds != (3, 2, 4):
+                return folds
+    return _variants.instance("ex-space-fold", lambda: (3, 2, 4), draw)
+
+
+def _fold_expected(folds) -> tuple[int, int]:
+    """(variation, non-zeros): the slopes multiply to prod m_l in absolute value; layer 1
+    has m_1 weights and m_1 - 1 non-zero biases, layer l >= 2 m_{l-1} m_l weights (the
+    previous fold's coefficients, all non-zero) and m_l - 1 biases, the output m_L."""
+    variation = int(np.prod(folds))
+    nonzeros = 2 * folds[0] - 1 + sum(a * b + b - 1 for a, b in zip(folds[:-1], folds[1:],
+                                                                     strict=True))
+    return variation, nonzeros + folds[-1]
 
 
 def _fold_pair(answer) -> tuple[int, int]:
@@ -202,108 +333,163 @@ def _fold_pair(answer) -> tuple[int, int]:
 
 
 def _space_fold(answer) -> Verdict:
-    from ... import depth
     try:
-        variation, nonzeros = _fold_pair(answer)
+        pair = _fold_pair(answer)
     except TypeError as exc:
         return False, str(exc)
-    net = depth.folding_net(*_space_fold_data())
-    ok = (variation == depth.piecewise_linear(net, 0.0, 1.0).derivative_l1()
-          and nonzeros == depth.nonzero_parameters(net))
+    ok = pair == _fold_expected(_space_fold_data())
     return ok, "both right" if ok else "not correct"
 
 
 def _fold_counted_all(answer) -> bool:
-    from ... import depth
+    folds = _space_fold_data()
     variation, count = _fold_pair(answer)
-    net = depth.folding_net(*_space_fold_data())
-    return count == net.n_parameters and count != depth.nonzero_parameters(net)
+    sizes = [1, *folds, 1]
+    return count == sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
 
-#: gamma = p/q for f(x) = x^gamma, q <= 8 (not 1/2: the chapter's sqrt uses the power 4);
-#: the first is variant 0
-_GAMMAS = (Fraction(1, 3), *sorted({Fraction(p, q) for q in range(3, 9) for p in range(1, q)}
-                                   - {Fraction(1, 2), Fraction(1, 3)}))
+def _fold_power(answer) -> bool:
+    """The variation as m^L for one of the widths (the uniform fold's formula)."""
+    folds = _space_fold_data()
+    variation, _ = _fold_pair(answer)
+    return variation != int(np.prod(folds)) and any(
+        variation == m ** len(folds) for m in folds)
 
 
-def _space_graded_data() -> Fraction:
+# --- ex-space-graded: the threshold power for the L^p error (the sup norm's 2/gamma is
+# the written exercise; this is the other constant)
+
+#: gamma = p/q for f(x) = x^gamma, q <= 8 (not 1/2: the chapter's sqrt uses the power 4)
+_GAMMAS = tuple(sorted({Fraction(p, q) for q in range(3, 9) for p in range(1, q)}
+                       - {Fraction(1, 2)}))
+_POWERS = (1, 2, 3, 4)
+
+
+def _space_graded_data() -> tuple[Fraction, int]:
+    """(gamma, p): f(x) = x^gamma, the error measured in L^p[0, 1]."""
     def draw(rng):
-        return _GAMMAS[int(rng.integers(1, len(_GAMMAS)))]
-    return _variants.instance("ex-space-graded", lambda: _GAMMAS[0], draw)
+        while True:
+            gamma = _GAMMAS[int(rng.integers(len(_GAMMAS)))]
+            p = _POWERS[int(rng.integers(len(_POWERS)))]
+            if (gamma, p) != (Fraction(1, 6), 6):
+                return gamma, p
+    return _variants.instance("ex-space-graded", lambda: (Fraction(1, 6), 6), draw)
+
+
+def _graded_threshold(gamma, p) -> Fraction:
+    """beta* = 2 / (gamma + 1/p): the first cell's L^p error is ~ N^(-beta (gamma + 1/p)),
+    the others sum to N^-2 (sum (i/N)^(beta (1 + p gamma) - 2p - 1) / N)^(1/p)."""
+    return 2 / (Fraction(gamma) + Fraction(1, p))
 
 
 def _space_graded(answer) -> Verdict:
     answer = _as_number(answer)
-    ok = _same_number(answer, 2 / _space_graded_data())
-    return ok, ("the least power with rate 2" if ok else "not correct")
+    ok = _same_number(answer, _graded_threshold(*_space_graded_data()))
+    return ok, ("the threshold power for the rate 2 in L^p" if ok else "not correct")
 
 
-def _graded_inverted(answer) -> bool:
-    """2 gamma instead of 2 / gamma (or gamma / 2)."""
-    g = _space_graded_data()
-    value = _as_number(answer)
-    return _same_number(value, 2 * g) or _same_number(value, g / 2)
+def _graded_sup(answer) -> bool:
+    """2 / gamma: the sup norm's power (the first cell weighed by its height only)."""
+    gamma, _ = _space_graded_data()
+    return _same_number(_as_number(answer), 2 / gamma)
 
 
-_WIDTH_CHOICES = (2, 3, 4, 5)
+def _graded_equidistributed(answer) -> bool:
+    """(2p + 1) / (1 + p gamma): the knots that equidistribute |f''|^(p/(2p+1)) (the L^p
+    analogue of the chapter's recipe) give rate 2, but are not the threshold."""
+    gamma, p = _space_graded_data()
+    return _same_number(_as_number(answer), (2 * p + 1) / (1 + p * gamma))
 
 
-def _space_widths_data() -> tuple[int, ...]:
-    """The hidden widths of the residual network MLP([1, *widths, 1], "relu", skip=True)."""
+def _graded_p_for_1_over_p(answer) -> bool:
+    gamma, p = _space_graded_data()
+    return p != 1 and _same_number(_as_number(answer), 2 / (gamma + p))
+
+
+# --- ex-space-converse: a plain network as a residual one (the converse of
+# prop-unroll-skip, which the library does not construct)
+
+
+def _space_converse_data() -> tuple[int, int, int]:
+    """(w, L, seed): the plain network depth.random_relu_net(w, L, seed)."""
     def draw(rng):
         while True:
-            n = int(rng.integers(4, 6))
-            widths = tuple(int(v) for v in rng.choice(_WIDTH_CHOICES, size=n))
-            skips = [widths[i] == widths[i - 1] for i in range(1, n)]
-            after = [i for i in range(2, n) if skips[i - 2] and not skips[i - 1]]
-            if sum(skips) >= 2 and after and widths != (3, 3, 5, 5):
-                return widths
-    return _variants.instance("ex-space-widths", lambda: (3, 3, 5, 5), draw)
+            w, L = int(rng.integers(2, 6)), int(rng.integers(3, 6))
+            if (w, L) != (3, 4):
+                return w, L, int(rng.integers(1, 1000))
+    return _variants.instance("ex-space-converse", lambda: (3, 4, 0), draw)
 
 
-def _unrolled(widths):
+def _plain_net(w: int, L: int, seed: int):
     from ... import depth
+    return depth.random_relu_net(w, L, seed)
+
+
+def _forward(sizes, params, skip, x) -> np.ndarray:
+    """The network's output at the points ``x``, computed here from its arrays (not by the
+    returned object's methods)."""
+    a = np.asarray(x, dtype=float)[:, None]
+    n = len(sizes) - 1
+    for layer in range(n):
+        z = a @ params[2 * layer] + params[2 * layer + 1]
+        if layer == n - 1:
+            return z.ravel()
+        a = a + np.maximum(z, 0.0) if skip[layer] else np.maximum(z, 0.0)
+    return a.ravel()
+
+
+def _converse_verdict(net, got) -> Verdict:
+    from ... import common
     from ... import numpy_core as npc
-    return depth.unroll_skip(npc.MLP([1, *widths, 1], "relu", skip=True, seed=0))
+    if type(got) is not npc.MLP:
+        return False, "the function must return a nntheory.numpy_core.MLP"
+    sizes = tuple(int(s) for s in got.sizes)
+    w, L = net.sizes[1], net.n_layers - 1
+    if got.activation != "relu" or sizes[0] != 1 or sizes[-1] != 1 or len(sizes) != L + 2:
+        return False, (f"the residual network must be a ReLU MLP with one input, one output "
+                       f"and {L} hidden layers")
+    skip = common.skip_layers(sizes, True)
+    if tuple(got.skip) != skip or not all(skip[1:L]):
+        return False, ("build it with skip=True, with an identity skip around every hidden "
+                       "layer after the first")
+    if max(sizes[1:-1]) > 2 * w:
+        return False, f"its hidden widths must be at most 2w = {2 * w}"
+    params = [np.array(p, dtype=float) for p in npc.MLP.parameters(got)]
+    shapes = [s for a, b in zip(sizes[:-1], sizes[1:], strict=True) for s in ((a, b), (b,))]
+    if [p.shape for p in params] != shapes or not all(np.all(np.isfinite(p)) for p in params):
+        return False, "the returned network's parameters do not fit its sizes"
+    rng = np.random.default_rng()
+    x = np.concatenate([np.linspace(-4.0, 4.0, 2001), rng.normal(0.0, 3.0, 500)])
+    ref = _forward(net.sizes, net.get_parameters(), (False,) * net.n_layers, x)
+    out = _forward(sizes, params, skip, x)
+    ok = bool(np.max(np.abs(out - ref)) <= 1e-9 * max(1.0, float(np.max(np.abs(ref)))))
+    return ok, "computes the same function" if ok else "does not compute the same function"
 
 
-def _widths_pair(answer):
-    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or \
-            len(answer) != 2 or not _is_whole(answer[1]):
-        raise TypeError("expected (widths, count) with a whole number count")
-    widths = answer[0]
-    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__") or \
-            not all(_is_whole(v) for v in widths):
-        raise TypeError("expected (widths, count) with widths a tuple of whole numbers")
-    return tuple(int(v) for v in widths), int(answer[1])
+def _converse_cases(hidden: bool):
+    def cases():
+        if not hidden:
+            return [_plain_net(*_space_converse_data())]
+        rng = np.random.default_rng()
+        nets = [_plain_net(1, 3, int(rng.integers(10 ** 6))),    # width one
+                _plain_net(2, 2, int(rng.integers(10 ** 6)))]
+        nets += [_plain_net(int(rng.integers(2, 7)), int(rng.integers(2, 7)),
+                            int(rng.integers(10 ** 6))) for _ in range(8)]
+        return nets
 
-
-def _space_widths(answer) -> Verdict:
-    try:
-        widths, count = _widths_pair(answer)
-    except TypeError as exc:
-        return False, str(exc)
-    plain = _unrolled(_space_widths_data())
-    ok = widths == tuple(plain.sizes[1:-1]) and count == plain.n_parameters
-    return ok, "both right" if ok else "not correct"
-
-
-def _widths_all_doubled(answer) -> bool:
-    widths, _ = _widths_pair(answer)
-    return widths == tuple(2 * w for w in _space_widths_data())
-
-
-def _widths_count_one_half(answer) -> bool:
-    """The right widths, but each layer counted as reading only the width of the
-    residual network's layer before it (one half)."""
-    widths, count = _widths_pair(answer)
-    data = _space_widths_data()
-    plain = _unrolled(data)
-    if widths != tuple(plain.sizes[1:-1]) or count == plain.n_parameters:
-        return False
-    sizes = [1, *widths, 1]
-    original = [1, *data, 1]
-    return count == sum((original[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
+    def run(fn) -> Verdict:
+        for net in cases():
+            copy = _plain_net(net.sizes[1], net.n_layers - 1, 0)
+            copy.set_parameters(net.get_parameters())
+            got = _call(fn, copy)
+            if isinstance(got, str):
+                return False, got
+            ok, message = _converse_verdict(net, got)
+            if not ok:
+                return False, message
+        return True, "computes the same function" if not hidden else \
+            "right on every network tried"
+    return _guard(run)
 
 
 _RUBRIC_RES = (
@@ -342,16 +528,21 @@ _RUBRIC_GRADED = (
 
 EXERCISES = [
     # chapter 6
-    Exercise("ex-res-cubic", "06_residual_polynomials", "The cubic coefficient", "easy",
-             "cubic_coefficient", ("coefficient of x^3",), _guard(_res_cubic),
-             data=_res_cubic_data, forbid=_EXPANDERS,
-             mistakes={_cubic_mistake("square"): "(w_1^2 + w_2^2 + w_3^2)^2 also counts the "
-                                                 "products of a weight with itself",
-                       _cubic_mistake("half"): "each product w_j^2 w_k^2 (j < k) appears "
-                                               "twice in the x^3 term of a square"},
-             goal="derive a coefficient of the residual expansion"),
-    Exercise("ex-res-project", "06_residual_polynomials", "Project a quintic by hand", "medium",
-             "projection", ("projection onto degree 2",), _guard(_res_project),
+    Exercise("ex-res-quartic", "06_residual_polynomials", "The quartic coefficient, any depth",
+             "easy", "quartic_coefficient", ("coefficient of x^4",),
+             _quartic_cases(hidden=False), data=_res_quartic_data,
+             hidden=(HiddenCase("other depths (0 to 7 layers) and weights, drawn afresh",
+                                _quartic_cases(hidden=True)),),
+             forbid=_EXPANDERS,
+             mistakes={_quartic_mistake("no square"): "the x^4 term of F_{k-1}^2 has two "
+                                                      "sources: x^2 times x^2 as well",
+                       _quartic_mistake("new"): "all three new coefficients of F_k come "
+                                                "from the coefficients of F_{k-1}"},
+             goal="derive a coefficient of the residual expansion for every depth",
+             kind="function"),
+    Exercise("ex-res-project", "06_residual_polynomials",
+             "Project onto polynomials through the origin", "medium",
+             "projection", ("projection onto a x + b x^2",), _guard(_res_project),
              data=_res_project_data,
              forbid=("nntheory.polynomials.l2_projection_exact",
                      "nntheory.polynomials.l2_projection",
@@ -360,52 +551,68 @@ EXERCISES = [
                      "nntheory.polynomials._gram_schmidt", "numpy.polynomial",
                      "numpy.polynomial.Polynomial", "numpy.polynomial.Legendre",
                      "numpy.polyfit", "numpy.linalg.lstsq", "scipy.linalg.lstsq",
-                     "scipy.optimize", "sympy.symbols", "sympy.Symbol", "sympy.integrate",
-                     "sympy.solve", "sympy.linsolve"),
-             mistakes={_is_truncation: "dropping the terms of degree above 2 is truncation, "
-                                       "not the best L2 approximation"},
-             goal="compute an L2 projection onto polynomials"),
+                     "scipy.optimize", "scipy.integrate", "sympy.symbols", "sympy.Symbol",
+                     "sympy.integrate", "sympy.solve", "sympy.linsolve"),
+             mistakes={_project_mistake("truncated"): "keeping q's own coefficients of x and "
+                                                      "x^2 is truncation, not the best L2 "
+                                                      "approximation",
+                       _project_mistake("symmetric"): "that is a projection in L2[-1, 1]; "
+                                                      "the inner product here is over [0, 1]",
+                       _project_mistake("dropped"): "dropping the constant of the best "
+                                                    "approximation by 1, x, x^2 does not give "
+                                                    "the best one without a constant"},
+             goal="compute an L2 projection onto a subspace of polynomials"),
     Exercise("ex-res-inverse", "06_residual_polynomials", "Weights from coefficients", "hard",
-             "inverse_weights", ("weights from coefficients",), _guard(_res_inverse),
-             data=_res_inverse_data, forbid=(*_EXPANDERS, "scipy.optimize", "torch.optim"),
+             "inverse_weights", ("weights from coefficients",), _inverse_cases(hidden=False),
+             data=_res_inverse_data,
+             hidden=(HiddenCase("eighteen networks with weights a/b, a, b up to 999, and two "
+                                "with equal squared weights", _inverse_cases(hidden=True)),),
+             forbid=(*_EXPANDERS, "scipy.optimize", "torch.optim"),
              mistakes={_inverse_reversed: "the layers are in the wrong order"},
-             goal="invert the residual expansion"),
+             goal="invert the residual expansion", kind="function"),
     Exercise("ex-res-prove", "06_residual_polynomials", "No residual square network has "
-             "c₃ = c₂²", "medium", "", (), None, kind="written", rubric=_RUBRIC_RES,
+             "c₃ = c₂² > 0", "medium", "", (), None, kind="written", rubric=_RUBRIC_RES,
              goal="prove an inequality between coefficients of the residual expansion",
              needs_human="the proof (the answer cell)"),
     # chapter 7
     Exercise("ex-space-fold", "07_approximation_spaces",
-             "Variation and size of a folding network", "easy", "fold_answer",
-             ("variation and non-zeros of a folding network",), _guard(_space_fold),
+             "Variation and size of mixed folds", "easy", "fold_answer",
+             ("variation and non-zeros of mixed folds",), _guard(_space_fold),
              data=_space_fold_data,
              forbid=("nntheory.depth.folding_net", "nntheory.depth.piecewise_linear",
                      "nntheory.depth.nonzero_parameters", "nntheory.depth.count_pieces",
+                     "nntheory.depth.grid_slope_changes",
                      "nntheory.depth.sawtooth", "nntheory.depth._fold_layer"),
              mistakes={_fold_counted_all: "the count asked for is of the non-zero weights "
-                                          "and biases, not of all entries"},
+                                          "and biases, not of all entries",
+                       _fold_power: "the folds have different widths: follow the slope "
+                                    "through each of them"},
              goal="compute the variation and the budget of a deep network"),
-    Exercise("ex-space-graded", "07_approximation_spaces", "Graded knots for a power",
-             "medium", "graded_beta", ("graded knots for a power",),
+    Exercise("ex-space-graded", "07_approximation_spaces", "Graded knots in L^p",
+             "medium", "graded_beta", ("graded knots in L^p",),
              _guard(_space_graded), data=_space_graded_data, max_tries=3,
              forbid=("nntheory.separation.equidistributed_knots",),
-             mistakes={_graded_inverted: "check how the error on the first cell, of length "
-                                         "N^(-beta), depends on beta and gamma"},
-             goal="choose graded knots to recover the optimal rate"),
+             mistakes={_graded_sup: "that is the power for the sup norm; in L^p a cell's "
+                                    "error is weighed by its length too",
+                       _graded_equidistributed: "knots that equidistribute the error "
+                                                "give the rate 2, but the question asks "
+                                                "for the threshold",
+                       _graded_p_for_1_over_p: "check how the L^p norm of an error of "
+                                               "height e on a cell of length h scales "
+                                               "with h"},
+             goal="choose graded knots to recover the optimal rate in L^p"),
     Exercise("ex-space-graded-proof", "07_approximation_spaces",
-             "Why the power 2/γ is the least", "hard", "", (), None, kind="written",
-             rubric=_RUBRIC_GRADED,
+             "Why the power 2/γ is the least in the sup norm", "hard", "", (), None,
+             kind="written", rubric=_RUBRIC_GRADED,
              goal="prove the rate of the interpolant on graded knots, both directions",
              needs_human="the proof (the answer cell)"),
-    Exercise("ex-space-widths", "07_approximation_spaces", "Unrolling with changing widths",
-             "hard", "unrolled_answer", ("unrolling with changing widths",),
-             _guard(_space_widths), data=_space_widths_data,
-             # the parameter count, not the whole MLP class: the chapter's own helpers
-             # (graded_interpolant) build MLPs, and its solutions call them
-             forbid=("nntheory.depth.unroll_skip", "nntheory.common.n_parameters"),
-             mistakes={_widths_all_doubled: "only the layers with a skip connection need "
-                                            "carrying units",
-                       _widths_count_one_half: "a layer after a doubled layer reads both "
-                                               "of its halves"},
-             goal="count the cost of writing a residual network as a plain one"),
+    Exercise("ex-space-converse", "07_approximation_spaces",
+             "A plain network as a residual one", "hard", "as_residual",
+             ("plain network as a residual one",), _converse_cases(hidden=False),
+             data=_space_converse_data,
+             hidden=(HiddenCase("ten random plain networks, widths 1 to 6, 2 to 6 hidden "
+                                "layers", _converse_cases(hidden=True)),),
+             forbid=("nntheory.depth.unroll_skip",),
+             goal="write a plain ReLU network as a residual one (the converse of unrolling)",
+             kind="function"),
 ]
