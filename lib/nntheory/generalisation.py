@@ -681,7 +681,8 @@ class NTKRun:
     ``abs_change`` = :math:`\\|\\theta_T - \\theta_0\\|`, ``rel_change`` the same divided by
     :math:`\\|\\theta_0\\|`, ``drift`` = :math:`\\|K_T - K_0\\|_F / \\|K_0\\|_F`, and
     ``kr_gap`` the distance of the training residual from kernel regression with
-    :math:`K_0`, relative to :math:`\\|r_0\\|`."""
+    :math:`K_0`, relative to :math:`\\|r_0\\|`. ``spread`` maps each training measurement's
+    name to its ``(min, max)`` over the training seeds, per width (for the figure's band)."""
 
     widths: np.ndarray
     kernel_err: np.ndarray
@@ -689,6 +690,7 @@ class NTKRun:
     abs_change: np.ndarray
     drift: np.ndarray
     kr_gap: np.ndarray
+    spread: dict = field(default_factory=dict)
 
 
 def ntk_chapter_data(data_seed: int = 2, n: int = 8, dim: int = 3):
@@ -708,6 +710,7 @@ def ntk_chapter_run(widths, *, kernel_seeds, train_seeds, data_seed: int = 2,
     n, d = X.shape
     K_inf = arccos_ntk(X)
     out = {k: [] for k in ("kernel_err", "rel_change", "abs_change", "drift", "kr_gap")}
+    lows, highs = {k: [] for k in out}, {k: [] for k in out}
     for m in widths:
         sq = [np.mean((empirical_ntk(*ntk_init(d, m, seed=s), X) - K_inf) ** 2)
               for s in kernel_seeds]
@@ -730,9 +733,12 @@ def ntk_chapter_run(widths, *, kernel_seeds, train_seeds, data_seed: int = 2,
         for key, vals in (("rel_change", rc), ("abs_change", ac), ("drift", dr),
                           ("kr_gap", kg)):
             out[key].append(np.mean(vals))
+            lows[key].append(np.min(vals))
+            highs[key].append(np.max(vals))
+    spread = {k: (np.array(lows[k]), np.array(highs[k])) for k in lows if lows[k]}
     return NTKRun(np.asarray(widths), *(np.array(out[k]) for k in
                                         ("kernel_err", "rel_change", "abs_change", "drift",
-                                         "kr_gap")))
+                                         "kr_gap")), spread=spread)
 
 
 def ntk_chapter_statements(run: NTKRun, slope_band=(-0.6, -0.4), *,
