@@ -46,9 +46,33 @@ def _verdict(label, answer):
 # ------------------------------------------------------------------ model answers
 
 
-def product_answer(m: int) -> int:
-    # first layer 15, each later hidden layer 24, output 9 (derived, not counted in code)
-    return 24 * m
+def product_tree(d: int, m: int):
+    """The tree of the exercise, built here from the library's product network: d/2, d/4,
+    ..., 1 copies of yarotsky_product(m) side by side (block-diagonal matrices), each
+    level's output layer composed with the next level's first layer."""
+    from scipy.linalg import block_diag
+
+    from nntheory import numpy_core as npc
+    P = depth.yarotsky_product(m).get_parameters()
+    layers, width = [], d
+    while width > 1:
+        k = width // 2
+        level = [(block_diag(*[W] * k), np.tile(b, k)) for W, b in zip(P[0::2], P[1::2],
+                                                                        strict=True)]
+        if layers:
+            W_out, b_out = layers.pop()
+            W_in, b_in = level[0]
+            level[0] = (W_out @ W_in, b_out @ W_in + b_in)
+        layers += level
+        width = k
+    net = npc.MLP([d] + [W.shape[1] for W, _ in layers], "relu")
+    net.set_parameters([a for pair in layers for a in pair])
+    return net
+
+
+def product_answer(d: int, m: int) -> int:
+    # (d - 1) products of 24m, less what the composition removes and adds (derived)
+    return (d - 1) * 24 * (m - 1) + 15 * (d // 2) + 111 * (d // 2 - 1) + 9
 
 
 def pieces_needed(R: float, eps: float) -> int:
@@ -101,7 +125,7 @@ def fold_answer(w1, w2, a, b, alpha, beta) -> list[np.ndarray]:
             np.diff(slopes, prepend=0.0)[:, None], np.array([alpha])]
 
 
-MODEL = {"ex-depth-product": lambda d: product_answer(d),
+MODEL = {"ex-depth-product": lambda d: product_answer(*d),
          "ex-depth-layers": lambda d: layers_answer(*d),
          "ex-depth-fold": lambda d: fold_answer(*d)}
 
@@ -178,7 +202,8 @@ def test_model_answers_pass_and_a_copied_answer_fails(label):
         assert not ok, (key, d)
     assert len(datas) == len(KEYS)                  # every key its own instance
     variants.clear()
-    assert exercises.data(label) == {"ex-depth-product": 6, "ex-depth-layers": (3, 2.0, 1.5e-6),
+    assert exercises.data(label) == {"ex-depth-product": (4, 6),
+                                     "ex-depth-layers": (3, 2.0, 1.5e-6),
                                      "ex-depth-fold": (3, 5, 0.0, 1.0, 0.0, 0.0)}[label]
 
 
@@ -201,7 +226,7 @@ def test_variants_are_well_posed():
         w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
         assert w1 % 2 == 1 and w1 * w2 >= 15 and w1 * w2 > w1 + w2 + 1 and b > a
         assert not any(math.copysign(1.0, v) < 0 and v == 0 for v in (a, b, alpha, beta))
-        assert exercises.data("ex-depth-product") != 6
+        assert exercises.data("ex-depth-product") != (4, 6)
 
 
 # ------------------------------------------------------------------ shortcuts
@@ -209,7 +234,8 @@ def test_variants_are_well_posed():
 VALUE_SHORTCUTS = [
     ("ex-depth-product", "product_nonzeros",
      ["from nntheory import depth",
-      "product_nonzeros = depth.nonzero_parameters(depth.yarotsky_product(m_prod))"]),
+      "product_nonzeros = (d_prod - 1) * depth.nonzero_parameters("
+      "depth.yarotsky_product(m_prod))"]),
     ("ex-depth-product", "product_nonzeros",
      ["from nntheory import depth", "import numpy as np",
       "sq = depth.yarotsky_square(m_prod)",
@@ -220,7 +246,7 @@ VALUE_SHORTCUTS = [
       "product_nonzeros = 3 * sum(np.count_nonzero(p) for p in sq.get_parameters()) + 9"]),
     ("ex-depth-product", "product_nonzeros",
      ["from nntheory.teaching.bank import ch05",
-      "product_nonzeros = ch05._product_count(ch05._product_data())"]),
+      "product_nonzeros = ch05._product_count(*ch05._product_data())"]),
     ("ex-depth-layers", "layers_and_units",
      ["from nntheory import separation",
       "p = next(j for j in range(1, 10**6) "
@@ -265,9 +291,9 @@ def test_library_shortcuts_in_the_notebook_are_refused(label, variable, cells):
 def test_the_library_would_have_computed_the_answers():
     """The refused calls above are real shortcuts (so refusing them matters)."""
     from nntheory import separation
-    m = exercises.data("ex-depth-product")
-    assert depth.nonzero_parameters(depth.yarotsky_product(m)) == product_answer(m)
-    assert 3 * depth.nonzero_parameters(depth.square_base(2, m)) + 9 == product_answer(m)
+    d, m = exercises.data("ex-depth-product")
+    assert depth.nonzero_parameters(depth.yarotsky_product(m)) == product_answer(2, m)
+    assert 3 * depth.nonzero_parameters(depth.square_base(2, m)) + 9 == product_answer(2, m)
     from nntheory import common
     L, R, eps = exercises.data("ex-depth-layers")
     p = next(j for j in range(1, 10 ** 6) if R ** 2 * separation.shallow_square_floor(j) <= eps)
@@ -278,6 +304,23 @@ def test_the_library_would_have_computed_the_answers():
     p = depth.folding_net(w1, 2).get_parameters()       # w1^2 pieces on [0, 1] in two layers
     assert depth.count_pieces(depth.folding_net(w1, 2), 0.0, 1.0) == w1 * w1 >= w1 * w2 - 6
     assert len(p) == 6
+
+
+def test_the_tree_of_products_is_what_the_count_says():
+    """The count (derived in product_answer) against the network built from the library's
+    product networks: exact non-zeros for several d and m, m log2(d) hidden layers, and it
+    approximates the product (error of the order of the products' 2^(-2m-1))."""
+    rng = np.random.default_rng(3)
+    for d in (2, 4, 8, 16):
+        for m in (1, 2, 5):
+            net = product_tree(d, m)
+            assert sum(int(np.count_nonzero(a)) for a in net.get_parameters()) == \
+                product_answer(d, m)
+            assert len(net.sizes) - 2 == m * int(math.log2(d))
+            X = rng.uniform(0, 1, (500, d))
+            assert np.max(np.abs(net.predict(X).ravel() - X.prod(axis=1))) < \
+                4 * d * 2.0 ** (-2 * m - 1)
+    assert product_tree(4, 6).n_parameters == 2431 and product_answer(4, 6) == 510
 
 
 def test_the_chapters_own_cells_do_not_answer_it():
@@ -362,18 +405,18 @@ def test_no_field_of_an_exercise_holds_an_answer():
 
 
 def test_wrong_numbers_get_no_direction():
-    m = exercises.data("ex-depth-product")
+    right = product_answer(*exercises.data("ex-depth-product"))
     messages = {_verdict("ex-depth-product", v)[1]
-                for v in [1, 2, 10, 100, 143, 145, 1000, 10 ** 6]}
+                for v in [1, 2, 10, 100, right - 1, right + 1, 1000, 10 ** 6]}
     assert messages == {"not correct"}
-    assert _verdict("ex-depth-product", 144.5)[1] == "expected a whole number"
+    assert _verdict("ex-depth-product", right + 0.5)[1] == "expected a whole number"
     n_, m_ = layers_answer(*exercises.data("ex-depth-layers"))
     messages = {_verdict("ex-depth-layers", (n_ + dn, m_ + dm))[1]
                 for dm in (-30, -1, 0, 1, 30) for dn in (-10, -1, 0, 1, 10)
                 if (dm, dn) != (0, 0)}
     assert messages == {"not correct"}
     for message in messages | {_verdict("ex-depth-product", 1)[1]}:
-        for leak in ("large", "small", "more", "less", "too", "close", str(24 * m),
+        for leak in ("large", "small", "more", "less", "too", "close", str(right),
                      str(m_), str(n_)):
             assert leak not in message
 
@@ -382,20 +425,23 @@ def test_recognised_mistakes_get_their_hint():
     for key in [None, *KEYS[:2]]:
         if key:
             variants.set_student(*key)
-        m = exercises.data("ex-depth-product")
-        assert "zeros" in _verdict("ex-depth-product", 90 * m - 53)[1]       # n_parameters
-        assert "u = (x + y)/2" in _verdict("ex-depth-product", 24 * m - 3)[1]
+        d, m = exercises.data("ex-depth-product")
+        dense = product_tree(d, m).n_parameters
+        assert "zeros" in _verdict("ex-depth-product", dense)[1]
+        assert "own output layer" in _verdict("ex-depth-product", (d - 1) * 24 * m)[1]
+        assert "units below" in _verdict("ex-depth-product",
+                                          (d - 1) * (24 * (m - 1) + 15) + 9)[1]
         n_, m_ = layers_answer(*exercises.data("ex-depth-layers"))
         assert "order" in _verdict("ex-depth-layers", (m_, n_))[1]
 
 
 def test_small_whole_numbers_cannot_be_tried_one_by_one():
     ex = exercises.get("ex-depth-product")
-    found = [k for k in range(1, 400) if ex.verdict(k)[0]]
+    found = [k for k in range(1, 600) if ex.verdict(k)[0]]
     assert found == []
-    assert "tried" in ex.verdict(144)[1]
+    assert "tried" in ex.verdict(510)[1]
     exercises._TRIES.clear()
-    assert ex.verdict(144)[0]
+    assert ex.verdict(510)[0]
 
 
 def test_fold_messages_speak_of_the_students_network_only():

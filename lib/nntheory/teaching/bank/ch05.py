@@ -5,8 +5,10 @@ Each entry's check computes its expected value here, from the exercise's data fo
 student's variant; nothing in this module is meant to be called from a notebook (the
 checks forbid its private functions, like the registry's own).
 
-* ``ex-depth-product`` (easy): the non-zero weights and biases of Yarotsky's product
-  network with the student's number of layers ``m``.
+* ``ex-depth-product`` (easy): the non-zero weights and biases of a balanced tree of
+  Yarotsky's product networks for the student's ``d`` numbers and ``m`` hidden layers per
+  product, each level's output layer composed with the next level's first layer (no library
+  function builds the tree).
 * ``ex-depth-layers`` (medium): for the student's ``L`` hidden layers, interval ``[0, R]``
   and accuracy ``eps``, the least number of units and the least number of parameters that
   the piece count ``prod(w_l + 1)`` with whole widths, together with the ``1/(8 p^2)``
@@ -39,39 +41,58 @@ from ..exercises import (
 
 # ------------------------------------------------------------------ ex-depth-product
 
+_PRODUCT_0 = (4, 6)
 
-def _product_data() -> int:
-    """The number of hidden layers ``m`` of the product network (variant 0: 6)."""
+
+def _product_data() -> tuple[int, int]:
+    """``(d, m)``: a tree of product networks for ``d = 2^j`` numbers, each product with
+    ``m`` hidden layers (variant 0: d = 4, m = 6)."""
     def draw(rng):
         while True:
-            m = int(rng.integers(2, 31))
-            if m != 6:
-                return m
-    return _variants.instance("ex-depth-product", lambda: 6, draw)
+            d = int(rng.choice([4, 8, 16, 32]))
+            m = int(rng.integers(2, 17))
+            if (d, m) != _PRODUCT_0 and _product_count(d, m) != _product_count(*_PRODUCT_0):
+                return d, m
+    return _variants.instance("ex-depth-product", lambda: _PRODUCT_0, draw)
 
 
-def _product_count(m: int) -> int:
-    """Non-zero parameters of ``depth.yarotsky_product(m)``, counted block by block:
-    first layer 3 * 5 (u reads both inputs), 3 * 8 in each later hidden layer, 9
-    output weights (the output bias is 0)."""
-    return 15 + 24 * (m - 1) + 9
+def _product_count(d: int, m: int) -> int:
+    """Non-zero parameters of the balanced tree of ``d - 1`` product networks
+    ``yarotsky_product(m)``, each level's output layer composed with the next level's
+    first layer. One product has 15 (first layer) + 24 per later hidden layer + 9
+    (output, bias 0); a first layer composed with the outputs below (9 units each, bias 0)
+    reads 18 units for each of its 3 units on u = (A + B)/2, 9 for each of the 3 on A and
+    the 3 on B, and keeps its 3 biases: 111."""
+    return (d - 1) * 24 * (m - 1) + 15 * (d // 2) + 111 * (d // 2 - 1) + 9
 
 
 def _depth_product(answer) -> Verdict:
     if not _is_whole(answer):
         return False, "expected a whole number"
-    ok = int(answer) == _product_count(_product_data())
-    return ok, ("the count of the block-diagonal construction" if ok else "not correct")
+    ok = int(answer) == _product_count(*_product_data())
+    return ok, ("the count of the composed tree" if ok else "not correct")
 
 
 def _product_all_entries(answer) -> bool:
-    m = _product_data()
-    return _is_whole(answer) and int(answer) == 90 * m - 53       # n_parameters
+    d, m = _product_data()
+    sizes = [d]
+    width = d
+    while width > 1:
+        width //= 2
+        sizes += [9 * width] * m
+    sizes.append(1)
+    dense = sum((a + 1) * b for a, b in pairwise(sizes))
+    return _is_whole(answer) and int(answer) == dense
 
 
-def _product_no_mixing(answer) -> bool:
-    m = _product_data()
-    return _is_whole(answer) and int(answer) == _product_count(m) - 3
+def _product_separate(answer) -> bool:
+    d, m = _product_data()
+    return _is_whole(answer) and int(answer) == (d - 1) * 24 * m
+
+
+def _product_first_as_input(answer) -> bool:
+    d, m = _product_data()
+    return _is_whole(answer) and int(answer) == (d - 1) * (24 * (m - 1) + 15) + 9
 
 
 # ------------------------------------------------------------------ ex-depth-layers
@@ -273,7 +294,7 @@ _CROSSINGS_RUBRIC = (
     "ignored without using continuity.")
 
 EXERCISES = [
-    Exercise("ex-depth-product", "05_depth", "Non-zero weights of the product network", "easy",
+    Exercise("ex-depth-product", "05_depth", "Non-zero weights of a tree of products", "easy",
              "product_nonzeros", ("non-zeros of the product network",), _guard(_depth_product),
              data=_product_data,
              forbid=("nntheory.depth.nonzero_parameters", "nntheory.depth.yarotsky_product",
@@ -282,11 +303,13 @@ EXERCISES = [
              mistakes={_product_all_entries: "that counts every entry of the weight "
                                               "matrices, the zeros of the block-diagonal "
                                               "layers included",
-                       _product_no_mixing: "three squaring networks side by side, but the "
-                                           "first one reads u = (x + y)/2, and u is not "
-                                           "an input"},
+                       _product_separate: "that counts d - 1 product networks, each with its "
+                                          "own output layer; in the tree an output layer and "
+                                          "the next first layer are one composed layer",
+                       _product_first_as_input: "a composed first layer does not read two "
+                                                "numbers: it reads the units below"},
              max_tries=5,
-             goal="count the non-zero parameters of a block-diagonal construction"),
+             goal="count the non-zero parameters of a composed block-diagonal construction"),
     Exercise("ex-depth-layers", "05_depth", "What a fixed depth needs, counted exactly",
              "medium", "layers_and_units", ("layers and units for eps",),
              _guard(_depth_layers), data=_layers_data,
