@@ -163,10 +163,12 @@ LAZY_IMPORTS = ("from nntheory import numpy_core as npc\n"
                 "import importlib, types")
 LAZY = (  # /tmp/lazy/run/a03.py of the probe (notes/lazy_report.md), cell by cell
     'n_params = getattr(getattr(npc, "MLP")([3, 64, 64, 10]), "n_para" + "meters")',
-    'x0, y0, a, b, c, d = x_ex, y_ex, w1, b1, w2, b2\n'
-    'tiny = getattr(npc, "MLP")([1, 1, 1], "tanh")\n'
-    'tiny.set_parameters([np.array([[a]]), np.array([b]), np.array([[c]]), np.array([d])])\n'
-    'dL_dw1 = float(getattr(npc, "loss_and_" + "gradients")(tiny, [[x0]], [[y0]])[1][0][0, 0])',
+    'def tiny_grad(x0, y0, a, b, c, d):\n'
+    '    tiny = getattr(npc, "MLP")([1, 1, 1], "tanh")\n'
+    '    tiny.set_parameters([np.array([[a]]), np.array([b]), np.array([[c]]),\n'
+    '                         np.array([d])])\n'
+    '    grads = getattr(npc, "loss_and_" + "gradients")(tiny, [[x0]], [[y0]])[1]\n'
+    '    return [float(g.ravel()[0]) for g in grads]',
     'def _copy(f):\n'
     '    g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,\n'
     '                           f.__closure__)\n'

@@ -101,15 +101,18 @@ def _keyed(nb: dict, who: str, key: str) -> dict:
     return nb
 
 
-def _scalar_for(who: str) -> float:
-    """The answer of ex-bp-scalar in ``who``'s variant (what a copier would paste)."""
+def _scalar_for(who: str) -> list[float]:
+    """The partials of ex-bp-scalar on ``who``'s printed instance (what a copier would
+    paste, as a function returning them)."""
     variants.set_student(who, KEYS[who])
     try:
         x, y, w1, b1, w2, b2 = exercises.data("ex-bp-scalar")
     finally:
         variants.clear()
     a = np.tanh(w1 * x + b1)
-    return float(2 * (w2 * a + b2 - y) * w2 * (1 - a ** 2) * x)
+    r = 2 * (w2 * a + b2 - y)
+    return [float(r * w2 * (1 - a ** 2) * x), float(r * w2 * (1 - a ** 2)), float(r * a),
+            float(r)]
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +130,11 @@ def course(tmp_path_factory):
     (root / "roster.csv").write_text("student_id,name,email\nalice,Alice A.,alice@example.org\n"
                                      "bob,Bob B.,bob@example.org\n")
     assert _scalar_for("bob") != pytest.approx(_scalar_for("mallory"), rel=1e-3)
-    copied = f"dL_dw1 = {_scalar_for('bob')!r}"
+    copied = f"def tiny_grad(*_):\n    return {_scalar_for('bob')!r}"
     notebooks = {
         "alice": _keyed(correct(), "alice", KEYS["alice"]),
         "bob": _keyed(answers(), "bob", KEYS["bob"]),              # blank
-        # bob's copy, with bob's key cell, and bob's number pasted in
+        # bob's copy, with bob's key cell, and bob's numbers pasted in
         "mallory": _keyed(answers(RIGHT["n_params"], copied, RIGHT_SOFTPLUS), "bob", KEYS["bob"]),
         "eve": correct(),                                 # the key cell deleted
     }

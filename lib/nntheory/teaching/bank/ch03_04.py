@@ -59,6 +59,19 @@ def _bp_count_mistake(kind: str):
     return hit
 
 
+def _bp_scalar_well_conditioned(d) -> bool:
+    """No partial is 0 or the result of a cancellation: 0.04 <= |z| <= 3.5 (so tanh z and
+    1 - tanh^2 z lose no digits in any correct formula), |y_hat - y| >= 0.05, w1, w2, x
+    away from 0. Then every correct double-precision formula for the four partials is
+    within about 1e-13 of the exact values (measured against 40-digit arithmetic on 3000
+    random instances: at most 1.5e-13, three ways of writing the formulas)."""
+    x, y, w1, b1, w2, b2 = d
+    z = w1 * x + b1
+    y_hat = w2 * math.tanh(z) + b2
+    return (0.04 <= abs(z) <= 3.5 and abs(y_hat - y) >= 0.05 and abs(w1) >= 0.1
+            and abs(w2) >= 0.1 and abs(x) >= 0.2)
+
+
 def _bp_scalar_data():
     """(x, y, w1, b1, w2, b2) of the student's variant (variant 0: the chapter's)."""
     def draw(rng):
@@ -66,34 +79,87 @@ def _bp_scalar_data():
             x = float(rng.choice([-2.0, -1.5, -1.0, 1.0, 1.5, 2.0]))
             y = float(rng.choice([-1.0, 0.5, 1.0, 2.0]))
             w1, b1, w2, b2 = (float(v) for v in np.round(rng.uniform(-1.5, 1.5, 4), 1))
-            if abs(_bp_scalar((x, y, w1, b1, w2, b2))) > 0.05 and w1 != 0 and w2 != 0:
+            if _bp_scalar_well_conditioned((x, y, w1, b1, w2, b2)):
                 return x, y, w1, b1, w2, b2
     return _variants.instance("ex-bp-scalar", lambda: (2.0, 1.0, 0.5, -0.2, 1.5, 0.1), draw)
 
 
-def _bp_scalar(d) -> float:
-    from ... import numpy_core as npc
+def _bp_random_instance(rng) -> tuple[float, ...]:
+    """A hidden instance: real-valued, drawn until well conditioned."""
+    while True:
+        x = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.2, 2.0))
+        y = float(rng.uniform(-2.0, 2.0))
+        w1, b1, w2, b2 = (float(v) for v in rng.uniform(-2.0, 2.0, 4))
+        d = (x, y, w1, b1, w2, b2)
+        if _bp_scalar_well_conditioned(d):
+            return d
+
+
+def _bp_scalar(d) -> list[float]:
+    """[dL/dw1, dL/db1, dL/dw2, dL/db2] of L = (w2 tanh(w1 x + b1) + b2 - y)^2."""
     x, y, w1, b1, w2, b2 = d
-    tiny = npc.MLP([1, 1, 1], "tanh")
-    tiny.set_parameters([np.array([[w1]]), np.array([b1]), np.array([[w2]]),
-                         np.array([b2])])
-    return float(npc.loss_and_gradients(tiny, [[x]], [[y]])[1][0][0, 0])
-
-
-def _bp_sign_flipped(answer) -> bool:
-    """dL/dw1 with the sign of 2 (y - y_hat) instead of 2 (y_hat - y), to two digits."""
-    value, target = _checks._as_float(answer), _bp_scalar(_bp_scalar_data())
-    return abs(value + target) <= 0.02 * abs(target)
-
-
-def _bp_scalar_no_tanh_derivative(answer) -> bool:
-    """dL/dw1 without the factor 1 - tanh^2 (the activation's derivative forgotten)."""
-    x, y, w1, b1, w2, b2 = _bp_scalar_data()
     a = math.tanh(w1 * x + b1)
-    wrong = 2 * (w2 * a + b2 - y) * w2 * x
-    value = _checks._as_float(answer)
-    return abs(value - wrong) <= 2e-3 * abs(wrong) and abs(wrong - _bp_scalar(
-        _bp_scalar_data())) > 2e-3 * abs(wrong)
+    r = 2.0 * (w2 * a + b2 - y)
+    g = r * w2 * (1.0 - a * a)
+    return [g * x, g, r * a, r]
+
+
+_BP_RTOL = 1e-12
+
+
+def _bp_values(fn, d) -> list[float] | str:
+    got = fn(*d)
+    if isinstance(got, np.ndarray):
+        got = list(got.ravel()) if got.size == 4 else got
+    if not isinstance(got, (list, tuple)) or len(got) != 4:
+        return "return a list of four numbers [dL/dw1, dL/db1, dL/dw2, dL/db2]"
+    values = [float(_checks._as_float(v)) for v in got]
+    if not all(math.isfinite(v) for v in values):
+        return "some partial derivatives are NaN or infinite"
+    return values
+
+
+def _bp_scalar_case(hidden: bool):
+    """The visible case: the printed instance; hidden: 20 fresh random instances. Each
+    partial must be within a relative 1e-12 of the exact value (the exercise says so)."""
+    def run(fn) -> Verdict:
+        if not callable(fn):
+            return False, "tiny_grad is not a function"
+        if hidden:
+            rng = np.random.default_rng()
+            cases = [_bp_random_instance(rng) for _ in range(20)]
+        else:
+            cases = [_bp_scalar_data()]
+        for d in cases:
+            got = _bp_values(fn, d)
+            if isinstance(got, str):
+                return False, got
+            ref = _bp_scalar(d)
+            if any(abs(v - r) > _BP_RTOL * abs(r) for v, r in zip(got, ref, strict=True)):
+                return False, "does not agree with the chain rule to a relative 1e-12"
+        return True, "agrees with the chain rule"
+    return _guard(run)
+
+
+def _bp_mistake(kind: str):
+    """A recognised wrong function, judged on the printed instance: the sign of
+    2 (y - y_hat) for 2 (y_hat - y); or the factor 1 - tanh^2 left out."""
+    def hit(fn) -> bool:
+        d = _bp_scalar_data()
+        got = _bp_values(fn, d)
+        if isinstance(got, str):
+            return False
+        ref = _bp_scalar(d)
+        if kind == "sign":
+            wrong = [-r for r in ref]
+        else:
+            x, y, w1, b1, w2, b2 = d
+            a = math.tanh(w1 * x + b1)
+            r = 2 * (w2 * a + b2 - y)
+            wrong = [r * w2 * x, r * w2]
+            got = got[:2]
+        return all(abs(v - w) <= 1e-6 * abs(w) for v, w in zip(got, wrong, strict=True))
+    return hit
 
 
 def _softplus_beta() -> float:
@@ -116,9 +182,11 @@ def _softplus_reference(params, X, Y, beta: float) -> list[np.ndarray]:
     return [beta * g1, beta * gb1, g2 / beta, gb2]
 
 
-def _softplus_case(seed: int | None, sizes, n: int, scale: float = 1.0):
+def _softplus_case(seed: int | None, sizes, n: int, reach: float | None = None):
     """``seed=None`` (a hidden case): fresh random data each time it runs; the sharpness
-    is the current variant's."""
+    is the current variant's. ``reach``: the inputs are rescaled so that the largest
+    beta z is ``reach`` (1000: exp(beta z) overflows above 709.78, so the naive
+    log(1 + exp(beta z)) / beta gives inf there, while logaddexp stays finite)."""
     def run(fn) -> Verdict:
         from ... import gradcheck
         from ... import numpy_core as npc
@@ -127,11 +195,18 @@ def _softplus_case(seed: int | None, sizes, n: int, scale: float = 1.0):
         beta = _softplus_beta()
         rng = np.random.default_rng(seed)
         net_seed = int(rng.integers(2**31)) if seed is None else seed + 1
-        X = scale * rng.normal(size=(n, sizes[0]))
+        X = rng.normal(size=(n, sizes[0]))
         Y = rng.normal(size=(n, sizes[-1]))
         params = npc.MLP(list(sizes), "softplus", init="xavier",
                          seed=net_seed).get_parameters()
-        grads = fn([p.copy() for p in params], X.copy(), Y.copy())
+        if reach is not None:                    # biases are 0: beta z scales with X
+            top = float(np.max(X @ params[0]))
+            X = X * (reach / (beta * top)) if top > 0 else -X * (reach / (beta * float(
+                np.max(-X @ params[0]))))
+        # an overflow warning is not an error: 1 / (1 + exp(-beta z)) is exact (0) where
+        # exp overflows; what must not happen is an infinite or NaN result (checked below)
+        with np.errstate(all="ignore"):
+            grads = fn([p.copy() for p in params], X.copy(), Y.copy())
         if not isinstance(grads, (list, tuple)) or len(grads) != 4:
             return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
         ref = _softplus_reference(params, X, Y, beta)
@@ -152,8 +227,9 @@ _BP_SYMMETRY_RUBRIC = (
     "Half a point: the backward pass: G_2 is shared, so the rows a_j^T G_2 of the outgoing "
     "weights' gradient are equal, and the column (G_2 v_j^T) * sigma'(z_j) of G_1 is equal "
     "because v_j and z_j are, so the incoming gradients (X^T G_1 and the column sums of "
-    "G_1) are equal. Half a point: the induction over steps: an update with any learning "
-    "rate subtracts equal vectors from equal vectors, so every step keeps the copies. Half "
+    "G_1) are equal. Half a point: the induction over steps: an update with any step size "
+    "eta_t (one per step, shared by all parameters) subtracts equal vectors from equal "
+    "vectors, so every step keeps the copies. Half "
     "a point: the consequence: along the whole run the network computes what one hidden "
     "unit with output weights h v computes, so the initialisation must break the symmetry. "
     "Usual wrong proofs: only the first step (no induction: half a point off); 'the "
@@ -274,18 +350,38 @@ def _hat_net(answer, xs: np.ndarray) -> np.ndarray:
     return _mlp([1, 3, 1], "relu", _params(answer, 4)).predict(xs[:, None]).ravel()
 
 
-def _hat_on(xs: np.ndarray):
-    def run(answer) -> Verdict:
-        d = _ua_hat_data()
-        err = float(np.max(np.abs(_hat_net(answer, xs) - _hat_values(xs, d))))
-        ok = err <= 1e-10 * max(1.0, float(np.max(np.abs(xs))))
-        return ok, "equals the hat" if ok else "differs from the hat somewhere"
+def _hat_random_instance(rng) -> tuple[float, float, float, float]:
+    """A hidden hat: real a < c < b in [-3, 3], sides 0.5 to 2.5 long and unequal,
+    height 0.5 to 3."""
+    while True:
+        a = float(rng.uniform(-3.0, 0.0))
+        c = a + float(rng.uniform(0.5, 2.5))
+        b = c + float(rng.uniform(0.5, 2.5))
+        if b <= 3.0 and abs((c - a) - (b - c)) > 0.1:
+            return a, c, b, float(rng.uniform(0.5, 3.0))
+
+
+def _hat_on(xs: np.ndarray, hidden: bool = False):
+    """The answer is a function ``hat_params(a, c, b, H)``: on the printed hat (hidden: 20
+    fresh random hats) its network must equal the hat on ``xs`` to 1e-10 max(1, max|x|)."""
+    def run(fn) -> Verdict:
+        if not callable(fn):
+            return False, "hat_params is not a function"
+        cases = ([_hat_random_instance(np.random.default_rng()) for _ in range(20)]
+                 if hidden else [_ua_hat_data()])
+        for d in cases:
+            err = float(np.max(np.abs(_hat_net(fn(*d), xs) - _hat_values(xs, d))))
+            if not err <= 1e-10 * max(1.0, float(np.max(np.abs(xs)))):
+                return False, "differs from the hat somewhere"
+        return True, "equals the hat"
     return _guard(run)
 
 
 def _hat_mistake(kind: str):
-    def hit(answer) -> bool:
+    """Judged on the printed hat."""
+    def hit(fn) -> bool:
         d = _ua_hat_data()
+        answer = fn(*d)
         a, c, b, h = d
         inside = np.linspace(a, b, 801)
         outside = np.concatenate([np.linspace(a - 3, a, 301), np.linspace(b, b + 3, 301)])
@@ -326,22 +422,40 @@ def _square_grid(d, n: int, extremal: bool = False) -> np.ndarray:
     return np.concatenate([xs, L * np.array([-1.0, -0.5, 0.0, 0.5, 1.0])]) if extremal else xs
 
 
-def _square_floor(n: int, extremal: bool = False):
-    def run(answer) -> Verdict:
-        d = _ua_square_data()
-        s, _, _, L = d
-        xs = _square_grid(d, n, extremal)
-        err = float(np.max(np.abs(_square_net(answer, xs) - _square_target(xs, d))))
-        ok = abs(err - s * L / 8) <= 1e-9 * max(1.0, s * L)
-        return ok, ("attains the floor" if ok else
-                    "its sup error is not the smallest any quadratic attains")
+def _square_random_instance(rng) -> tuple[float, float, float, float]:
+    """A hidden instance: real s in [0.5, 3], c1, c2 in [-1, 1], L in [0.5, 2], with the
+    leading coefficient s/L + c2 of the best quadratic at least 0.25 away from 0."""
+    while True:
+        s, c1, c2, L = (float(v) for v in rng.uniform([0.5, -1, -1, 0.5], [3, 1, 1, 2]))
+        if abs(s / L + c2) >= 0.25:
+            return s, c1, c2, L
+
+
+def _square_floor(n: int, extremal: bool = False, hidden: bool = False):
+    """The answer is a function ``square_params(s, c1, c2, L)``; on the printed instance
+    (or, hidden, on 20 fresh random ones) its network's sup error on the grid must be
+    s L / 8 to within 1e-9 s L."""
+    def run(fn) -> Verdict:
+        if not callable(fn):
+            return False, "square_params is not a function"
+        cases = ([_square_random_instance(np.random.default_rng()) for _ in range(20)]
+                 if hidden else [_ua_square_data()])
+        for d in cases:
+            s, _, _, L = d
+            xs = _square_grid(d, n, extremal)
+            err = float(np.max(np.abs(_square_net(fn(*d), xs) - _square_target(xs, d))))
+            if not abs(err - s * L / 8) <= 1e-9 * max(1.0, s * L):
+                return False, "its sup error is not the smallest any quadratic attains"
+        return True, "attains the floor"
     return _guard(run)
 
 
 def _square_mistake(kind: str):
-    """The least-squares quadratic; or the best quadratic for s|x| alone."""
-    def hit(answer) -> bool:
+    """The least-squares quadratic; or the best quadratic for s|x| alone (judged on the
+    printed instance)."""
+    def hit(fn) -> bool:
         d = _ua_square_data()
+        answer = fn(*d)
         s, c1, c2, L = d
         xs = _square_grid(d, 2001)
         if kind == "least squares":
@@ -357,18 +471,24 @@ def _square_mistake(kind: str):
 _UA_FLOOR_RUBRIC = (
     "2 points in all. Half a point: a certificate that no quadratic escapes, e.g. the fourth "
     "difference D(g) = g(-1) - 4 g(-1/2) + 6 g(0) - 4 g(1/2) + g(1), which is 0 for every "
-    "polynomial of degree <= 3 (or the alternation of |x| - x^2 - 1/8 at -1, -1/2, 0, 1/2, "
-    "1 with a count of the sign changes of a quadratic difference). Half a point: the bound: "
-    "D(|x| - p) = D(|x|) = -2 and |D(e)| <= 16 max|e|, so max|e| >= 1/8 (or: otherwise "
-    "p - x^2 - 1/8 changes sign four times, has four roots and vanishes). Half a point: "
-    "x^2 + 1/8 attains 1/8, its extremes computed, not only its values at the five points. "
-    "Half a point: uniqueness: equality forces e = -1/8, 1/8, -1/8, 1/8, -1/8 at the five "
-    "points, and three of these values fix p. Usual wrong proofs: a numerical search or a "
-    "few candidate quadratics (no credit for the bound); the least-squares quadratic (error "
-    "3/16) taken as the best; assuming p even without the symmetrisation argument (p(x) "
-    "and p(-x) are equally good and their mean is no worse: half a point off if missing); "
-    "citing Chebyshev's or de la Vallee Poussin's theorem, which the exercise asks to prove "
-    "in this case (half a point at most).")
+    "polynomial of degree <= 3 (or the alternation of |x| - x^2 - 1/8 at -1, -1/2, 0, 1/2, 1 "
+    "with a count of the sign changes of a quadratic difference). Half a point: the bound: "
+    "D(|x| - p) = D(|x|) = -2 and |D(e)| <= 16 max|e|, so max|e| >= 1/8 (or: otherwise p - "
+    "x^2 - 1/8 changes sign four times, has four roots and vanishes). Half a point: the "
+    "quadratic found, x^2 + 1/8, and shown to attain 1/8, its extremes computed, not only its"
+    " values at the five points. Half a point: uniqueness: on the fourth-difference route, "
+    "equality forces e = -1/8, 1/8, -1/8, 1/8, -1/8 at the five points, and three of these "
+    "values fix p; on the alternation route, when max|e| = 1/8 exactly the quadratic q = p - "
+    "x^2 - 1/8 is only weakly alternating at the five points (q <= 0 at -1, 0, 1 and q >= 0 "
+    "at -1/2, 1/2, with zeros allowed), so 'four sign changes, four roots' does not apply: "
+    "the point needs the weak-alternation lemma (a polynomial of degree <= 3 whose values at "
+    "five points alternate weakly in sign is 0) or another argument for it; 'four sign "
+    "changes' alone gets no credit for uniqueness. Usual wrong proofs: a numerical search or "
+    "a few candidate quadratics (no credit for the bound); the least-squares quadratic (error"
+    " 3/16) taken as the best; assuming p even without the symmetrisation argument (p(x) and "
+    "p(-x) are equally good and their mean is no worse: half a point off if missing); citing "
+    "Chebyshev's or de la Vallee Poussin's theorem, which the exercise asks to prove in this "
+    "case (half a point at most).")
 
 
 _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
@@ -390,19 +510,21 @@ EXERCISES = [
                        "a bias belongs to a unit of the layer a weight matrix maps to, "
                        "not to the layer it maps from"},
              goal="count the parameters of a multilayer perceptron"),
-    Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "dL_dw1",
-             ("dL/dw1",), _guard(_number(_bp_scalar, _bp_scalar_data, rtol=1e-3)),
+    Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "tiny_grad",
+             ("the four partial derivatives",), _bp_scalar_case(hidden=False),
              data=_bp_scalar_data,
+             hidden=(HiddenCase("twenty random instances", _bp_scalar_case(hidden=True)),),
              forbid=("nntheory.numpy_core.loss_and_gradients",
                      "nntheory.torch_core.loss_and_gradients", *_NP_CORE,
                      "nntheory.gradcheck", "nntheory.numpy_core.activation_derivative",
-                     "scipy.optimize", "scipy.differentiate", "torch.autograd", "torch.func"),
-             mistakes={_bp_sign_flipped: "the sign is wrong: the derivative of the loss "
-                                         "with respect to the prediction is 2 (y_hat - y)",
-                       _bp_scalar_no_tanh_derivative:
+                     "scipy.optimize", "scipy.differentiate", "torch.autograd", "torch.func",
+                     "sympy.Derivative", "mpmath.calculus.differentiation"),
+             mistakes={_bp_mistake("sign"): "the sign is wrong: the derivative of the loss "
+                                            "with respect to the prediction is 2 (y_hat - y)",
+                       _bp_mistake("tanh"):
                        "a link of the chain is missing: the derivative of tanh at the "
                        "unit's pre-activation"},
-             goal="apply the chain rule through one unit"),
+             goal="apply the chain rule through one unit", kind="function"),
     Exercise("ex-bp-softplus", "03_backprop", "A backward pass for a sharper softplus",
              "hard", "softplus_gradients", ("softplus backward pass",),
              _softplus_case(11, (3, 4, 2), 7),
@@ -411,7 +533,7 @@ EXERCISES = [
                                 _softplus_case(None, (2, 6, 3), 13)),
                      HiddenCase("one example, one output", _softplus_case(None, (4, 3, 1), 1)),
                      HiddenCase("large inputs",
-                                _softplus_case(None, (3, 5, 2), 9, scale=30.0))),
+                                _softplus_case(None, (3, 5, 2), 9, reach=1000.0))),
              forbid=("nntheory.numpy_core.loss_and_gradients",
                      "nntheory.torch_core.loss_and_gradients", *_NP_CORE,
                      "nntheory.numpy_core.activation",
@@ -445,7 +567,8 @@ EXERCISES = [
     Exercise("ex-ua-hat", "04_universal_approximation", "A lopsided hat from three ReLUs",
              "medium", "hat_params", ("hat network",), _hat_on(np.linspace(-4, 4, 8001)),
              data=_ua_hat_data,
-             hidden=(HiddenCase("far from the origin and at random points", _hat_on(_WIDE)),),
+             hidden=(HiddenCase("far from the origin and at random points", _hat_on(_WIDE)),
+                     HiddenCase("twenty random hats", _hat_on(_WIDE, hidden=True))),
              forbid=("nntheory.depth", "nntheory.constructions", "nntheory.separation",
                      "nntheory.depth.relu_spline", "nntheory.depth.sawtooth",
                      "nntheory.constructions.relu_interpolant"),
@@ -455,14 +578,16 @@ EXERCISES = [
                        _hat_mistake("tails"):
                        "right on [a, b], but not 0 outside it: the slopes must add up "
                        "to 0 beyond the last kink"},
-             goal="build a ReLU network by hand", kind="construction"),
+             goal="build a ReLU network by hand", kind="function"),
     Exercise("ex-ua-square", "04_universal_approximation",
              "The best square network for a kinked quadratic", "hard",
              "square_params", ("best square network",),
              _square_floor(4001),
              data=_ua_square_data,
              hidden=(HiddenCase("a finer grid with the extremal points",
-                                _square_floor(40001, extremal=True)),),
+                                _square_floor(40001, extremal=True)),
+                     HiddenCase("twenty random instances",
+                                _square_floor(4001, extremal=True, hidden=True))),
              forbid=("nntheory.separation", "nntheory.constructions", "nntheory.polynomials",
                      "nntheory.square_networks", "scipy.optimize",
                      "nntheory.separation.shallow_square_best",
@@ -478,7 +603,7 @@ EXERCISES = [
                        _square_mistake("alone"):
                        "this approximates s|x| alone: what does adding a quadratic to the "
                        "target do to its best quadratic approximation?"},
-             goal="use equioscillation to find a best approximation", kind="construction"),
+             goal="use equioscillation to find a best approximation", kind="function"),
     Exercise("ex-ua-floor-proof", "04_universal_approximation", "No quadratic beats 1/8",
              "medium", "", (), None, kind="written",
              goal="prove a best-approximation lower bound with a functional that kills "
