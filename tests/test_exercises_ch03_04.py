@@ -754,3 +754,48 @@ def test_the_hat_exercise_is_a_function_checked_on_random_hats():
         ".get_parameters()\n")
     ok, message = ex.verdict(space["hat_params"])
     assert not ok and ("disabled" in message or "not allowed" in message), message
+
+
+def test_softplus_forward_mode_and_the_c_engine_are_disabled():
+    """Lazy probe ch. 3-4, finding 1 (a), (b): torch's forward-mode AD and the C engine's
+    run_backward, reached by getattr with built names, are disabled while the student's
+    function runs (the torch.autograd group names them)."""
+    pytest.importorskip("torch")
+    ex = exercises.get("ex-bp-softplus")
+    forward = _define(
+        "import torch\n"
+        "fwd = getattr(getattr(torch, 'auto' + 'grad'), 'forward' + '_ad')\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    grads = []\n"
+        "    for k, p in enumerate(params):\n"
+        "        g = np.zeros(p.shape)\n"
+        "        for idx in np.ndindex(p.shape):\n"
+        "            with fwd.dual_level():\n"
+        "                ts = [torch.tensor(q) for q in params]\n"
+        "                tang = torch.zeros(p.shape, dtype=torch.float64)\n"
+        "                tang[idx] = 1.0\n"
+        "                ts[k] = fwd.make_dual(ts[k], tang)\n"
+        "                W1, b1, W2, b2 = ts\n"
+        "                Z = torch.tensor(X) @ W1 + b1\n"
+        "                out = torch.nn.functional.softplus(Z) @ W2 + b2\n"
+        "                loss = ((out - torch.tensor(Y)) ** 2).mean()\n"
+        "                g[idx] = float(fwd.unpack_dual(loss).tangent)\n"
+        "        grads.append(g)\n"
+        "    return grads\n")["softplus_gradients"]
+    ok, message = ex.verdict(forward)
+    assert not ok and ("disabled" in message or "not allowed" in message), message
+    engine = _define(
+        "import torch\n"
+        "A = getattr(torch, 'auto' + 'grad')\n"
+        "def softplus_gradients(params, X, Y):\n"
+        "    run_bw = getattr(getattr(A, 'Variable')._execution_engine, 'run_' + 'back' + 'ward')\n"
+        "    ts = [torch.tensor(p) for p in params]\n"
+        "    for t in ts:\n"
+        "        getattr(t, 'requires' + '_grad_')()\n"
+        "    W1, b1, W2, b2 = ts\n"
+        "    out = torch.nn.functional.softplus(torch.tensor(X) @ W1 + b1) @ W2 + b2\n"
+        "    loss = ((out - torch.tensor(Y)) ** 2).mean()\n"
+        "    return [g.numpy() for g in run_bw((loss,), (torch.ones((), dtype=torch.float64),),"
+        " False, False, tuple(ts), False, False)]\n")["softplus_gradients"]
+    ok, message = ex.verdict(engine)
+    assert not ok, message
