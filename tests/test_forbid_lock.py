@@ -125,3 +125,40 @@ def test_forward_mode_and_the_autograd_engine_are_locked_too():
         finally:
             lock.off()
         assert fn(0.3) == pytest.approx(np.cos(0.3), rel=1e-12)   # restored
+
+
+def test_a_graded_cell_cannot_load_a_second_copy_of_an_imported_module():
+    """Found by the lazy-student probe of chapters 8-9: a cell loaded the library's files
+    again under another name (importlib.util.spec_from_file_location) and used the
+    copies, which the lock had never disabled. While the grader's lock is on, running
+    the code of an already imported module again raises; a first import still works."""
+    import subprocess
+    script = (
+        "import hashlib, importlib, importlib.util, json, sys\n"
+        "from nntheory.teaching import forbid\n"
+        "import nntheory.separability as sep\n"
+        "forbid.install_lock(['nntheory.separability.cover_count'],\n"
+        "                    hashlib.sha256(b's').hexdigest())\n"
+        "def copy():\n"
+        "    spec = importlib.util.spec_from_file_location('nntheory.sep_copy', sep.__file__)\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    sys.modules[spec.name] = module\n"
+        "    spec.loader.exec_module(module)\n"
+        "    return module.cover_count(5, 2)\n"
+        "tries = {'copy': copy, 'reload': lambda: importlib.reload(json),\n"
+        "         'first import': lambda: importlib.import_module('colorsys')}\n"
+        "forbid.grader_switch('s', True)\n"
+        "for name, run in tries.items():\n"
+        "    try:\n"
+        "        run()\n"
+        "        print('RAN', name)\n"
+        "    except forbid.ForbiddenError:\n"
+        "        print('REFUSED', name)\n"
+        "forbid.grader_switch('s', False)\n"
+        "print('AFTER', copy())\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert lines[:3] == ["REFUSED copy", "REFUSED reload", "RAN first import"], lines
+    assert "AFTER 22" in lines                         # with the lock off, it loads

@@ -696,12 +696,24 @@ def install_lock(names: Iterable[str], digest: str) -> None:
     import hashlib
     lock = Lock(names)
     state = [False]
+    loaded: dict[str, object] = {}     # file -> module, as loaded when the lock went on
 
     def no_new_process(event: str, args) -> None:
-        if state[0] and event in PROCESS_EVENTS:
+        if not state[0]:
+            return
+        if event in PROCESS_EVENTS:
             raise ForbiddenError("a graded cell may not start another process (it would "
                                  "run the library with nothing disabled); write the "
                                  "answer in the notebook itself")
+        if event == "exec" and args and isinstance(args[0], types.CodeType):
+            module = loaded.get(args[0].co_filename)
+            spec = getattr(module, "__spec__", None)
+            if module is not None and not getattr(spec, "_initializing", False):
+                # a module's code run again (a second copy loaded from its file, or
+                # importlib.reload) would define functions the lock has not disabled
+                raise ForbiddenError("a graded cell may not load a second copy of a module "
+                                     f"that is already imported ({module.__name__}); "
+                                     "write the answer in the notebook itself")
 
     sys.addaudithook(no_new_process)
 
@@ -709,6 +721,11 @@ def install_lock(names: Iterable[str], digest: str) -> None:
         if hashlib.sha256(str(secret).encode()).hexdigest() != digest:
             raise PermissionError("not the grader")
         if on:
+            loaded.clear()
+            for module in list(sys.modules.values()):
+                path = getattr(module, "__file__", None)
+                if isinstance(path, str) and path.endswith(".py"):
+                    loaded[path] = module
             state[0] = True
             return lock.on()
         lock.off()
