@@ -357,6 +357,9 @@ SHORTCUT_FUNCTIONS = {
         "    for v in w:\n        F = F + (v * F) ** 2\n"
         "    return sympy.expand(F).coeff(x, 4)",
         "def quartic_coefficient(w):\n    return ch06_07._residual_coefficients(w)[4]",
+        "def quartic_coefficient(w):\n    def F(x):\n        for v in w:\n"
+        "            x = x + (v * x) ** 2\n        return x\n"
+        "    return getattr(mpmath, 'tay' + 'lor')(F, 0, 4)[4]",
     ],
     "ex-res-inverse": [
         "def inverse_weights(c):\n    sol = optimize.least_squares(lambda w: [float(a) - "
@@ -364,6 +367,8 @@ SHORTCUT_FUNCTIONS = {
         "    return list(sol.x)",
         "def inverse_weights(c):\n    a, b, d = sympy.symbols('a b d')\n"
         "    return sympy.solve([a + b + d - c[2]], [a, b, d])",
+        "def inverse_weights(c):\n    root = getattr(mpmath, 'find' + 'root')\n"
+        "    return [root(lambda t: t * t - 1, 0.5), 1, 1]",
     ],
     "ex-space-converse": [
         "def as_residual(net):\n    return depth.unroll_skip(net)",
@@ -374,12 +379,13 @@ SHORTCUT_FUNCTIONS = {
 @pytest.mark.parametrize("label, source", [(lab, s) for lab, srcs in SHORTCUT_FUNCTIONS.items()
                                            for s in srcs])
 def test_library_shortcuts_in_a_function_are_refused(label, source):
+    import mpmath
     import sympy
     from scipy import optimize
 
     from nntheory.teaching.bank import ch06_07
     ns = {"poly": polynomials, "np": np, "sympy": sympy, "optimize": optimize,
-          "depth": depth, "ch06_07": ch06_07}
+          "depth": depth, "ch06_07": ch06_07, "mpmath": mpmath}
     exec(source, ns)
     fn = ns[VARIABLE[label]]
     ok, message = _verdict(label, fn)
@@ -540,17 +546,26 @@ def test_the_lp_threshold_is_where_the_rate_two_starts(gamma, p):
 
 
 def test_the_converse_check_reads_the_arrays_not_the_object():
-    """A subclass whose predict calls the plain network, widths above 2w, or a network
-    without skips are refused; the model construction keeps 4 times the parameters at
-    most."""
-    class Impostor(npc.MLP):
-        pass
-
+    """A network whose predict calls the plain network is judged by its arrays (and
+    fails); an MLP class of another copy of the library (as in the grader, which checks
+    with a private copy) passes when its arrays are right; no MLP, widths above 2w, or a
+    network without skips are refused; the model construction keeps 4 times the parameters
+    at most."""
     def impostor(net):
-        fake = Impostor([1, *[2 * net.sizes[1]] * (net.n_layers - 1), 1], "relu", skip=True)
+        fake = npc.MLP([1, *[2 * net.sizes[1]] * (net.n_layers - 1), 1], "relu", skip=True)
         fake.predict = net.predict
         return fake
     ok, message = _verdict("ex-space-converse", impostor)
+    assert (ok, message) == (False, "does not compute the same function")
+    other_copy = type("MLP", (npc.MLP,), {"__module__": "private_copy.numpy_core"})
+
+    def from_other_copy(net):
+        res = as_residual(net)
+        twin = other_copy(list(res.sizes), "relu", skip=True)
+        twin.set_parameters(res.get_parameters())
+        return twin
+    assert _verdict("ex-space-converse", from_other_copy)[0]
+    ok, message = _verdict("ex-space-converse", lambda net: [net])
     assert not ok and "numpy_core.MLP" in message
 
     def wide(net):

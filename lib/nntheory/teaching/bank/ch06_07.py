@@ -44,6 +44,8 @@ _EXPANDERS = (
     "sympy.symbols", "sympy.Symbol", "sympy.var", "sympy.expand", "sympy.Poly",
     "sympy.series", "sympy.solve", "sympy.nsolve", "sympy.solve_poly_system",
     "torch.autograd", "torch.func",
+    # mpmath's Taylor coefficients of a function that runs the recursion numerically
+    "mpmath.taylor", "mpmath.calculus.differentiation",
 )
 
 
@@ -440,8 +442,10 @@ def _forward(sizes, params, skip, x) -> np.ndarray:
 
 def _converse_verdict(net, got) -> Verdict:
     from ... import common
-    from ... import numpy_core as npc
-    if type(got) is not npc.MLP:
+    # by name: the grader's check runs on a private copy of the library, whose MLP class is
+    # not the kernel's; what is judged are the returned arrays, evaluated here
+    if not any(c.__name__ == "MLP" and c.__module__.endswith("numpy_core")
+               for c in type(got).__mro__):
         return False, "the function must return a nntheory.numpy_core.MLP"
     sizes = tuple(int(s) for s in got.sizes)
     w, L = net.sizes[1], net.n_layers - 1
@@ -454,7 +458,7 @@ def _converse_verdict(net, got) -> Verdict:
                        "layer after the first")
     if max(sizes[1:-1]) > 2 * w:
         return False, f"its hidden widths must be at most 2w = {2 * w}"
-    params = [np.array(p, dtype=float) for p in npc.MLP.parameters(got)]
+    params = [np.array(p, dtype=float) for p in got.get_parameters()]
     shapes = [s for a, b in zip(sizes[:-1], sizes[1:], strict=True) for s in ((a, b), (b,))]
     if [p.shape for p in params] != shapes or not all(np.all(np.isfinite(p)) for p in params):
         return False, "the returned network's parameters do not fit its sizes"
@@ -567,7 +571,8 @@ EXERCISES = [
              data=_res_inverse_data,
              hidden=(HiddenCase("eighteen networks with weights a/b, a, b up to 999, and two "
                                 "with equal squared weights", _inverse_cases(hidden=True)),),
-             forbid=(*_EXPANDERS, "scipy.optimize", "torch.optim"),
+             forbid=(*_EXPANDERS, "scipy.optimize", "torch.optim", "mpmath.findroot",
+                     "mpmath.calculus.optimization"),
              mistakes={_inverse_reversed: "the layers are in the wrong order"},
              goal="invert the residual expansion", kind="function"),
     Exercise("ex-res-prove", "06_residual_polynomials", "No residual square network has "
