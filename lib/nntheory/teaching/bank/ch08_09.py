@@ -182,27 +182,67 @@ _FAR = np.concatenate([np.linspace(-40, 40, 8001),
 # ------------------------------------------------------------------ chapter 9
 
 
+def _threshold_draw(rng):
+    """(X, momentum, dampening, nesterov): 4-6 rows of whole numbers in [-3, 3], momentum
+    in (0, 1), dampening only without Nesterov (torch refuses the pair), and far
+    (2 %) from every recognised wrong threshold."""
+    while True:
+        n = int(rng.integers(4, 7))
+        X = rng.integers(-3, 4, size=(n, 2)).astype(float)
+        beta = float(rng.choice([0.5, 0.6, 0.7, 0.8, 0.9, 0.95]))
+        if rng.random() < 0.5:
+            d = (X, beta, 0.0, True)
+        else:
+            d = (X, beta, float(rng.choice([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])), False)
+        if _threshold_L(X) < 1e-9:
+            continue
+        target = _threshold_expected(d)
+        if all(abs(w / target - 1) > 0.02 for w in _threshold_wrong(d)):
+            return d
+
+
 def _threshold_data():
     """(X, momentum, dampening, nesterov) of the student's variant: a linear model
     trained on the rows of X by torch's SGD with these options."""
     def variant0():
         return (np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]]), 0.9, 0.0, True)
+    return _variants.instance("ex-opt-threshold", variant0, _threshold_draw)
 
-    def draw(rng):
-        n = int(rng.integers(4, 7))
-        X = rng.integers(-3, 4, size=(n, 2)).astype(float)
-        beta = float(rng.choice([0.5, 0.6, 0.7, 0.8, 0.9, 0.95]))
-        if rng.random() < 0.5:
-            return X, beta, 0.0, True
-        return X, beta, float(rng.choice([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])), False
 
-    def well_posed(rng):
-        while True:
-            d = draw(rng)
-            target = _threshold_expected(d)
-            if all(abs(w / target - 1) > 0.02 for w in _threshold_wrong(d)):
-                return d
-    return _variants.instance("ex-opt-threshold", variant0, well_posed)
+#: the visible check's cases besides the student's own: one of each kind
+_THRESHOLD_CASES = (
+    (np.array([[2.0, -1.0], [0.0, 3.0], [1.0, 1.0], [-2.0, 0.0], [1.0, -3.0]]), 0.8, 0.3,
+     False),
+    (np.array([[1.0, 1.0], [3.0, 0.0], [-1.0, 2.0], [0.0, -2.0]]), 0.6, 0.0, True),
+)
+
+
+def _threshold_on(cases, *, visible: bool):
+    """``answer(X, momentum, dampening, nesterov)`` must give the threshold to a relative
+    1e-9 (too tight for a bisection by simulation: near the threshold the top mode grows
+    by a factor 1 + O(eta/eta* - 1) per step). ``cases=None``: the student's data and
+    the fixed cases (visible), or six cases drawn afresh (hidden)."""
+    def run(answer) -> Verdict:
+        if not callable(answer):
+            return False, ("the answer should be a function sgd_threshold(X, momentum, "
+                           "dampening, nesterov)")
+        todo = cases
+        if todo is None:
+            rng = np.random.default_rng()
+            todo = tuple(_threshold_draw(rng) for _ in range(6))
+        elif visible:
+            todo = (_threshold_data(), *todo)
+        for k, (X, beta, tau, nesterov) in enumerate(todo):
+            where = ("for the printed data" if visible and k == 0 else
+                     "for another data set" if visible else "for one of these data sets")
+            try:
+                value = _checks._as_float(answer(X.copy(), beta, tau, nesterov))
+            except Exception as exc:         # its message could show a hidden input
+                return False, f"sgd_threshold raised {type(exc).__name__} {where}"
+            if not abs(value / _threshold_expected((X, beta, tau, nesterov)) - 1) < 1e-9:
+                return False, f"not the threshold {where}"     # NaN fails
+        return True, "the threshold for every data set tried"
+    return _guard(run)
 
 
 def _threshold_L(X, bias: bool = True, factor: float = 2.0) -> float:
@@ -232,10 +272,17 @@ def _threshold_wrong(d) -> tuple[float, ...]:
 
 
 def _threshold_is(index: int):
+    """The answer's value on the student's data is a recognised wrong threshold."""
     def hit(answer) -> bool:
+        if not callable(answer):
+            return False
         d = _threshold_data()
         wrong = _threshold_wrong(d)[index]
-        return abs(_checks._as_float(answer) / wrong - 1) < 1e-3
+        try:
+            value = _checks._as_float(answer(d[0].copy(), *d[1:]))
+        except Exception:
+            return False
+        return abs(value / wrong - 1) < 1e-6
     return hit
 
 
@@ -316,6 +363,13 @@ _QUADRATURE = tuple(f"scipy.integrate.{name}" for name in
                     ("quad", "quad_vec", "fixed_quad", "nquad", "simpson", "trapezoid",
                      "romb", "cumulative_trapezoid", "newton_cotes"))
 
+#: Gaussian expectations by a library's quadrature (a lazy-student pass: np.trapezoid of
+#: phi(z)^2 times the density gave ex-init-leaky's constant to 1e-10); a quadrature written
+#: by hand remains, as for any value answer of an easy exercise
+_GAUSS_RULES = ("numpy.trapezoid", "numpy.polynomial.hermite.hermgauss",
+                "numpy.polynomial.hermite_e.hermegauss", "scipy.special.roots_hermite",
+                "scipy.special.roots_hermitenorm", "scipy.stats.rv_continuous.expect")
+
 #: what computes E[phi(sqrt(q) g)^2] or the signal's fixed point for an activation
 _SIGNAL = ("nntheory.initialisation.second_moment", "nntheory.initialisation._second_moment",
            "nntheory.initialisation._gaussian_expectation",
@@ -359,7 +413,7 @@ EXERCISES = [
     Exercise("ex-init-leaky", "08_activations", "He's constant for a two-slope activation",
              "easy", "he_constant", ("He's constant for leaky ReLU",),
              _guard(_number(_leaky_expected, _leaky_data, rtol=1e-6)),
-             forbid=(*_SIGNAL, "torch.nn.init.calculate_gain", *_QUADRATURE),
+             forbid=(*_SIGNAL, "torch.nn.init.calculate_gain", *_QUADRATURE, *_GAUSS_RULES),
              mistakes={_leaky_mistake(lambda d: 1 / (d[0] ** 2 + d[1] ** 2)):
                        "each side of zero carries only half of the Gaussian's mass",
                        _leaky_mistake(lambda d: 2 / (1 + d[1] ** 2)):
@@ -397,14 +451,14 @@ EXERCISES = [
                        _torch_finite_above: "for some gains the recursion does not settle"},
              data=_torch_data,
              goal="find where the signal recursion with biases settles, and for which gains",
-             needs_human="for which gains the recursion settles (the argument)",
              kind="function"),
     Exercise("ex-init-analytic", "08_activations", "What a tanh network cannot compute",
              "medium", "", (), None, kind="written",
              goal="prove the converse of the tanh-sigmoid equivalence and a limit of exactness",
              needs_human="the proof (the answer cell)",
-             rubric="2 points in all. (a) 0.5 point: a sigmoid network of the same widths "
-                    "as a tanh network, with its parameters (sigma(u) = (1 + tanh(u/2))/2: "
+             rubric="2 points in all. (a) 0.5 point: a tanh network of the same widths "
+                    "as a given sigmoid network, with its parameters "
+                    "(sigma(u) = (1 + tanh(u/2))/2: "
                     "halve the first layer's W and b; every later layer takes W/2 and "
                     "b + 1^T W/2, then is halved again if hidden; the output layer stays "
                     "linear), with the induction over layers or the computation for one "
@@ -419,8 +473,10 @@ EXERCISES = [
                     "an appeal to universal approximation (it gives approximation, not "
                     "exactness, and says nothing about impossibility: 0 points)."),
     Exercise("ex-opt-threshold", "09_optimisers", "The stability threshold of torch's SGD",
-             "medium", "hb_threshold", ("heavy-ball stability threshold",),
-             _guard(_number(_threshold_expected, _threshold_data, rtol=1e-3)),
+             "hard", "sgd_threshold", ("heavy-ball stability threshold",),
+             _threshold_on(_THRESHOLD_CASES, visible=True),
+             hidden=(HiddenCase("other data and options (drawn afresh)",
+                                _threshold_on(None, visible=False)),),
              forbid=_THRESHOLD_FORBID,
              mistakes={_threshold_is(0): "that is plain gradient descent's threshold: the "
                                          "momentum changes where a root of the iteration "
@@ -434,8 +490,9 @@ EXERCISES = [
                        _threshold_is(4): "the bias is a parameter too"},
              data=_threshold_data,
              goal="derive the learning rate at which torch's SGD with momentum becomes "
-                  "unstable on a quadratic"),
-    Exercise("ex-opt-adamax", "09_optimisers", "One Adamax step, as torch takes it", "medium",
+                  "unstable on a quadratic",
+             kind="function"),
+    Exercise("ex-opt-adamax", "09_optimisers", "One Adamax step, as torch takes it", "easy",
              "adamax_step", ("Adamax step",),
              _adamax_on(((1e-2, 0.9, 0.999, 1e-8, (1.0, 1e-3, 10.0), 20, 0),
                          (0.1, 0.5, 0.6, 0.3, (1.0, 1.0, 1.0), 20, 0),
@@ -452,7 +509,7 @@ EXERCISES = [
                      "nntheory.numpy_core.make_optimizer"),
              goal="implement an optimiser's update exactly as torch.optim computes it",
              kind="function"),
-    Exercise("ex-opt-defeat", "09_optimisers", "Defeat your beta2", "hard", "defeat",
+    Exercise("ex-opt-defeat", "09_optimisers", "Defeat your beta2", "medium", "defeat",
              ("defeat beta2 = 0.99",), _adam_defeated(1, "numpy"),
              hidden=(HiddenCase("still defeated after twice as many steps",
                                 _counted(_adam_defeated(2, "numpy"), "ex-opt-defeat", 6)),
@@ -463,8 +520,35 @@ EXERCISES = [
                      "nntheory.torch_core.make_optimizer", "scipy.optimize"),
              data=_defeat_data,
              goal="build a problem on which Adam with a given beta2 does not converge",
-             needs_human="the explanation why the small gradients win",
              kind="construction", max_tries=6),
+    Exercise("ex-opt-defeat-why", "09_optimisers", "Why the small gradients win", "medium",
+             "", (), None, kind="written",
+             goal="explain, with step bounds, why Adam drifts to the worst point on a long "
+                  "period",
+             needs_human="the explanation (the answer cell)",
+             rubric="2 points in all, for the student's own pair (p, C) and printed beta2 "
+                    "(a pair found by a scan earns nothing here by itself). 0.5: the large "
+                    "gradient's step is bounded whatever C is: right after it "
+                    "v >= (1 - beta2) C^2, so its step to the left is at most "
+                    "alpha_t C / sqrt((1 - beta2) C^2) = alpha_t / sqrt(1 - beta2) (torch's "
+                    "bias correction only lowers it, by sqrt(1 - beta2^t)). 0.5: the memory "
+                    "of v is about 1/(1 - beta2) steps: after the large gradient v decays "
+                    "by beta2 per step and reaches the small gradients' size only after "
+                    "about ln((1 - beta2) C^2)/(1 - beta2) steps, longer than the period, "
+                    "so the p - 1 small gradients are divided by a large sqrt(v) that "
+                    "shrinks by beta2^((p - 1)/2) over the period. 0.5: the p - 1 small "
+                    "steps, each about alpha_t beta2^(-k/2) / (sqrt(1 - beta2) C), add up "
+                    "to more than the large step when p is a few memory lengths and "
+                    "C ~ p (a sum or an estimate of it, e.g. the student's own numbers), "
+                    "although C > p - 1 makes x = -1 the best fixed point; alpha_t changes "
+                    "little over one period, so the comparison in units of alpha_t "
+                    "holds. 0.5: why the period must scale with 1/(1 - beta2) (for p = 3 "
+                    "the two small steps cannot beat the large one; in memory lengths the "
+                    "problem is the same for every beta2). Usual wrong explanations: "
+                    "'Adam ignores large gradients' with no bound on the step (0 of the "
+                    "first 0.5); 'the average gradient points to +1' (it is "
+                    "(C - (p - 1))/p > 0, which favours -1: 0 points); 'the step size "
+                    "alpha_t decreases' (it scales both sides alike: 0 points)."),
     Exercise("ex-opt-best-step", "09_optimisers", "The best constant step", "medium", "",
              (), None, kind="written",
              goal="prove that 2/(mu + L) is the best constant step of gradient descent on "
