@@ -54,8 +54,15 @@ def run(fn, *args):
 
 
 def _bp_scalar_answer(x, y, w1, b1, w2, b2):
+    """dL/dw1 (what the feedback must never show)."""
+    return _tiny_grad(x, y, w1, b1, w2, b2)[0]
+
+
+def _tiny_grad(x, y, w1, b1, w2, b2):
+    """ex-bp-scalar's answer: the four partials of (w2 tanh(w1 x + b1) + b2 - y)^2."""
     a = math.tanh(w1 * x + b1)
-    return 2 * (w2 * a + b2 - y) * w2 * (1 - a * a) * x
+    r = 2 * (w2 * a + b2 - y)
+    return [r * w2 * (1 - a * a) * x, r * w2 * (1 - a * a), r * a, r]
 
 
 def known_answers() -> dict[str, object]:
@@ -63,7 +70,7 @@ def known_answers() -> dict[str, object]:
     from nntheory import separability
     return {
         "ex-bp-count": 64 * 4 + 64 * 65 + 10 * 65,
-        "ex-bp-scalar": _bp_scalar_answer(2.0, 1.0, 0.5, -0.2, 1.5, 0.1),
+        "ex-bp-scalar": _tiny_grad(2.0, 1.0, 0.5, -0.2, 1.5, 0.1),   # on variant 0's data
         "ex-gen-vc": 1 + math.comb(4, 2) * math.comb(5, 2),   # rectangles on the 3 x 4 grid
         # chapter 2, variant 0: the prefix counts of the 4 x 4 grid (test_exercises_ch01_02)
         "ex-xor-count": [2, 4, 6, 8, 16, 26, 36, 46, 58, 72, 86, 100, 116, 136, 156, 174],
@@ -188,9 +195,9 @@ def test_mistakes_keep_only_their_misconceptions():
 # ------------------------------------------------------------------ bisection, guessing
 
 
-@pytest.mark.parametrize("label", ["ex-bp-count", "ex-bp-scalar", "ex-gen-vc",
+@pytest.mark.parametrize("label", ["ex-bp-count", "ex-gen-vc",
                                    "ex-gen-rademacher", "ex-ua-units",
-                                   "ex-perceptron-margin", "ex-depth-product"])
+                                   "ex-depth-product"])
 def test_a_wrong_number_gets_the_same_message_on_both_sides(label):
     """Bisection from a bracket of 1e-6 ... 1e6 learns nothing: above and below the
     answer the verdict is the same words."""
@@ -213,7 +220,8 @@ def test_the_recognised_mistakes_are_named():
     weights_only = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
     assert exercises.get("ex-bp-count").verdict(weights_only) == (
         False, "you counted the weights but not the biases")
-    assert "sign" in exercises.get("ex-bp-scalar").verdict(-0.322)[1]
+    assert "sign" in exercises.get("ex-bp-scalar").verdict(
+        lambda *d: [-v for v in _tiny_grad(*d)])[1]
     assert exercises.get("ex-bp-count").verdict(weights_only + 1) == (False, "not correct")
 
 
@@ -441,18 +449,18 @@ def test_value_shortcuts_in_the_notebook_are_refused(label, variable, cells):
 
 
 def test_variants_select_the_data_and_a_copied_answer_is_wrong():
-    right0 = _bp_scalar_answer(2.0, 1.0, 0.5, -0.2, 1.5, 0.1)
+    right0 = _tiny_grad(2.0, 1.0, 0.5, -0.2, 1.5, 0.1)
     assert exercises.data("ex-bp-scalar") == (2.0, 1.0, 0.5, -0.2, 1.5, 0.1)   # variant 0
     ex = exercises.get("ex-bp-scalar")
-    assert ex.verdict(right0)[0]
+    assert ex.verdict(_tiny_grad)[0] and ex.verdict(lambda *_: right0)[0]
     seen = set()
     for i in range(6):
         variants.set_student(f"s{i}", variants.new_key())
         d = exercises.data("ex-bp-scalar")
         seen.add(d)
-        assert ex.verdict(_bp_scalar_answer(*d))[0]
-        if abs(_bp_scalar_answer(*d) - right0) > 1e-3 * abs(right0):
-            assert not ex.verdict(right0)[0]          # variant 0's answer, copied
+        assert ex.verdict(_tiny_grad)[0]
+        if abs(_bp_scalar_answer(*d) - right0[0]) > 1e-3 * abs(right0[0]):
+            assert not ex.verdict(lambda *_: right0)[0]   # variant 0's numbers, copied
     assert len(seen) >= 5
     key = variants.new_key()
     variants.set_student("a", key)
@@ -600,24 +608,26 @@ def test_end_to_end_assigned_copy_checks_the_students_variant(tmp_path, monkeypa
                 return c
         raise KeyError(source)
 
-    answer_in("dL_dw1 = ...")["source"] = (
-        "a = np.tanh(w1 * x_ex + b1)\n"
-        "dL_dw1 = 2 * (w2 * a + b2 - y_ex) * w2 * (1 - a ** 2) * x_ex")
+    answer_in("tiny_grad = ...")["source"] = (
+        "def tiny_grad(x, y, w1, b1, w2, b2):\n"
+        "    a = np.tanh(w1 * x + b1)\n"
+        "    r = 2 * (w2 * a + b2 - y)\n"
+        "    return [r * w2 * (1 - a ** 2) * x, r * w2 * (1 - a ** 2), r * a, r]")
     answer_in("n_params = ...")["source"] = ("from nntheory import numpy_core as npc\n"
                                              "n_params = npc.MLP([3, 64, 64, 10]).n_parameters")
     nb["cells"].append(cell(
         "from nntheory.teaching import exercises as _ex\n"
-        f"copied = {right0!r}\n"
+        f"copied = lambda *_: {_tiny_grad(2.0, 1.0, 0.5, -0.2, 1.5, 0.1)!r}\n"
         "print('COPIED', _ex.get('ex-bp-scalar').verdict(copied))\n"
         "print('GRADER', [(e.label, e.verdict(globals().get(e.answer, ...))[0])\n"
         "                 for e in _ex.for_chapter('03_backprop')])"))
     assert IMPORTS
     outputs = "\n".join(_execute(nb))
     assert f"x = {d[0]}, y = {d[1]}, w1 = {d[2]}" in outputs        # the student's instance
-    assert "✅ Correct [ex-bp-scalar]: right" in outputs
+    assert "✅ Correct [ex-bp-scalar]: agrees with the chain rule" in outputs
     assert "❌ Not yet [ex-bp-count]: this exercise asks you to write it yourself" in outputs
     if abs(_bp_scalar_answer(*d) - right0) > 1e-3 * abs(right0):
-        assert "COPIED (False, 'not correct')" in outputs
+        assert "COPIED (False, 'does not agree with the chain rule" in outputs
     assert ("GRADER [('ex-bp-count', False), ('ex-bp-scalar', True), "
             "('ex-bp-softplus', False), ('ex-bp-symmetry', False)]") in outputs
     for value in (5066, f"{_bp_scalar_answer(*d):.4g}"):
@@ -683,10 +693,14 @@ def test_a_verdict_is_a_logged_try_and_constructions_have_a_limit(tmp_path, monk
     for k in range(ex.max_tries - 2):
         ex.check(6000 + k)
     assert "tried in this session" in ex.verdict(64 * 4 + 64 * 65 + 10 * 65)[1]
-    hat = exercises.get("ex-ua-hat")
-    assert hat.kind == "construction"
     right = [np.array([[1.0, 1.0, 1.0]]), np.array([1.0, 0.0, -1.0]),
              np.array([[1.0], [-2.0], [1.0]]), np.array([0.0])]
+    # a construction exercise of its own (chapter 4's hat is now a function exercise)
+    hat = exercises.Exercise(
+        "ex-test-hat", "04_universal_approximation", "The unit hat", "medium", "hat_params",
+        ("hat network",), lambda a: (all(np.array_equal(p, q) for p, q in zip(a, right,
+                                                                              strict=True)),
+                                     "checked"), kind="construction")
     assert hat.verdict(right)[0]
     for k in range(hat.max_tries):
         assert not hat.verdict([*right[:3], np.array([1.0 + k])])[0]
@@ -709,11 +723,9 @@ def test_the_graders_verdicts_ignore_a_tampered_registry(tmp_path, monkeypatch):
             object.__setattr__(ex, "check", lambda a: (True, "right"))
             object.__setattr__(ex, "hidden", ())
         vars(exercises)["_TRIES"].clear()
-        for answers, expected in (((5000, -0.32, lambda p, X, Y: p), False),
-                                  ((64 * 4 + 64 * 65 + 10 * 65,
-                                    _bp_scalar_answer(*exercises.data("ex-bp-scalar")),
-                                    right), True)):
-            namespace = {"checks": checks, "n_params": answers[0], "dL_dw1": answers[1],
+        for answers, expected in (((5000, lambda *d: [-0.32] * 4, lambda p, X, Y: p), False),
+                                  ((64 * 4 + 64 * 65 + 10 * 65, _tiny_grad, right), True)):
+            namespace = {"checks": checks, "n_params": answers[0], "tiny_grad": answers[1],
                          "softplus_gradients": answers[2]}
             job = {"chapter": "03_backprop", "token": "tok",
                    "fingerprints": grade.check_fingerprints()}
