@@ -652,7 +652,9 @@ EXERCISES = [
              "parity_params", ("symmetric function network",), _guard(_parity_check),
              data=_parity_data,
              forbid=("nntheory.depth", "nntheory.constructions", "nntheory.separation",
-                     "torch.optim", "torch.autograd", "scipy.optimize"),
+                     "nntheory.numpy_core.fit", "nntheory.numpy_core.fit_ensemble",
+                     "nntheory.torch_core.fit", "torch.optim", "torch.autograd",
+                     "scipy.optimize"),
              mistakes={_parity_pm1: "the target is 1 on the set and 0 elsewhere, not +-1",
                        _parity_too_wide: "the network must have exactly the printed number "
                                          "of hidden units"},
