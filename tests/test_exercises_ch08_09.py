@@ -62,6 +62,20 @@ def he_answer(a, s):
 
 
 def sigmoid_answer(params):
+    """tanh(u) = 2 sigma(2u) - 1, layer by layer, for any depth."""
+    out, n_layers = [], len(params) // 2
+    for k in range(n_layers):
+        W, b = np.asarray(params[2 * k], float), np.asarray(params[2 * k + 1], float)
+        if k > 0:
+            W, b = 2 * W, b - W.sum(axis=0)
+        if k < n_layers - 1:
+            W, b = 2 * W, 2 * b
+        out += [W, b]
+    return out
+
+
+def three_layers_only(params):
+    """The site's 1-2-2-1 recipe typed for exactly two hidden layers."""
     W1, b1, W2, b2, W3, b3 = (np.asarray(p, dtype=float) for p in params)
     return [2 * W1, 2 * b1, 4 * W2, 2 * (b2 - W2.sum(axis=0)), 2 * W3, b3 - W3.sum(axis=0)]
 
@@ -95,14 +109,14 @@ def adamax_answer(p, g, m, u, t, lr, beta1, beta2, eps):
 
 
 ANSWERS = {
-    "ex-init-leaky": lambda: he_answer(*exercises.data("ex-init-leaky")),
-    "ex-init-tanh-sigmoid": lambda: sigmoid_answer(exercises.data("ex-init-tanh-sigmoid")),
+    "ex-init-leaky": lambda: he_answer,
+    "ex-init-tanh-sigmoid": lambda: sigmoid_answer,
     "ex-init-torch": lambda: torch_answer(*exercises.data("ex-init-torch")),
     "ex-opt-threshold": lambda: threshold_answer,
     "ex-opt-defeat": lambda: defeat_answer(*exercises.data("ex-opt-defeat")),
 }
 #: answers that are functions of the data itself: the same for every student
-GENERAL = {"ex-opt-threshold"}
+GENERAL = {"ex-opt-threshold", "ex-init-leaky", "ex-init-tanh-sigmoid"}
 
 
 @pytest.mark.parametrize("label", sorted(ANSWERS))
@@ -131,7 +145,7 @@ def test_variant_0s_answer_copied_fails_for_other_students(label):
 
 
 def test_the_hidden_cases_pass_for_the_model_answers():
-    for label in ("ex-init-tanh-sigmoid", "ex-init-torch"):
+    for label in ("ex-init-leaky", "ex-init-tanh-sigmoid", "ex-init-torch"):
         for i in (None, 1):
             if i is not None:
                 _student(i)
@@ -267,9 +281,9 @@ def _refused(label, variable, cells):
      ["from nntheory import initialisation as ini",
       "he_constant = 1 / ini._gaussian_expectation(lambda z: np.where(z > 0, a_ex * z, "
       "s_ex * z) ** 2, 1.0)"]),
-    ("ex-init-tanh-sigmoid", "sigmoid_params",
-     ["from nntheory import initialisation as ini", "tanh_ex = exercises.data('x')",
-      "sigmoid_params = ini.tanh_to_sigmoid(tanh_ex)"]),
+    ("ex-init-tanh-sigmoid", "to_sigmoid",
+     ["from nntheory import initialisation as ini",
+      "def to_sigmoid(params):\n    return ini.tanh_to_sigmoid(params)"]),
     ("ex-opt-threshold", "sgd_threshold",
      ["from nntheory import optimisation as op", "from scipy import optimize",
       "lam = np.linalg.eigvalsh(op.linear_mse_hessian(X_ex))",
@@ -338,12 +352,15 @@ def test_adamax_through_the_numpy_core_is_disabled():
 
 def test_recognised_mistakes_get_their_hint_and_others_no_direction():
     _student(1)
-    a, s = exercises.data("ex-init-leaky")
     ex = exercises.get("ex-init-leaky")
-    assert "half" in ex.verdict(1 / (a * a + s * s))[1]
-    assert "add their second moments" in ex.verdict(2 / (a + s) ** 2)[1]
-    ok, message = ex.verdict(1.2345)
-    assert not ok and message == "not correct"
+    assert "half" in ex.verdict(lambda a, s: 1 / (a * a + s * s))[1]
+    assert "add their second moments" in ex.verdict(lambda a, s: 2 / (a + s) ** 2)[1]
+    ok, message = ex.verdict(lambda a, s: 1.2345)
+    assert not ok and message == "not the constant for the printed slopes"
+    printed = he_answer(*exercises.data("ex-init-leaky"))
+    ok, message = ex.verdict(lambda a, s: printed)          # typed in from another Python
+    assert not ok and message == "not the constant for other slopes"
+    assert not ex.verdict(printed)[0]
 
     ex = exercises.get("ex-opt-threshold")
 
@@ -368,13 +385,51 @@ def test_recognised_mistakes_get_their_hint_and_others_no_direction():
     assert not ok and "does not settle" in message
 
     ex = exercises.get("ex-init-tanh-sigmoid")
-    params = sigmoid_answer(exercises.data("ex-init-tanh-sigmoid"))
-    params[5] = params[5] + 0.75
-    ok, message = ex.verdict(params)
+
+    def shifted(params):
+        out = sigmoid_answer(params)
+        out[-1] = out[-1] + 0.75
+        return out
+    ok, message = ex.verdict(shifted)
     assert not ok and "constant" in message
-    params[2] = params[2] / 2
-    ok, message = ex.verdict(params)
-    assert not ok and message == "the two networks compute different functions"
+
+    def halved(params):
+        out = sigmoid_answer(params)
+        out[2] = out[2] / 2
+        return out
+    ok, message = ex.verdict(halved)
+    assert not ok and message == ("the two networks compute different functions for the "
+                                  "printed network")
+    printed = sigmoid_answer(exercises.data("ex-init-tanh-sigmoid"))
+    ok, message = ex.verdict(lambda params: printed)    # typed in from another Python
+    assert not ok and "for another network" in message
+    ok, message = ex.verdict(three_layers_only)         # right for the printed depth only
+    assert not ok and "for another network" in message
+    assert not ex.verdict(printed)[0]
+
+
+def test_the_leaky_closed_form_is_the_quadrature():
+    """The check's 2/(a^2 + s^2) against E[phi(g)^2] by scipy's quadrature."""
+    from scipy import integrate
+    for a, s in ((1.0, 0.01), (0.5, 1.5), (1.2, -0.3), (2.0, 0.16)):
+        moment = sum(integrate.quad(lambda t, c=c: (c * t) ** 2 * math.exp(-t * t / 2), lo,
+                                    hi)[0] for c, lo, hi in ((s, -np.inf, 0), (a, 0, np.inf))
+                     ) / math.sqrt(2 * math.pi)
+        assert abs(he_answer(a, s) * moment - 1) < 1e-10
+
+
+def test_adamax_reading_the_checks_frames_fails():
+    """The lazy-student probe's frame hack (torch's parameter read from the caller's
+    frame) finds no reference while the answer runs."""
+    ex = exercises.get("ex-opt-adamax")
+    hack = _define("import sys\n"
+                   "def adamax_step(p, g, m, u, t, lr, beta1, beta2, eps):\n"
+                   "    f = sys._getframe(1)\n"
+                   "    while f is not None and 'pt' not in f.f_locals:\n"
+                   "        f = f.f_back\n"
+                   "    return f.f_locals['pt'].detach().numpy().copy(), m, u\n")["adamax_step"]
+    assert not ex.verdict(hack)[0]
+    assert not any(case.run(hack)[0] for case in ex.hidden)
 
 
 def test_a_wrong_threshold_gets_the_same_message_on_both_sides():
@@ -428,7 +483,7 @@ def test_the_chapters_solutions_use_nothing_their_exercise_forbids():
     """The chapter's own solution cells (what a lazy student would copy first) pass the
     same source refusal as an answer."""
     for chapter, pairs in (("08_activations.ipynb", (("ex-init-leaky", "he_constant"),
-                                                     ("ex-init-tanh-sigmoid", "sigmoid_params"),
+                                                     ("ex-init-tanh-sigmoid", "to_sigmoid"),
                                                      ("ex-init-torch", "torch_fixed_point"))),
                            ("09_optimisers.ipynb", (("ex-opt-threshold", "sgd_threshold"),
                                                     ("ex-opt-adamax", "adamax_step"),
@@ -449,7 +504,9 @@ def test_the_function_answers_pass_under_the_graders_lock():
     work then (a whole module in a forbid list broke this once)."""
     cases = (("08_activations", "ex-init-torch", lambda: torch_answer(*exercises.data(
         "ex-init-torch"))), ("09_optimisers", "ex-opt-adamax", lambda: adamax_answer),
-             ("09_optimisers", "ex-opt-threshold", lambda: threshold_answer))
+             ("09_optimisers", "ex-opt-threshold", lambda: threshold_answer),
+             ("08_activations", "ex-init-leaky", lambda: he_answer),
+             ("08_activations", "ex-init-tanh-sigmoid", lambda: sigmoid_answer))
     saved = exercises._CALL_WRAPPER
     try:
         for chapter, label, answer in cases:

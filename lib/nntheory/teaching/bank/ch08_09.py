@@ -20,7 +20,6 @@ from ..exercises import (
     Verdict,
     _guard,
     _mlp,
-    _number,
     _params,
 )
 
@@ -54,12 +53,51 @@ def _leaky_expected(d) -> float:
 
 
 def _leaky_mistake(wrong):
-    """A recognised wrong constant, computed from the variant's slopes."""
+    """A recognised wrong constant at the variant's slopes."""
     def hit(answer) -> bool:
-        value, target = _checks._as_float(answer), wrong(_leaky_data())
+        if not callable(answer):
+            return False
+        d = _leaky_data()
+        try:
+            value = _checks._as_float(answer(*d))
+        except Exception:
+            return False
+        target = wrong(d)
         return abs(value - target) <= 1e-6 * abs(target) and \
-            abs(target - _leaky_expected(_leaky_data())) > 1e-3 * abs(target)
+            abs(target - 2 / (d[0] ** 2 + d[1] ** 2)) > 1e-3 * abs(target)
     return hit
+
+
+#: the visible check's other slopes (a ReLU-like pair, a pair with s > a, a negative s)
+_LEAKY_CASES = ((1.0, 0.0), (0.5, 1.5), (1.2, -0.3))
+
+
+def _leaky_on(cases, *, visible: bool):
+    """``answer(a, s)`` must give the constant to a relative 1e-9 (the closed form is
+    exact; a value typed in from another Python is not a function of the slopes).
+    ``cases=None``: five pairs drawn afresh."""
+    def run(answer) -> Verdict:
+        if not callable(answer):
+            return False, "the answer should be a function he_constant(a, s)"
+        todo = cases
+        if todo is None:
+            rng = np.random.default_rng()
+            todo = tuple((float(np.round(rng.uniform(0.2, 3), 3)),
+                          float(np.round(rng.uniform(-1, 1), 3))) for _ in range(5))
+        elif visible:
+            todo = (_leaky_data(), *todo)
+        for k, (a, s) in enumerate(todo):
+            where = ("for the printed slopes" if visible and k == 0 else
+                     "for other slopes" if visible else "for one of these pairs of slopes")
+            try:
+                value = _checks._as_float(answer(a, s))
+            except Exception as exc:         # its message could show a hidden input
+                return False, f"he_constant raised {type(exc).__name__} {where}"
+            target = 2 / (a * a + s * s)     # the check's own closed form (a test compares
+            if not abs(value / target - 1) < 1e-9:        # it with quadrature); NaN fails
+                return False, f"not the constant {where}"
+        return True, "the constant for every pair of slopes tried"
+    return _guard(run)
 
 
 def _tanh_net_data():
@@ -78,27 +116,76 @@ def _tanh_net_data():
     return _variants.instance("ex-init-tanh-sigmoid", variant0, draw)
 
 
-def _tanh_gap(answer, xs: np.ndarray) -> np.ndarray:
-    """The answer's sigmoid network minus the student's tanh network, at ``xs``."""
-    tanh_net = _mlp([1, 2, 2, 1], "tanh", _tanh_net_data())
-    sig_net = _mlp([1, 2, 2, 1], "sigmoid", _params(answer, 6))
-    return (sig_net.predict(xs[:, None]) - tanh_net.predict(xs[:, None])).ravel()
+def _tanh_gap(answer, params, xs: np.ndarray, out=None) -> np.ndarray:
+    """``answer(params)``'s sigmoid network (or ``out``, if given) minus the tanh network
+    ``params``, at the rows of ``xs``."""
+    sizes = [params[0].shape[0]] + [W.shape[1] for W in params[0::2]]
+    tanh_net = _mlp(sizes, "tanh", [p.copy() for p in params])
+    if out is None:
+        out = answer([p.copy() for p in params])
+    sig_net = _mlp(sizes, "sigmoid", _params(out, len(params)))
+    return (sig_net.predict(xs) - tanh_net.predict(xs)).ravel()
 
 
-def _tanh_as_sigmoid_on(xs: np.ndarray):
+def _random_tanh_net(rng, sizes):
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        params += [np.round(rng.uniform(-2, 2, (n_in, n_out)), 2),
+                   np.round(rng.uniform(-1, 1, n_out), 2)]
+    return params
+
+
+#: the visible check's other networks: one hidden layer with two inputs, three hidden layers
+_TANH_SIZES = ([2, 3, 1], [1, 2, 3, 2, 2])
+
+
+def _tanh_as_sigmoid_on(kind: str):
+    """``answer(params)`` must return a sigmoid MLP's parameters computing the tanh MLP
+    ``params``: on the student's network and two fixed ones (visible, on a grid and far
+    out), or on five networks of 1-4 hidden layers drawn afresh (hidden)."""
     def run(answer) -> Verdict:
-        try:
-            gap = _tanh_gap(answer, xs)
-        except (TypeError, ValueError) as exc:
-            return False, f"the parameters do not fit a 1-2-2-1 network: {exc}"
-        if float(np.max(np.abs(gap))) < 1e-9:                        # NaN fails
-            return True, "the two networks compute the same function"
-        return False, "the two networks compute different functions"
+        if not callable(answer):
+            return False, "the answer should be a function to_sigmoid(params)"
+        if kind == "visible":
+            fixed = np.random.default_rng(808)
+            nets = [_tanh_net_data()] + [_random_tanh_net(fixed, s) for s in _TANH_SIZES]
+        else:
+            rng = np.random.default_rng()
+            nets = []
+            for _ in range(5):
+                sizes = [int(rng.integers(1, 4))] + [int(rng.integers(1, 5)) for _ in
+                                                     range(int(rng.integers(1, 5)))] + [
+                    int(rng.integers(1, 3))]
+                nets.append(_random_tanh_net(rng, sizes))
+        for k, params in enumerate(nets):
+            where = ("for the printed network" if kind == "visible" and k == 0 else
+                     "for another network" if kind == "visible" else
+                     "for one of these networks")
+            n_in = params[0].shape[0]
+            xs = np.concatenate([np.linspace(-40, 40, 801)[:, None] * np.ones(n_in),
+                                 np.random.default_rng(2027).uniform(-10, 10, (400, n_in))])
+            try:
+                out = answer([p.copy() for p in params])
+            except Exception as exc:         # its message could show a hidden input
+                return False, f"to_sigmoid raised {type(exc).__name__} {where}"
+            try:
+                gap = _tanh_gap(answer, params, xs, out)
+            except (TypeError, ValueError) as exc:
+                detail = f": {exc}" if kind == "visible" else ""
+                return False, f"the parameters do not fit the network {where}{detail}"
+            if not float(np.max(np.abs(gap))) < 1e-9:                # NaN fails
+                return False, f"the two networks compute different functions {where}"
+        return True, "the two networks compute the same function for every network tried"
     return _guard(run)
 
 
 def _tanh_off_by_constant(answer) -> bool:
-    gap = _tanh_gap(answer, np.linspace(-3, 3, 61))
+    if not callable(answer):
+        return False
+    try:
+        gap = _tanh_gap(answer, _tanh_net_data(), np.linspace(-3, 3, 61)[:, None])
+    except Exception:
+        return False
     return float(np.ptp(gap)) < 1e-9 and abs(float(gap[0])) > 1e-9
 
 
@@ -174,9 +261,6 @@ def _torch_finite_above(answer) -> bool:
     value = _checks._as_float(answer(16, 2.6))
     return math.isfinite(value)
 
-
-_FAR = np.concatenate([np.linspace(-40, 40, 8001),
-                       np.random.default_rng(2027).uniform(-10, 10, 2000)])
 
 
 # ------------------------------------------------------------------ chapter 9
@@ -301,18 +385,23 @@ def _adamax_on(cases, *, visible: bool):
             p0 = gen.normal(size=scales.size)
             grads = gen.normal(size=(steps, scales.size)) * scales
             grads[:zero_start, 0] = 0.0
-            pt = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
-            reference = torch.optim.Adamax([pt], lr=lr, betas=(b1, b2), eps=eps)
+            # every step of the answer first, torch's reference only afterwards: while
+            # the answer runs, no frame above it holds a reference iterate (a lazy-student
+            # probe read torch's parameter from the caller's frame)
             p, m, u = p0.copy(), np.zeros(scales.size), np.zeros(scales.size)
+            path = []
             for t, g in enumerate(grads, start=1):
-                pt.grad = torch.tensor(g, dtype=torch.float64)
-                reference.step()
                 try:
                     p, m, u = answer(p.copy(), g.copy(), m, u, t, lr, b1, b2, eps)
-                    far = float(np.max(np.abs(np.asarray(p, dtype=float)
-                                              - pt.detach().numpy())))
+                    path.append(np.array(p, dtype=float).reshape(scales.size))
                 except Exception as exc:     # its message could show a hidden input
                     return False, f"adamax_step raised {type(exc).__name__} {where}"
+            pt = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
+            reference = torch.optim.Adamax([pt], lr=lr, betas=(b1, b2), eps=eps)
+            for t, (g, mine) in enumerate(zip(grads, path, strict=True), start=1):
+                pt.grad = torch.tensor(g, dtype=torch.float64)
+                reference.step()
+                far = float(np.max(np.abs(mine - pt.detach().numpy())))
                 if not far <= 1e-12 * max(1.0, float(np.abs(p0).max())):   # NaN fails
                     return False, f"differs from torch at step {t} {where}"
         return True, "every step matches torch.optim.Adamax"
@@ -412,7 +501,8 @@ _THRESHOLD_FORBID = ("nntheory.optimisation.run_optimizer",
 EXERCISES = [
     Exercise("ex-init-leaky", "08_activations", "He's constant for a two-slope activation",
              "easy", "he_constant", ("He's constant for leaky ReLU",),
-             _guard(_number(_leaky_expected, _leaky_data, rtol=1e-6)),
+             _leaky_on(_LEAKY_CASES, visible=True),
+             hidden=(HiddenCase("other slopes (drawn afresh)", _leaky_on(None, visible=False)),),
              forbid=(*_SIGNAL, "torch.nn.init.calculate_gain", *_QUADRATURE, *_GAUSS_RULES),
              mistakes={_leaky_mistake(lambda d: 1 / (d[0] ** 2 + d[1] ** 2)):
                        "each side of zero carries only half of the Gaussian's mass",
@@ -421,21 +511,22 @@ EXERCISES = [
                        _leaky_mistake(lambda d: 2 / (d[0] + d[1]) ** 2):
                        "the two halves add their second moments, not their slopes"},
              data=_leaky_data,
-             goal="derive the variance-preserving weight scale for a two-slope activation"),
+             goal="derive the variance-preserving weight scale for a two-slope activation",
+             kind="function"),
     Exercise("ex-init-tanh-sigmoid", "08_activations",
-             "A sigmoid network for a deeper tanh network", "medium", "sigmoid_params",
+             "A sigmoid network for a deeper tanh network", "medium", "to_sigmoid",
              ("tanh to sigmoid",),
-             _tanh_as_sigmoid_on(np.linspace(-3, 3, 61)),
-             hidden=(HiddenCase("far from the origin and at random points",
-                                _tanh_as_sigmoid_on(_FAR)),),
+             _tanh_as_sigmoid_on("visible"),
+             hidden=(HiddenCase("networks of other depths and widths (drawn afresh)",
+                                _tanh_as_sigmoid_on("hidden")),),
              forbid=("nntheory.initialisation.tanh_to_sigmoid", "scipy.optimize",
                      "torch.optim", "torch.autograd", "torch.func"),
              mistakes={_tanh_off_by_constant: "the two functions differ by a constant: "
                                               "follow the -1 of every hidden unit into the "
                                               "layer after it"},
              data=_tanh_net_data,
-             goal="rewrite a two-hidden-layer tanh network as a sigmoid network",
-             kind="construction"),
+             goal="rewrite any tanh network as a sigmoid network of the same sizes",
+             kind="function"),
     Exercise("ex-init-torch", "08_activations",
              "Where a uniform initialisation settles", "hard", "torch_fixed_point",
              ("fixed point of torch's default initialisation",),
@@ -509,7 +600,7 @@ EXERCISES = [
                      "nntheory.numpy_core.make_optimizer"),
              goal="implement an optimiser's update exactly as torch.optim computes it",
              kind="function"),
-    Exercise("ex-opt-defeat", "09_optimisers", "Defeat your beta2", "medium", "defeat",
+    Exercise("ex-opt-defeat", "09_optimisers", "Defeat your beta2", "easy", "defeat",
              ("defeat beta2 = 0.99",), _adam_defeated(1, "numpy"),
              hidden=(HiddenCase("still defeated after twice as many steps",
                                 _counted(_adam_defeated(2, "numpy"), "ex-opt-defeat", 6)),
@@ -521,32 +612,32 @@ EXERCISES = [
              data=_defeat_data,
              goal="build a problem on which Adam with a given beta2 does not converge",
              kind="construction", max_tries=6),
-    Exercise("ex-opt-defeat-why", "09_optimisers", "Why the small gradients win", "medium",
+    Exercise("ex-opt-defeat-why", "09_optimisers", "Why the small gradients win", "hard",
              "", (), None, kind="written",
              goal="explain, with step bounds, why Adam drifts to the worst point on a long "
                   "period",
              needs_human="the explanation (the answer cell)",
-             rubric="2 points in all, for the student's own pair (p, C) and printed beta2 "
-                    "(a pair found by a scan earns nothing here by itself). 0.5: the large "
+             rubric="3 points in all, for the student's own pair (p, C) and printed beta2 "
+                    "(a pair found by a scan earns nothing here by itself). 0.75: the large "
                     "gradient's step is bounded whatever C is: right after it "
                     "v >= (1 - beta2) C^2, so its step to the left is at most "
                     "alpha_t C / sqrt((1 - beta2) C^2) = alpha_t / sqrt(1 - beta2) (torch's "
-                    "bias correction only lowers it, by sqrt(1 - beta2^t)). 0.5: the memory "
+                    "bias correction only lowers it, by sqrt(1 - beta2^t)). 0.75: the memory "
                     "of v is about 1/(1 - beta2) steps: after the large gradient v decays "
                     "by beta2 per step and reaches the small gradients' size only after "
                     "about ln((1 - beta2) C^2)/(1 - beta2) steps, longer than the period, "
                     "so the p - 1 small gradients are divided by a large sqrt(v) that "
-                    "shrinks by beta2^((p - 1)/2) over the period. 0.5: the p - 1 small "
+                    "shrinks by beta2^((p - 1)/2) over the period. 0.75: the p - 1 small "
                     "steps, each about alpha_t beta2^(-k/2) / (sqrt(1 - beta2) C), add up "
                     "to more than the large step when p is a few memory lengths and "
                     "C ~ p (a sum or an estimate of it, e.g. the student's own numbers), "
                     "although C > p - 1 makes x = -1 the best fixed point; alpha_t changes "
                     "little over one period, so the comparison in units of alpha_t "
-                    "holds. 0.5: why the period must scale with 1/(1 - beta2) (for p = 3 "
+                    "holds. 0.75: why the period must scale with 1/(1 - beta2) (for p = 3 "
                     "the two small steps cannot beat the large one; in memory lengths the "
                     "problem is the same for every beta2). Usual wrong explanations: "
                     "'Adam ignores large gradients' with no bound on the step (0 of the "
-                    "first 0.5); 'the average gradient points to +1' (it is "
+                    "first 0.75); 'the average gradient points to +1' (it is "
                     "(C - (p - 1))/p > 0, which favours -1: 0 points); 'the step size "
                     "alpha_t decreases' (it scales both sides alike: 0 points)."),
     Exercise("ex-opt-best-step", "09_optimisers", "The best constant step", "medium", "",
