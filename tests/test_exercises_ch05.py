@@ -224,7 +224,7 @@ def test_variants_are_well_posed():
         assert answer != layers_answer(L, 1.0, eps) and answer != (23, 98)
         assert answer[0] != amgm_units(L, R, eps)
         w1, w2, a, b, alpha, beta = exercises.data("ex-depth-fold")
-        assert w1 % 2 == 1 and w1 * w2 >= 15 and w1 * w2 > w1 + w2 + 1 and b > a
+        assert w1 % 2 == 1 and w1 * w2 >= 30 and w1 * w2 > w1 + w2 + 1 and b > a
         assert not any(math.copysign(1.0, v) < 0 and v == 0 for v in (a, b, alpha, beta))
         assert exercises.data("ex-depth-product") != (4, 6)
 
@@ -537,3 +537,40 @@ def test_random_search_does_not_find_the_fold():
                                 rng.normal(size=w2), rng.normal(size=(w2, 1)), np.zeros(1)])
             best = max(best, depth.count_pieces(net, 0.0, 1.0))
         assert best < w1 * w2, (w1, w2, best)
+
+
+def test_hill_climbing_on_the_piece_count_does_not_find_the_fold():
+    """The lazy-student probe's route: random restarts, then Gaussian steps kept when
+    depth.count_pieces does not drop. It found the 15 pieces of (3, 5) in seconds, which is
+    why the keyed variants use w1 * w2 >= 30; here a fixed budget (not a time) per pair,
+    4 restarts of 150 steps, against the keyed pairs, and (3, 5) as the control."""
+    from nntheory import numpy_core as npc
+    from nntheory.teaching.bank import ch05
+
+    def climb(w1, w2, seed, restarts=4, steps=150):
+        rng = np.random.default_rng(seed)
+        net = npc.MLP([1, w1, w2, 1], "relu")
+
+        def pieces(ps):
+            net.set_parameters(ps)
+            return depth.count_pieces(net, 0.0, 1.0)
+        best = 0
+        for _ in range(restarts):
+            W1 = rng.normal(size=(1, w1))
+            ps = [W1, -W1[0] * rng.uniform(0, 1, w1), rng.normal(size=(w1, w2)),
+                  rng.normal(size=w2), rng.normal(size=(w2, 1)), rng.normal(size=1)]
+            p = pieces(ps)
+            for _ in range(steps):
+                q = [x + 0.3 * rng.normal(size=x.shape) for x in ps]
+                pq = pieces(q)
+                if pq >= p:
+                    ps, p = q, pq
+                if p >= w1 * w2:
+                    break
+            best = max(best, p)
+        return best
+
+    for w1, w2 in ch05._FOLD_WIDTHS:
+        assert climb(w1, w2, 0) < w1 * w2, (w1, w2)
+    assert max(climb(3, 5, s, restarts=8) for s in range(2)) >= 12   # the climber works
+
