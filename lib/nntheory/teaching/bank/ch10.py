@@ -51,7 +51,7 @@ def _vc_data() -> tuple[int, int]:
     and no recognised mistake (variant 0: the 3 x 4 grid; the other variants differ)."""
     def draw(rng):
         while True:
-            m1, m2 = sorted((int(rng.integers(2, 7)), int(rng.integers(2, 10))))
+            m1, m2 = sorted((int(rng.integers(2, 13)), int(rng.integers(2, 25))))
             if m1 * m2 >= 6 and (m1, m2) != (3, 4) and _vc_well_posed((m1, m2)):
                 return m1, m2
     return _variants.instance("ex-gen-vc", lambda: (3, 4), draw)
