@@ -457,6 +457,24 @@ def test_a_dual_perceptron_that_only_fits_the_visible_data_fails_the_hidden_case
 # ------------------------------------------------------------------ messages
 
 
+def test_the_lengths_check_takes_a_numpy_array_like_a_tuple():
+    """Referee 3: an array of three numbers was told to "give three numbers"."""
+    right = (64 / 30, 30 * 205 / (16 * 144), 1.0)
+    ex = exercises.get("ex-perceptron-lengths")
+    for form in (np.array(right), np.array([right]), np.array(right)[:, None], list(right)):
+        assert ex.verdict(form)[0], form
+    wrong = np.array([right[0], right[1], 1.5])
+    ok, text = ex.verdict(wrong)
+    assert not ok and text == "not correct"              # judged, not refused
+    for bad in (np.array(right[:2]), np.array([*right, 1.0]), np.float64(1.0)):
+        ok, text = ex.verdict(bad)
+        assert not ok and "give three numbers" in text
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    u = np.ones(4) / 2
+    uniform = np.array([4 * 16 / 30, 30 / (u @ a) ** 2, ((u @ a) / (4 * 0.5)) ** 2])
+    assert "uniform direction" in ex.verdict(uniform)[1]   # the hint reads arrays too
+
+
 def test_recognised_mistakes_get_their_hint():
     X, y, u = exercises.data("ex-perceptron-margin")
     scores = y * (np.c_[X, np.ones(len(X))] @ u)

@@ -255,8 +255,19 @@ def _pc_lengths_expected(a) -> tuple[float, float, float]:
     return n * R**2 / w2, w2 / align**2, (align / (n * gamma)) ** 2
 
 
+def _three(answer) -> list | None:
+    """The three entries of a list, tuple or NumPy array of three numbers (a row or a column
+    too), else None."""
+    if isinstance(answer, np.ndarray):
+        return list(answer.ravel()) if answer.size == 3 else None
+    if isinstance(answer, (list, tuple)) and len(answer) == 3:
+        return list(answer)
+    return None
+
+
 def _pc_lengths(answer) -> Verdict:
-    if not isinstance(answer, (list, tuple)) or len(answer) != 3:
+    answer = _three(answer)
+    if answer is None:
         return False, ("give three numbers: (norm factor, Cauchy-Schwarz factor, "
                        "alignment factor)")
     expected = _pc_lengths_expected(_pc_lengths_data())
@@ -269,7 +280,8 @@ def _pc_lengths(answer) -> Verdict:
 def _pc_lengths_uniform(answer) -> bool:
     """Computed with the uniform direction (1, ..., 1)/sqrt(n) in place of u*."""
     a = _pc_lengths_data()
-    if not (isinstance(answer, (list, tuple)) and len(answer) == 3):
+    answer = _three(answer)
+    if answer is None:
         return False
     n, R = len(a), float(a.max())
     u = np.ones(n) / math.sqrt(n)
