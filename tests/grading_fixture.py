@@ -25,7 +25,8 @@ IMPORTS = ("import numpy as np\n\n"
            "from nntheory import checks\n"
            "from nntheory.glue import glue")
 RIGHT = {
-    "n_params": "n_params = sum(n * (m + 1) for m, n in zip(widths_ex[:-1], widths_ex[1:]))",
+    "n_params": "def count_params(widths):\n"                 # ex-bp-count's answer
+                "    return sum(n * (m + 1) for m, n in zip(widths[:-1], widths[1:]))",
     "dL_dw1": "def tiny_grad(x, y, w1, b1, w2, b2):\n"      # ex-bp-scalar's answer
               "    a = np.tanh(w1 * x + b1)\n"
               "    r = 2 * (w2 * a + b2 - y)\n"
@@ -41,7 +42,7 @@ RIGHT = {
 }
 RIGHT_SOFTPLUS = RIGHT["softplus"].format(denominator="out.size")
 FITTED_SOFTPLUS = RIGHT["softplus"].format(denominator="14")
-WRONG = {"n_params": "n_params = 5000",
+WRONG = {"n_params": "def count_params(widths):\n    return 5000",
          "dL_dw1": "def tiny_grad(x, y, w1, b1, w2, b2):\n    return [-0.32, 0.0, 0.0, 0.0]",
          "softplus": "def softplus_gradients(params, X, Y):\n"
                      "    return [np.zeros_like(p) for p in params]"}

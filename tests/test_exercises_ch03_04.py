@@ -114,7 +114,7 @@ def square_answer(s, c1, c2, L):
 
 def model(label):
     d = exercises.data(label)
-    return {"ex-bp-count": count_answer, "ex-bp-scalar": scalar_answer,
+    return {"ex-bp-count": lambda *_: count_answer, "ex-bp-scalar": scalar_answer,
             "ex-bp-softplus": softplus_answer, "ex-ua-units": units_answer,
             "ex-ua-hat": lambda *_: hat_answer,
             "ex-ua-square": lambda *_: square_answer}[label](
@@ -167,7 +167,7 @@ def test_the_model_answer_passes_on_variant_0_and_on_other_keys(label):
 def test_variant_0s_answer_copied_fails_for_another_key(label):
     copied = model(label)
     functions = {"ex-bp-scalar": tiny_grad, "ex-ua-square": square_answer,
-                 "ex-ua-hat": hat_answer}
+                 "ex-ua-hat": hat_answer, "ex-bp-count": lambda *w: count_answer(w)}
     if label in functions:                  # functions: copy the printed answer
         copied = _constant(functions[label](*exercises.data(label)))
         assert not exercises.get(label).hidden[-1].run(copied)[0]
@@ -437,10 +437,12 @@ def test_recognised_mistakes_get_their_hint():
     widths = exercises.data("ex-bp-count")
     pairs = list(zip(widths[:-1], widths[1:], strict=True))
     weights = sum(a * b for a, b in pairs)
-    assert verdict("ex-bp-count", weights)[1] == "you counted the weights but not the biases"
-    assert "input layer" in verdict("ex-bp-count", weights + sum(widths))[1]
-    assert "a bias belongs" in verdict("ex-bp-count", sum(a * (b + 1) for a, b in pairs))[1]
-    assert verdict("ex-bp-count", weights + 1)[1] == "not correct"
+    assert verdict("ex-bp-count", _constant(weights))[1] == \
+        "you counted the weights but not the biases"
+    assert "input layer" in verdict("ex-bp-count", _constant(weights + sum(widths)))[1]
+    assert "a bias belongs" in verdict("ex-bp-count", _constant(
+        sum(a * (b + 1) for a, b in pairs)))[1]
+    assert verdict("ex-bp-count", _constant(weights + 1))[1] == "not correct"
 
     def flipped(*d):
         return [-v for v in tiny_grad(*d)]
@@ -503,7 +505,7 @@ def test_wrong_gradient_functions_get_no_direction():
     assert messages == {"does not agree with the chain rule to a relative 1e-12"}
 
 
-@pytest.mark.parametrize("label", ["ex-bp-count", "ex-ua-units"])
+@pytest.mark.parametrize("label", ["ex-ua-units"])
 def test_wrong_numbers_get_no_direction(label):
     """Above and below the answer the verdict is the same words (no bisection)."""
     for i in (None, 1):
@@ -799,3 +801,24 @@ def test_softplus_forward_mode_and_the_c_engine_are_disabled():
         " False, False, tuple(ts), False, False)]\n")["softplus_gradients"]
     ok, message = ex.verdict(engine)
     assert not ok, message
+
+
+def test_the_count_is_a_function_checked_on_random_networks():
+    """Lazy probe ch. 3-4: common.n_parameters in another process gave the count, typed
+    in. Now the answer is a function run on twenty fresh random networks, with the
+    library's counts disabled while it runs; a wrong count gets the same words whatever
+    its size."""
+    ex = exercises.get("ex-bp-count")
+    assert ex.kind == "function" and ex.hidden[0].what == "twenty random networks"
+    for _ in range(5):
+        assert ex.hidden[0].run(count_answer)[0]
+    space = _define(
+        "import importlib\n"
+        "C = importlib.import_module('nntheory.' + 'common')\n"
+        "def count_params(widths):\n"
+        "    return getattr(C, 'n_para' + 'meters')(widths)\n")
+    ok, message = ex.verdict(space["count_params"])
+    assert not ok and ("disabled" in message or "not allowed" in message), message
+    messages = {verdict("ex-bp-count", lambda w, f=f: f * count_answer(w))[1]
+                for f in (0.5, 0.99, 2, 10)}
+    assert messages == {"not correct"}

@@ -75,14 +75,15 @@ def test_every_check_appends_one_json_line_when_the_grader_names_a_log(tmp_path,
 
 
 def test_expected_values_come_from_the_registry_and_are_never_printed():
-    expected = 64 * 4 + 64 * 65 + 10 * 65                 # Proposition: sum n_l (n_{l-1} + 1)
-    ok, out = run(checks.check_exercise, "ex-bp-count", expected)
-    assert ok and "[ex-bp-count]" in out and str(expected) not in out
-    assert not hasattr(exercises.get("ex-bp-count"), "expected_value")   # issue 23
-    for wrong in (expected + 1, expected - 650, -expected, 10 * expected):
-        ok, out = run(checks.check_exercise, "ex-bp-count", wrong)
+    # ex-ua-units, variant 0: (b - a) sqrt(sup|f''| / (8 tol)) = 2 sqrt(pi^2 / 8e-3) = 70.2
+    expected = 71                                          # (ex-bp-count is a function now)
+    ok, out = run(checks.check_exercise, "ex-ua-units", expected)
+    assert ok and "[ex-ua-units]" in out and str(expected) not in out
+    assert not hasattr(exercises.get("ex-ua-units"), "expected_value")   # issue 23
+    for wrong in (expected + 1, expected - 7, -expected, 10 * expected):
+        ok, out = run(checks.check_exercise, "ex-ua-units", wrong)
         assert not ok and str(expected) not in out
-    ok, out = run(checks.check_exercise, "ex-bp-count", ...)
+    ok, out = run(checks.check_exercise, "ex-ua-units", ...)
     assert not ok and "Not yet solved" in out
 
 
@@ -220,7 +221,8 @@ CLASS = {
     "syntax": (lambda: answers("n_params = 64 * (3 + 1", RIGHT["dL_dw1"], RIGHT_SOFTPLUS),
                (0, 2, 3), "errors"),
     "tampered": (lambda: set_cell(set_cell(fixture_notebook(), CHECK_CELLS["ex-bp-count"],
-                                           "checks.check_number(n_params, n_params, "
+                                           "checks.check_number(count_params((3, 4)), "
+                                           "count_params((3, 4)), "
                                            "name='parameter count')"),
                                   CHECK_CELLS["ex-bp-softplus"], None), (0, 2, 0),
                  "check cells changed"),

@@ -195,7 +195,7 @@ def test_mistakes_keep_only_their_misconceptions():
 # ------------------------------------------------------------------ bisection, guessing
 
 
-@pytest.mark.parametrize("label", ["ex-bp-count", "ex-gen-vc",
+@pytest.mark.parametrize("label", ["ex-gen-vc",
                                    "ex-gen-rademacher", "ex-ua-units",
                                    "ex-depth-product"])
 def test_a_wrong_number_gets_the_same_message_on_both_sides(label):
@@ -218,11 +218,12 @@ def test_a_wrong_number_gets_the_same_message_on_both_sides(label):
 def test_the_recognised_mistakes_are_named():
     widths = (3, 64, 64, 10)
     weights_only = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
-    assert exercises.get("ex-bp-count").verdict(weights_only) == (
+    assert exercises.get("ex-bp-count").verdict(lambda w: weights_only) == (
         False, "you counted the weights but not the biases")
     assert "sign" in exercises.get("ex-bp-scalar").verdict(
         lambda *d: [-v for v in _tiny_grad(*d)])[1]
-    assert exercises.get("ex-bp-count").verdict(weights_only + 1) == (False, "not correct")
+    assert exercises.get("ex-bp-count").verdict(lambda w: weights_only + 1) == (
+        False, "not correct")
 
 
 @pytest.mark.parametrize("label, answer", [("ex-space-graded", 6)])
@@ -613,8 +614,9 @@ def test_end_to_end_assigned_copy_checks_the_students_variant(tmp_path, monkeypa
         "    a = np.tanh(w1 * x + b1)\n"
         "    r = 2 * (w2 * a + b2 - y)\n"
         "    return [r * w2 * (1 - a ** 2) * x, r * w2 * (1 - a ** 2), r * a, r]")
-    answer_in("n_params = ...")["source"] = ("from nntheory import numpy_core as npc\n"
-                                             "n_params = npc.MLP([3, 64, 64, 10]).n_parameters")
+    answer_in("count_params = ...")["source"] = (
+        "from nntheory import numpy_core as npc\n"
+        "count_params = lambda widths: npc.MLP(list(widths)).n_parameters")
     nb["cells"].append(cell(
         "from nntheory.teaching import exercises as _ex\n"
         f"copied = lambda *_: {_tiny_grad(2.0, 1.0, 0.5, -0.2, 1.5, 0.1)!r}\n"
@@ -685,14 +687,14 @@ def test_a_verdict_is_a_logged_try_and_constructions_have_a_limit(tmp_path, monk
     never two); a construction exercise stops answering after max_tries wrong ones."""
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv(checks.LOG_ENV, str(log))
-    ex = exercises.get("ex-bp-count")
+    ex = exercises.get("ex-ua-units")         # a value exercise (ex-bp-count: a function)
     assert ex.verdict(5000) == (False, "not correct")
-    run(checks.check_exercise, "ex-bp-count", 5001)
+    run(checks.check_exercise, "ex-ua-units", 5001)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [(r["exercise"], r["passed"]) for r in lines] == [("ex-bp-count", False)] * 2
+    assert [(r["exercise"], r["passed"]) for r in lines] == [("ex-ua-units", False)] * 2
     for k in range(ex.max_tries - 2):
         ex.check(6000 + k)
-    assert "tried in this session" in ex.verdict(64 * 4 + 64 * 65 + 10 * 65)[1]
+    assert "tried in this session" in ex.verdict(71)[1]         # variant 0's answer
     right = [np.array([[1.0, 1.0, 1.0]]), np.array([1.0, 0.0, -1.0]),
              np.array([[1.0], [-2.0], [1.0]]), np.array([0.0])]
     # a construction exercise of its own (chapter 4's hat is now a function exercise)
@@ -723,9 +725,12 @@ def test_the_graders_verdicts_ignore_a_tampered_registry(tmp_path, monkeypatch):
             object.__setattr__(ex, "check", lambda a: (True, "right"))
             object.__setattr__(ex, "hidden", ())
         vars(exercises)["_TRIES"].clear()
-        for answers, expected in (((5000, lambda *d: [-0.32] * 4, lambda p, X, Y: p), False),
-                                  ((64 * 4 + 64 * 65 + 10 * 65, _tiny_grad, right), True)):
-            namespace = {"checks": checks, "n_params": answers[0], "tiny_grad": answers[1],
+        for answers, expected in (((lambda w: 5000, lambda *d: [-0.32] * 4,
+                                    lambda p, X, Y: p), False),
+                                  ((lambda w: sum(n * (m + 1) for m, n in zip(w[:-1], w[1:],
+                                                                        strict=True)),
+                                    _tiny_grad, right), True)):
+            namespace = {"checks": checks, "count_params": answers[0], "tiny_grad": answers[1],
                          "softplus_gradients": answers[2]}
             job = {"chapter": "03_backprop", "token": "tok",
                    "fingerprints": grade.check_fingerprints()}

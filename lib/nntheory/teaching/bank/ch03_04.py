@@ -42,8 +42,31 @@ def _bp_count(widths) -> int:
     return int(sum(b * (a + 1) for a, b in zip(widths[:-1], widths[1:], strict=False)))
 
 
+def _bp_count_case(hidden: bool):
+    """The answer is a function ``count_params(widths)``: on the printed widths (hidden:
+    20 fresh random width tuples, 2 to 7 layers of 1 to 300 units) it must return the
+    exact count."""
+    def run(fn) -> Verdict:
+        if not callable(fn):
+            return False, "count_params is not a function"
+        if hidden:
+            rng = np.random.default_rng()
+            cases = [tuple(int(v) for v in rng.integers(1, 301, int(rng.integers(2, 8))))
+                     for _ in range(20)]
+        else:
+            cases = [_bp_count_data()]
+        for widths in cases:
+            got = fn(tuple(widths))
+            value = float(_checks._as_float(got))
+            if value != _bp_count(widths):
+                return False, "not correct"
+        return True, "right"
+    return _guard(run)
+
+
 def _bp_count_mistake(kind: str):
-    """A recognised wrong count for the current variant's widths."""
+    """A recognised wrong count for the current variant's widths (a function answer is
+    judged on the printed widths)."""
     def wrong(widths) -> int:
         pairs = list(zip(widths[:-1], widths[1:], strict=False))
         if kind == "weights":                              # no biases
@@ -54,7 +77,7 @@ def _bp_count_mistake(kind: str):
 
     def hit(answer) -> bool:
         widths = _bp_count_data()
-        value = _checks._as_float(answer)
+        value = _checks._as_float(answer(tuple(widths)) if callable(answer) else answer)
         return value == wrong(widths) and value != _bp_count(widths)
     return hit
 
@@ -497,9 +520,10 @@ _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
 _NP_CORE = ("nntheory.numpy_core.MLP", "nntheory.torch_core.MLP")
 
 EXERCISES = [
-    Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "n_params",
-             ("parameter count",), _guard(_number(_bp_count, _bp_count_data, rtol=0.0)),
+    Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "count_params",
+             ("parameter count",), _bp_count_case(hidden=False),
              data=_bp_count_data,
+             hidden=(HiddenCase("twenty random networks", _bp_count_case(hidden=True)),),
              forbid=(*_NP_CORE, "nntheory.common.n_parameters",
                      "nntheory.common._count_parameters", "nntheory.seed000", "torch.nn"),
              mistakes={_bp_count_mistake("weights"):
@@ -509,7 +533,7 @@ EXERCISES = [
                        _bp_count_mistake("wrong side"):
                        "a bias belongs to a unit of the layer a weight matrix maps to, "
                        "not to the layer it maps from"},
-             goal="count the parameters of a multilayer perceptron"),
+             goal="count the parameters of a multilayer perceptron", kind="function"),
     Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "tiny_grad",
              ("the four partial derivatives",), _bp_scalar_case(hidden=False),
              data=_bp_scalar_data,
