@@ -252,17 +252,22 @@ def _res_inverse_data() -> tuple[Fraction, ...]:
         lambda: tuple(_residual_coefficients([1, Fraction(1, 2), 2])), draw)
 
 
-def _expand_answer(answer) -> tuple:
-    """The coefficients of F_3 for the answer's weights: exact Fractions for exact
-    weights, floats when a weight is a float (compared to 1e-9 then)."""
+#: why floats are refused: the hidden weights run from 1/999 to 999, and a correct
+#: algorithm done in floats loses the small s_2, s_3 in c_2 - s_1 (about one network in
+#: sixty with weights up to 999, so a quarter of the hidden runs of eighteen)
+_INEXACT = ("return exact weights (int or Fraction), not floats: the coefficients are exact, "
+            "and in floating point c_2 - s_1 loses the small squared weights when s_1 is large")
+
+
+def _expand_answer(answer) -> tuple | None:
+    """The coefficients of F_3 for the answer's weights, exactly; None when a weight is not
+    an exact rational (int, Fraction): floats are refused (see ``_INEXACT``)."""
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != 3:
         raise TypeError("the function must return three weights [w1, w2, w3]")
-    ws = [_as_number(v) for v in answer]
-    exact = all(_exact(v) is not None for v in ws)
-    if exact:
-        return tuple(_residual_coefficients([_exact(v) for v in ws]))
-    from ... import polynomials as poly
-    return tuple(float(c) for c in poly.residual_square_coefficients([float(v) for v in ws]))
+    ws = [_exact(_as_number(v)) for v in answer]
+    if any(w is None for w in ws):
+        return None
+    return tuple(_residual_coefficients(ws))
 
 
 def _coefficients_match(got, target) -> bool:
@@ -286,7 +291,10 @@ def _inverse_cases(hidden: bool):
             got = _call(fn, list(c))
             if isinstance(got, str):
                 return False, got
-            if not _coefficients_match(_expand_answer(got), c):
+            expanded = _expand_answer(got)
+            if expanded is None:
+                return False, _INEXACT
+            if not _coefficients_match(expanded, c):
                 return False, ("not correct" if not hidden else
                                "F_3 with the returned weights misses some coefficients")
         return True, ("F_3 has the given coefficients" if not hidden
@@ -297,7 +305,8 @@ def _inverse_cases(hidden: bool):
 def _inverse_reversed(fn) -> bool:
     c = _res_inverse_data()
     got = list(fn(list(c)))
-    return _coefficients_match(_expand_answer(got[::-1]), c)
+    expanded = _expand_answer(got[::-1])
+    return expanded is not None and _coefficients_match(expanded, c)
 
 
 # ------------------------------------------------------------------ chapter 7
@@ -373,9 +382,12 @@ def _space_graded_data() -> tuple[Fraction, int]:
         while True:
             gamma = _GAMMAS[int(rng.integers(len(_GAMMAS)))]
             p = _POWERS[int(rng.integers(len(_POWERS)))]
-            if (gamma, p) != (Fraction(1, 6), 6):
+            if (gamma, p) != (Fraction(1, 3), 2):
                 return gamma, p
-    return _variants.instance("ex-space-graded", lambda: (Fraction(1, 6), 6), draw)
+    # variant 0 (printed with its solution): gamma = 1/3, p = 2, beta* = 12/5, which is
+    # neither p, 1/gamma, 2/gamma nor any recognised wrong formula (the earlier (1/6, 6) had
+    # beta* = 6 = p = 1/gamma: third referee report, finding 8)
+    return _variants.instance("ex-space-graded", lambda: (Fraction(1, 3), 2), draw)
 
 
 def _graded_threshold(gamma, p) -> Fraction:
