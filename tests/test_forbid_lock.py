@@ -162,3 +162,29 @@ def test_a_graded_cell_cannot_load_a_second_copy_of_an_imported_module():
     lines = result.stdout.split("\n")
     assert lines[:3] == ["REFUSED copy", "REFUSED reload", "RAN first import"], lines
     assert "AFTER 22" in lines                         # with the lock off, it loads
+
+
+def test_an_updated_name_bound_earlier_in_the_same_cell_needs_no_earlier_cell():
+    """Found by the lazy re-probe of chapters 1-2: ``u = ...`` then ``u /= norm`` in one
+    cell was read as needing ``u`` from an earlier (chapter) cell that called a forbidden
+    function, so an honest answer was refused ("your code uses `perceptron`")."""
+    history = ["u, gamma = perceptron.max_margin(X, y)",
+               "u = np.array([1.0, 2.0])\nu /= np.linalg.norm(u)\nanswer = u"]
+    assert forbid.dependent_cells("answer", history) == [history[1]]
+    history[1] = "u /= np.linalg.norm(u)\nanswer = u"      # a real update: it is needed
+    assert forbid.dependent_cells("answer", history) == history[::-1]
+
+
+def test_the_graders_private_copy_of_the_bank_is_locked_too():
+    """Found by the lazy-student probe of chapters 8-9: a student's function called by the
+    grader's check could read the private copy's bank helpers through its caller's frame."""
+    name = "_nntheory_pristine_test0.teaching.bank.chx"
+    module = types.ModuleType(name)
+    exec("def _expected(x):\n    return 2 * x\n", module.__dict__)
+    module._expected.__module__ = name
+    sys.modules[name] = module
+    try:
+        found = forbid.runtime_functions([forbid.REGISTRY_INTERNALS])
+        assert module._expected in [fn for fn, _ in found]
+    finally:
+        del sys.modules[name]

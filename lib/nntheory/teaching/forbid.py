@@ -102,10 +102,18 @@ REGISTRY_INTERNALS = "nntheory.teaching.exercises:private"
 
 
 def _registry_modules() -> list[types.ModuleType]:
-    """The registry and its exercise bank (one module per group of chapters)."""
-    return [module for name, module in list(sys.modules.items())
-            if module is not None and (name == "nntheory.teaching.exercises"
-                                       or name.startswith("nntheory.teaching.bank"))]
+    """The registry and its exercise bank (one module per group of chapters), and the
+    same modules of the grader's private copy of the library (a student's function that
+    the grader calls could reach those through its caller's frame)."""
+    out = []
+    for name, module in list(sys.modules.items()):
+        if module is None:
+            continue
+        top, _, rest = name.partition(".")
+        if top == "nntheory" or top.startswith("_nntheory_pristine_"):
+            if rest == "teaching.exercises" or rest.startswith("teaching.bank"):
+                out.append(module)
+    return out
 
 
 def _registry_private() -> list[tuple[object, str, object, str]]:
@@ -223,20 +231,36 @@ def _bound_and_read(source: str) -> tuple[set[str], set[str]] | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    bound, read, updated = set(), set(), set()
+    bound, read = set(), set()
+    first: dict[str, int] = {}          # name -> first line where the cell binds it anew
+    augmented = [node for node in ast.walk(tree)
+                 if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)]
+    targets = {id(node.target) for node in augmented}
+
+    def binds(name: str, node) -> None:
+        bound.add(name)
+        line = getattr(node, "lineno", 0)
+        first[name] = min(first.get(name, line), line)
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+            if isinstance(node.ctx, ast.Load):
+                read.add(node.id)
+            elif id(node) in targets:
+                bound.add(node.id)
+            else:
+                binds(node.id, node)
         elif isinstance(node, ast.arg):
-            bound.add(node.arg)
+            binds(node.arg, node)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
+            binds(node.name, node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
-                bound.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            updated.add(node.target.id)
-    # a name the cell binds itself is not needed from before it (a name it updates is)
+                binds((alias.asname or alias.name).split(".")[0], node)
+    # a name the cell binds itself is not needed from before it; a name it updates
+    # (x += ...) is, unless the cell bound it anew on an earlier line
+    updated = {node.target.id for node in augmented
+               if not first.get(node.target.id, node.lineno + 1) < node.lineno}
     return bound, (read - bound) | updated
 
 
