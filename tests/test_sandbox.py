@@ -159,12 +159,14 @@ HOSTILE = {   # student -> (status, phrase in the feedback)
     "network": ("errors", "raised ConnectionRefusedError"),
     "exiter": ("kernel died", "run again in a new kernel without that cell"),
     "memory": ("memory limit", "raised MemoryError"),
-    "forkbomb": ("process limit", "raised BlockingIOError"),
+    # a cell the student wrote may not start a process at all while the grader's lock
+    # is on (forbid.PROCESS_EVENTS); the sandbox's process limit is the second line
+    "forkbomb": ("errors", "may not start another process"),
     "disk": ("disk limit", "No space left on device"),
 }
 CGROUP = HAVE_BWRAP and sandbox.memory_cgroup_available()
 if CGROUP:
-    HOSTILE["forked_memory"] = ("memory limit", "memory limit")
+    HOSTILE["forked_memory"] = ("errors", "may not start another process")
 
 
 def test_hostile_submissions_are_contained_and_the_honest_graded_in_full(hostile_class):

@@ -710,7 +710,7 @@ def grade_one(reference: Reference, path: str | os.PathLike, timeout: float = 30
                                              f"{'s' if n_hidden > 1 else ''}"
                                              if n_hidden else "")
     status = _status(events, outcome, integrity, graded, tampered, reference, info)
-    if outcome.get("lock_failed") and status == "errors":
+    if outcome.get("lock_failed") and status in ("errors", "did not finish"):
         status = "checks replaced"
     if status in _LIMIT_TEXT:
         problems.append(_LIMIT_TEXT[status].format(limits=limits, timeout=timeout) +
