@@ -16,12 +16,13 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-import linecache
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from exercise_helpers import define as _define
+from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
 
 from nntheory import depth, perceptron, separability
 from nntheory.teaching import exercises, forbid, student, variants
@@ -33,26 +34,6 @@ KEYS = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210",
 AUTO = ["ex-perceptron-margin", "ex-perceptron-dual", "ex-perceptron-lengths",
         "ex-xor-count", "ex-xor-farkas", "ex-xor-parity"]
 WRITTEN = ["ex-perceptron-start", "ex-xor-one-unit"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    """Each test starts as a fresh kernel would: variant 0, no tries counted."""
-    variants.clear()
-    exercises._TRIES.clear()
-    yield
-    variants.clear()
-    exercises._TRIES.clear()
-
-
-def _define(source: str) -> dict:
-    """Define functions as a notebook cell would (module ``__main__``, source cached for
-    inspect.getsource)."""
-    name = f"<cell-ch12-{abs(hash(source))}>"
-    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-    namespace = {"__name__": "__main__", "np": np}
-    exec(compile(source, name, "exec"), namespace)
-    return namespace
 
 
 DUAL = _define(

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from exercise_helpers import define as _define
+from exercise_helpers import fresh_kernel, verdict  # noqa: F401 (fresh_kernel: the autouse fixture)
 
 from nntheory.teaching import exercises, forbid, variants
 
@@ -25,20 +27,6 @@ KEYS = [("s1", "a1" * 16), ("s2", "b2" * 16), ("s3", "c3" * 16), ("s4", "0f" * 1
         ("s5", "9e" * 16)]
 LEAKS = ("large", "small", "bigger", "smaller", "close", "magnitude", "order", "higher",
          "lower", "too ")
-
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    variants.clear()
-    exercises._TRIES.clear()
-    yield
-    variants.clear()
-    exercises._TRIES.clear()
-
-
-def verdict(label, answer):
-    exercises._TRIES.clear()            # each try as in a fresh kernel
-    return exercises.get(label).verdict(answer)
 
 
 def as_student(i: int):
@@ -311,12 +299,6 @@ def test_the_chapters_own_solutions_use_nothing_forbidden():
         for label in labels:
             ex = exercises.get(label)
             assert forbid.refusal(0, ex.forbid, ex.answer, history=history) is None, label
-
-
-def _define(source: str) -> dict:
-    namespace = {"np": np}
-    exec(compile(source, "<student>", "exec"), namespace)
-    return namespace
 
 
 SOFTPLUS_SHORTCUTS = {

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
+from exercise_helpers import verdict as _verdict
 
 from nntheory import depth
 from nntheory.teaching import exercises, forbid, variants
@@ -26,21 +28,6 @@ NOTEBOOK = ROOT / "book" / "chapters" / "05_depth.ipynb"
 LABELS = ("ex-depth-product", "ex-depth-layers", "ex-depth-fold")
 KEYS = [("s1", "0123456789abcdef" * 2), ("s2", "fedcba9876543210" * 2),
         ("s3", "00112233445566778899aabbccddeeff"), ("s4", "a5" * 16), ("s5", "3c" * 16)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    """Each test starts as a fresh kernel would: variant 0, no tries counted."""
-    variants.clear()
-    exercises._TRIES.clear()
-    yield
-    variants.clear()
-    exercises._TRIES.clear()
-
-
-def _verdict(label, answer):
-    exercises._TRIES.clear()            # each try as in a fresh kernel (limits tested apart)
-    return exercises.get(label).verdict(answer)
 
 
 # ------------------------------------------------------------------ model answers

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from exercise_helpers import define as _define
+from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
 
 from nntheory.teaching import exercises, forbid, variants
 
@@ -26,28 +28,9 @@ KEYS = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210",
 NOT_DIRECTION = ("too large", "too small", "larger", "smaller", "bigger", "order of")
 
 
-@pytest.fixture(autouse=True)
-def fresh_session():
-    variants.clear()
-    exercises._TRIES.clear()
-    yield
-    variants.clear()
-    exercises._TRIES.clear()
-
-
 def _student(i: int) -> None:
     variants.set_student(f"s{i}", KEYS[i])
     exercises._TRIES.clear()
-
-
-def _define(source: str) -> dict:
-    """Define functions as a notebook cell would (source cached for inspect)."""
-    import linecache
-    name = f"<cell-{abs(hash(source))}>"
-    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-    namespace = {"__name__": "__main__", "np": np, "math": math}
-    exec(compile(source, name, "exec"), namespace)
-    return namespace
 
 
 def _no_direction(message: str) -> None:

@@ -15,21 +15,13 @@ import math
 
 import numpy as np
 import pytest
+from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
 
 from nntheory.teaching import exercises, forbid, variants
 
 KEYS = ("0123456789abcdef0123", "fedcba98765432100000", "a1b2c3d4e5f60718293a",
         "5a5a5a5a5a5a5a5a5a5a")
 LEAKS = ("large", "small", "factor", "magnitude", "close", "order", "too ", "bigger", "less")
-
-
-@pytest.fixture(autouse=True)
-def fresh_kernel():
-    variants.clear()
-    exercises._TRIES.clear()
-    yield
-    variants.clear()
-    exercises._TRIES.clear()
 
 
 def as_student(i: int) -> None:

@@ -29,21 +29,13 @@ import nbclient
 import nbformat
 import numpy as np
 import pytest
+from exercise_helpers import define as _define
+from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
 
 from nntheory.teaching import assign, checks, exercises, forbid, student, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "book" / "chapters"
-
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    """Each test starts as a fresh kernel would: variant 0, no tries counted."""
-    variants.clear()
-    exercises._TRIES.clear()
-    yield
-    variants.clear()
-    exercises._TRIES.clear()
 
 
 def run(fn, *args):
@@ -258,17 +250,6 @@ def _right_softplus(params, X, Y):
     G2 = 2 * (out - Y) / out.size
     G1 = (G2 @ W2.T) / (1 + np.exp(-Z1))
     return [X.T @ G1, G1.sum(0), A1.T @ G2, G2.sum(0)]
-
-
-def _define(source: str, namespace: dict | None = None) -> dict:
-    """Define functions as a notebook cell would (module ``__main__``, source cached
-    for inspect.getsource)."""
-    import linecache
-    name = f"<cell-{abs(hash(source))}>"
-    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-    namespace = {"__name__": "__main__", "np": np} if namespace is None else namespace
-    exec(compile(source, name, "exec"), namespace)
-    return namespace
 
 
 def test_the_right_softplus_passes_with_everything_forbidden():
