@@ -41,28 +41,37 @@ class RandomLabelFits:
     test_random: np.ndarray
 
 
-def random_label_fits(n: int, dim: int, width: int, *, seeds, data_seed: int = 0,
-                      n_test: int = 2000, steps: int = 600, lr: float = 1e-2
-                      ) -> RandomLabelFits:
-    """Train on true and on random labels; see the module docstring."""
+def _random_label_problem(n, dim, width, seeds, data_seed, n_test, steps, lr):
+    """Validate the arguments shared by this module and :mod:`nntheory.norm_bounds` and draw
+    their data: ``X, X_test`` standard normal, true labels ``sign(X u)`` (shape ``(n,)`` and
+    ``(n_test,)``) and one vector of random ±1 labels per seed, ``(len(seeds), n)``."""
     n = check_int(n, "n", minimum=2)
     dim = check_int(dim, "dim", minimum=1)
     width = check_int(width, "width", minimum=1)
     seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must not be empty")
-    data_seed = check_seed(data_seed, "data_seed", allow_none=False)
-    n_test = check_int(n_test, "n_test", minimum=1)
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_positive(lr, "lr")
+    check_seed(data_seed, "data_seed", allow_none=False)
+    check_int(n_test, "n_test", minimum=1)
+    check_int(steps, "steps", minimum=1)
+    check_positive(lr, "lr")
     if 2 * len(seeds) * max(n, n_test) * width > 10**8:
         raise ValueError("seeds, n and width are too large for one stack here")
     rng = np.random.default_rng(data_seed)
     X, X_test = rng.standard_normal((n, dim)), rng.standard_normal((n_test, dim))
     u = rng.standard_normal(dim)
-    y_true, y_test = np.sign(X @ u)[:, None], np.sign(X_test @ u)[:, None]
-    y_rand = np.stack([np.where(np.random.default_rng(50_000 + s).random((n, 1)) < 0.5,
-                                -1.0, 1.0) for s in seeds])
+    y_rand = np.stack([np.where(np.random.default_rng(50_000 + s).random(n) < 0.5, -1.0, 1.0)
+                       for s in seeds])
+    return seeds, X, X_test, np.sign(X @ u), np.sign(X_test @ u), y_rand
+
+
+def random_label_fits(n: int, dim: int, width: int, *, seeds, data_seed: int = 0,
+                      n_test: int = 2000, steps: int = 600, lr: float = 1e-2
+                      ) -> RandomLabelFits:
+    """Train on true and on random labels; see the module docstring."""
+    seeds, X, X_test, y_true, y_test, y_rand = _random_label_problem(
+        n, dim, width, seeds, data_seed, n_test, steps, lr)
+    y_true, y_test, y_rand = y_true[:, None], y_test[:, None], y_rand[:, :, None]
     K = len(seeds)
     Y = np.concatenate([np.broadcast_to(y_true, (K, n, 1)), y_rand])
     sizes = [dim, width, 1]

@@ -43,7 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_array, check_int, check_positive, check_probability, check_seed
+from . import memorisation
+from .validation import check_array, check_positive, check_probability
 
 __all__ = ["golowich_complexity", "margin_bound", "MarginRuns", "random_label_margins",
            "PROTOCOL_BLOCKS", "chapter_statements"]
@@ -95,24 +96,8 @@ def random_label_margins(n: int, dim: int, width: int, *, seeds, data_seed: int 
                          delta: float = 0.05) -> MarginRuns:
     """Train bias-free ``dim → width → 1`` ReLU networks on true and random labels and
     evaluate the margin bound at each trained network; see the module docstring."""
-    n = check_int(n, "n", minimum=2)
-    dim = check_int(dim, "dim", minimum=1)
-    width = check_int(width, "width", minimum=1)
-    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must not be empty")
-    data_seed = check_seed(data_seed, "data_seed", allow_none=False)
-    n_test = check_int(n_test, "n_test", minimum=1)
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_positive(lr, "lr")
-    if 2 * len(seeds) * max(n, n_test) * width > 10**8:
-        raise ValueError("seeds, n and width are too large for one stack here")
-    rng = np.random.default_rng(data_seed)          # the calls of random_label_fits
-    X, X_test = rng.standard_normal((n, dim)), rng.standard_normal((n_test, dim))
-    u = rng.standard_normal(dim)
-    y_true, y_test = np.sign(X @ u), np.sign(X_test @ u)
-    y_rand = np.stack([np.where(np.random.default_rng(50_000 + s).random((n, 1)) < 0.5,
-                                -1.0, 1.0)[:, 0] for s in seeds])
+    seeds, X, X_test, y_true, y_test, y_rand = memorisation._random_label_problem(
+        n, dim, width, seeds, data_seed, n_test, steps, lr)      # the data of random_label_fits
     K = len(seeds)
     Y = np.concatenate([np.broadcast_to(y_true, (K, n)), y_rand])          # (2K, n)
     W = np.stack([np.random.default_rng(s).standard_normal((dim, width))
