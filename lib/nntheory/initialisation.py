@@ -76,6 +76,8 @@ __all__ = [
     "correlation_map",
     "DepthScales",
     "depth_scales",
+    "CorrelationScale",
+    "correlation_depth_scale",
 ]
 
 _SMOOTH_NONMONOTONE = ("silu", "gelu", "gelu_tanh")
@@ -626,7 +628,8 @@ def depth_scales(activation: str, sigma_w2: float, sigma_b2: float) -> DepthScal
     \sigma_w^2 E[\phi''\phi]` (by a central difference of the quadrature, relative step
     1e-4), :math:`\xi_q = -1/\ln s_q` and, in the ordered phase :math:`\chi_1 < 1`,
     :math:`\xi_c = -1/\ln\chi_1` (``inf`` when :math:`\chi_1 \ge 1`, where the
-    correlation does not approach 1).
+    correlation does not approach 1; its finite depth scale there, towards the
+    correlation's fixed point :math:`c^* < 1`, is :func:`correlation_depth_scale`).
     """
     name, sigma_w2, sigma_b2 = _check_variances(activation, sigma_w2, sigma_b2)
     q = signal_fixed_point(name, sigma_w2, sigma_b2)
@@ -638,3 +641,79 @@ def depth_scales(activation: str, sigma_w2: float, sigma_b2: float) -> DepthScal
     xi_c = -1.0 / math.log(chi_1) if chi_1 < 1 else math.inf
     return DepthScales(q, chi_1, slope, xi_q, xi_c)
 
+
+
+@dataclass(frozen=True)
+class CorrelationScale:
+    """The correlation's stable fixed point and its depth scale (see
+    :func:`correlation_depth_scale`)."""
+
+    q_star: float
+    c_star: float
+    chi_c: float
+    xi_c: float
+
+
+def _correlation_slope(name: str, c: float, q: float, sigma_w2: float, n_nodes: int) -> float:
+    # C'(c) = sigma_w^2 E[phi'(u_1) phi'(u_2)] (Price's theorem), same quadrature as C
+    z, w = _hermite(n_nodes)
+    u1 = math.sqrt(q) * z[:, None]
+    u2 = math.sqrt(q) * (c * z[:, None] + math.sqrt(max(1.0 - c * c, 0.0)) * z[None, :])
+    d1 = numpy_core.activation_derivative(name, u1)
+    d2 = numpy_core.activation_derivative(name, u2)
+    return float(sigma_w2 * np.sum(w[:, None] * w[None, :] * d1 * d2))
+
+
+def correlation_depth_scale(activation: str, sigma_w2: float, sigma_b2: float, *,
+                            n_nodes: int = 80) -> CorrelationScale:
+    r"""The correlation depth scale :math:`\xi_c` on both sides of the edge of chaos.
+
+    Schoenholz, Gilmer, Ganguli and Sohl-Dickstein (2017, section 3): at the signal's fixed
+    point :math:`q^*` (:func:`signal_fixed_point`), the correlation of two inputs follows
+    :math:`c_l = C(c_{l-1})` (:func:`correlation_map`) towards a stable fixed point
+    :math:`c^*`, and near it :math:`|c_l - c^*|` shrinks like :math:`e^{-l/\xi_c}` with
+
+    .. math::
+
+        \xi_c^{-1} = -\ln \chi_{c^*}, \qquad
+        \chi_{c^*} = C'(c^*) = \sigma_w^2 E[\phi'(u_1)\phi'(u_2)],
+
+    :math:`(u_1, u_2)` centred Gaussian with variances :math:`q^*` and correlation
+    :math:`c^*` (Price's theorem). In the *ordered* phase, :math:`\chi_1 = C'(1) < 1`,
+    :math:`c^* = 1` and :math:`\chi_{c^*} = \chi_1` (as in :func:`depth_scales`). In the
+    *chaotic* phase, :math:`\chi_1 > 1`, the fixed point 1 is unstable: :math:`C(c) < c`
+    just below 1, while :math:`C(0) \ge 0` for an odd :math:`\phi` (tanh) and
+    :math:`C(-1) > -1` whenever :math:`\sigma_b^2 > 0`, so :math:`C` has a fixed point
+    :math:`c^* < 1` in between, found here by Brent's method on :math:`C(c) - c`, and
+    :math:`\xi_c` is finite. At the edge, :math:`\chi_1 = 1`, :math:`\xi_c = \infty`;
+    :math:`\xi_c` diverges as :math:`\sigma_w^2` approaches the edge from either side.
+
+    Returns :class:`CorrelationScale` ``(q_star, c_star, chi_c, xi_c)``; ``xi_c`` is
+    ``inf`` only when :math:`\chi_{c^*} \ge 1` to rounding. Quadrature as in
+    :func:`correlation_map` (``n_nodes`` Gauss-Hermite points per axis; for tanh at
+    :math:`q \sim 1` accurate to about 1e-12). ``ValueError`` if the signal does not
+    settle or no fixed point below 1 is bracketed.
+    """
+    name, sigma_w2, sigma_b2 = _check_variances(activation, sigma_w2, sigma_b2)
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=2)
+    q = signal_fixed_point(name, sigma_w2, sigma_b2)
+    chi_1 = _correlation_slope(name, 1.0, q, sigma_w2, n_nodes)
+    if chi_1 <= 1.0:
+        c_star, chi_c = 1.0, chi_1
+    else:
+        def gap(c: float) -> float:
+            return correlation_map(name, c, q, sigma_w2, sigma_b2, n_nodes=n_nodes) - c
+
+        high, eps = None, 1e-2
+        while eps > 1e-13:                 # a point just below 1 where C(c) < c
+            if gap(1.0 - eps) < 0:
+                high = 1.0 - eps
+                break
+            eps /= 10
+        if high is None or gap(-1.0) < 0:
+            raise ValueError(f"no fixed point of the correlation map of {name} below 1 was "
+                             f"bracketed (sigma_w2={sigma_w2:g}, sigma_b2={sigma_b2:g})")
+        c_star = float(optimize.brentq(gap, -1.0, high, xtol=1e-15, rtol=1e-15))
+        chi_c = _correlation_slope(name, c_star, q, sigma_w2, n_nodes)
+    xi_c = -1.0 / math.log(chi_c) if chi_c < 1 else math.inf
+    return CorrelationScale(q, c_star, chi_c, xi_c)
