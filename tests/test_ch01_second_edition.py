@@ -141,3 +141,33 @@ def test_cube_lower_bound_is_met_by_the_final_integer_weights():
     w = run.w
     assert np.array_equal(w, np.round(w)) and np.max(np.abs(w)) <= run.mistakes
     assert np.min(y * (perceptron.augment(cube) @ w)) >= 1
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+def test_comparison_with_a_constant_has_margin_above_0_43_over_N(n):
+    # prop-cube-binary: f_c(x) = [v(x) > c], v(x) = x_1...x_n in binary, 0 <= c < 2^n - 1
+    # (both labels present): the proof's u = (2^(n-1), ..., 1, -(c + 1/2)) has margin
+    # exactly 1/(2|u|) > sqrt(3)/(4N), max_margin finds at least that, and the bound on
+    # the margin of u is nearly attained at c = 2^n - 2
+    cube = datasets.boolean_cube(n)
+    N = 2**n
+    powers = 2.0 ** np.arange(n - 1, -1, -1)
+    value = cube @ powers
+    ratios = []
+    for c in range(N - 1):
+        y = np.where(value > c, 1.0, -1.0)
+        u = np.append(powers, -(c + 0.5))
+        margin_u = perceptron.margin(u, cube, y)
+        assert margin_u == pytest.approx(0.5 / np.linalg.norm(u), rel=1e-12)
+        assert margin_u > np.sqrt(3) / (4 * N)
+        _, gamma = perceptron.max_margin(cube, y)
+        assert gamma >= margin_u * (1 - 1e-9)
+        ratios.append(margin_u / (np.sqrt(3) / (4 * N)))
+    assert min(ratios) < 1 + 2 / N       # c = 2^n - 2: ratio about 1 + 9/(8N), n >= 2
+    # the corollary: at most 16(n+1)N^2/3 mistakes and one pass more than mistakes
+    y = np.where(value > int("01" * (n // 2) + "0" * (n % 2), 2), 1.0, -1.0)
+    for order_seed in range(3):
+        order = np.random.default_rng(order_seed).permutation(N)
+        run = perceptron.train_perceptron(cube, y, order=order, max_epochs=100_000)
+        assert run.converged and run.epochs <= run.mistakes + 1
+        assert run.mistakes <= 16 * (n + 1) * N**2 / 3
