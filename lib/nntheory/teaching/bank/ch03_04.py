@@ -625,8 +625,7 @@ EXERCISES = [
                        "this is the least-squares quadratic; the exercise asks for the "
                        "best one in the sup norm",
                        _square_mistake("alone"):
-                       "this approximates s|x| alone: what does adding a quadratic to the "
-                       "target do to its best quadratic approximation?"},
+                       "this is not the best quadratic for the whole target"},
              goal="use equioscillation to find a best approximation", kind="function"),
     Exercise("ex-ua-floor-proof", "04_universal_approximation", "No quadratic beats 1/8",
              "medium", "", (), None, kind="written",
