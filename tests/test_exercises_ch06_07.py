@@ -76,7 +76,13 @@ def expand_weights(weights) -> list[Fraction]:
 
 
 def quartic(weights) -> Fraction:
-    return expand_weights(weights)[4]
+    """c_4 by the three low coefficients (the hidden depths 30 to 60 rule out expanding F_n;
+    the recursion is checked against ``expand_weights`` at depths up to 8 below)."""
+    a2 = a3 = a4 = Fraction(0)
+    for w in weights:
+        s = Fraction(w) ** 2
+        a2, a3, a4 = a2 + s, a3 + 2 * s * a2, a4 + s * (2 * a3 + a2 * a2)
+    return a4
 
 
 def project(q) -> list[Fraction]:
@@ -454,7 +460,7 @@ def test_the_old_one_call_shortcuts_no_longer_answer():
         assert not _verdict("ex-space-fold", one_width)[0]
         gamma, p = exercises.data("ex-space-graded")
         ok, message = _verdict("ex-space-graded", 2 / gamma)
-        assert not ok and "sup norm" in message
+        assert not ok and "sup-norm" in message
     ok, message = _verdict("ex-space-converse", lambda net: depth.unroll_skip(net))
     assert not ok and "not allowed" in message
     ok, message = _verdict("ex-space-converse", lambda net: net)
@@ -633,7 +639,7 @@ def test_wrong_answers_get_no_direction():
     q = exercises.data("ex-res-project")
     p = project(q)
     found |= _wrong_messages("ex-res-project", [[p[0] + d, p[1]] for d in (-1, 1)]
-                             + [[p[0], p[1] * 1.01], [1, 2]])
+                             + [[p[0], p[1] * Fraction(101, 100)], [1, 2]])
     found |= _wrong_messages("ex-res-inverse", [lambda c: [1, 1, 1],
                                                 lambda c: [1000, 1, 1]])
     v, n = fold(exercises.data("ex-space-fold"))
@@ -683,7 +689,7 @@ def test_recognised_mistakes_get_their_hint():
         assert "different widths" in _verdict("ex-space-fold",
                                                (max(folds) ** len(folds), n))[1]
         gamma, p = exercises.data("ex-space-graded")
-        assert "sup norm" in _verdict("ex-space-graded", 2 / gamma)[1]
+        assert _verdict("ex-space-graded", 2 / gamma)[1] == "that is the sup-norm power"
         equidistributed = Fraction(2 * p + 1) / (1 + p * gamma)      # rate 2, not least
         assert "equidistribute" in _verdict("ex-space-graded", equidistributed)[1]
         if p != 1:
@@ -827,3 +833,130 @@ def test_what_a_function_answer_may_use_is_not_refused():
     assert _verdict("ex-res-quartic", quartic_ok)[0]
     assert _verdict("ex-res-inverse", inverse_ok)[0]
     assert _verdict("ex-space-converse", as_residual)[0]
+
+
+# ------------------------------------------------------------------ fourth referee report
+
+
+def test_the_proof_rubric_states_the_true_conclusion():
+    """Finding 1: the rubric's conclusion is c_3 = c_2^2 > 0 (never attained), not
+    c_2 = c_3 > 0, which F_2 attains with w_1^2, w_2^2 = (3 +- sqrt 3)/2 (c_2 = c_3 = 3)."""
+    rubric = exercises.get("ex-res-prove").rubric
+    assert "c_3 = c_2^2 > 0" in rubric and "c_2 = c_3 > 0" not in rubric
+    s1, s2 = (3 + math.sqrt(3)) / 2, (3 - math.sqrt(3)) / 2
+    c = polynomials.residual_square_coefficients([math.sqrt(s1), math.sqrt(s2)])
+    assert abs(c[2] - 3) < 1e-12 and abs(c[3] - 3) < 1e-12       # c_2 = c_3 > 0 happens
+    assert c[3] < c[2] ** 2
+
+
+#: the fourth referee's three lines: a least-squares fit on 200,000 midpoints by pinv
+PINV_FIT = ["import numpy as np",
+            "x = (np.arange(200000) + .5) / 200000",
+            "A = np.stack([x, x**2], 1)",
+            "projection = list(np.linalg.pinv(A) @ sum(q*x**k for k, q in enumerate(q_coef)))"]
+
+
+def test_the_projection_wants_exact_fractions():
+    """Finding 2: floats are refused with a reason, right or wrong (the message is the same,
+    so it says nothing about the value); the pinv fit of the referee is refused in the
+    source, and so is turning a float fit into fractions; exact answers are judged."""
+    for key in [None, *KEYS[:2]]:
+        if key:
+            variants.set_student(*key)
+        q = exercises.data("ex-res-project")
+        right = project(q)
+        assert _verdict("ex-res-project", right) == (
+            True, "q - a x - b x^2 is orthogonal to x and x^2 in L2[0, 1]")
+        x = (np.arange(200000) + .5) / 200000
+        A = np.stack([x, x ** 2], 1)
+        fit = list(np.linalg.pinv(A) @ sum(qk * x ** k for k, qk in enumerate(q)))
+        assert all(abs(f - float(r)) < 1e-8 for f, r in zip(fit, right, strict=True))
+        messages = {_verdict("ex-res-project", answer)[1] for answer in (
+            fit, [float(v) for v in right], [float(right[0]) + 1, float(right[1])],
+            [np.float64(right[0]), right[1]],
+            [float(v) for v in bank_candidates(q)["truncated"]])}
+        assert len(messages) == 1
+        (message,) = messages
+        assert "exactly" in message and "Fraction" in message
+        assert not _verdict("ex-res-project", [right[0] + 1, right[1]])[0]
+    names = (*exercises.get("ex-res-project").forbid, forbid.REGISTRY_INTERNALS)
+    assert "not allowed" in forbid.refusal(0, names, "projection", history=PINV_FIT)
+    for rounding in ("[Fraction(v).limit_denominator(10 ** 6) for v in fit]",
+                     "[sympy.nsimplify(v) for v in fit]",
+                     "[mpmath.identify(v) for v in fit]"):
+        cells = [*PINV_FIT[:-1], "fit = np.linalg.lstsq(A, x ** 4, rcond=None)[0]",
+                 f"projection = {rounding}"]
+        assert "not allowed" in forbid.refusal(0, names, "projection", history=cells)
+    lock = forbid.Lock(names)
+    lock.on()
+    try:
+        with pytest.raises(forbid.ForbiddenError, match="is disabled here"):
+            getattr(Fraction(1, 3), "limit_" + "denominator")(10)
+        with pytest.raises(forbid.ForbiddenError, match="is disabled here"):
+            getattr(np.linalg, "pi" + "nv")(np.eye(2))
+    finally:
+        lock.off()
+    assert Fraction(0.25).limit_denominator(10) == Fraction(1, 4)
+
+
+def bank_candidates(q):
+    from nntheory.teaching.bank import ch06_07 as bank
+    return bank._project_candidates(q)
+
+
+def _expand_convolve(weights):
+    """F_n expanded completely from its definition (np.convolve on exact coefficients):
+    the referee's bypass, 2^n + 1 coefficients."""
+    c = np.array([Fraction(0), Fraction(1)], dtype=object)
+    for w in weights:
+        square = np.convolve(c, c)
+        c = np.concatenate([c, np.zeros(len(square) - len(c), dtype=object)]) \
+            + Fraction(w) ** 2 * square
+    return c[4] if len(c) > 4 else Fraction(0)
+
+
+def _truncated_convolve(weights):
+    """The derivation done by convolution: only the coefficients up to x^4 are kept."""
+    c = np.array([Fraction(0), Fraction(1), 0, 0, 0], dtype=object)
+    for w in weights:
+        c = c + Fraction(w) ** 2 * np.convolve(c, c)[:5]
+    return c[4]
+
+
+def test_the_quartic_hidden_depths_rule_out_a_full_expansion():
+    """Finding 3: the full expansion by np.convolve passes the printed case (depth 4) and is
+    stopped on the hidden depths 30 to 60 (degree 2^30 and more); the recursion and the
+    convolution truncated at x^4 pass them. The check's expected values (the recursion)
+    agree with the full expansion at every depth it can reach."""
+    from nntheory.teaching.bank import ch06_07 as bank
+    assert _verdict("ex-res-quartic", _expand_convolve) == (True, "right")
+    ((ok, message),) = _hidden("ex-res-quartic", _expand_convolve)
+    assert not ok and "took more than 3 s" in message
+    for fn in (_truncated_convolve, quartic):
+        assert _hidden("ex-res-quartic", fn) == [(True, "right for every depth tried")]
+    depths = []
+
+    def spy(weights):
+        depths.append(len(weights))
+        return quartic(weights)
+    assert _hidden("ex-res-quartic", spy)[0][0]
+    assert depths[:3] == [0, 1, 3] and len(depths) == 27
+    assert min(depths[3:]) >= 30 and max(depths) <= 60
+    rng = np.random.default_rng(11)
+    for n in range(9):
+        w = [Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 10))) for _ in range(n)]
+        assert bank._quartic_recursion(w) == quartic(w) == _expand_convolve(w) \
+            == expand_weights(w)[4]
+
+
+def test_the_sup_norm_hint_names_the_power_only():
+    """Finding 6: the hint for 2/gamma says that it is the sup-norm power and nothing on how
+    L^p weighs a cell (which gave the answer on the second try)."""
+    for key in [None, *KEYS[:2]]:
+        if key:
+            variants.set_student(*key)
+        gamma, p = exercises.data("ex-space-graded")
+        ok, message = _verdict("ex-space-graded", 2 / gamma)
+        assert not ok and message == "that is the sup-norm power"
+        for word in ("length", "weigh", "cell", "L^p", "1/p"):
+            assert word not in message
