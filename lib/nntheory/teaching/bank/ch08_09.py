@@ -465,7 +465,8 @@ _SIGNAL = ("nntheory.initialisation.second_moment", "nntheory.initialisation._se
            "nntheory.initialisation.weight_variance", "nntheory.initialisation.mean_field",
            "nntheory.initialisation.signal_propagation",
            "nntheory.initialisation.signal_fixed_point",
-           "nntheory.initialisation.correlation_map", "nntheory.initialisation.depth_scales")
+           "nntheory.initialisation.correlation_map", "nntheory.initialisation.depth_scales",
+           "nntheory.initialisation.correlation_depth_scale")
 
 def _counted(run, label: str, limit: int):
     """A hidden case of a construction exercise that counts its wrong answers with the
@@ -556,8 +557,10 @@ EXERCISES = [
                     "hidden layer said to repeat. (b) 1.5 points: 0.5 for 'a tanh network "
                     "is real-analytic on R' (sums, products by constants and compositions "
                     "of analytic functions), 0.5 for the identity theorem (equal to x on "
-                    "[0, 1], hence on all of R), 0.5 for 'bounded by sum |W_L| + |b_L|', "
-                    "contradicting x unbounded. Usual wrong proofs: 'tanh networks are "
+                    "[0, 1], hence on all of R), 0.5 for 'bounded by sum |W_L| + |b_L|' "
+                    "(the last hidden layer's outputs lie in (-1, 1); with no hidden layer "
+                    "xW + b = x is possible), contradicting x unbounded. Usual wrong "
+                    "proofs: 'tanh networks are "
                     "bounded and x is not' without the continuation step (on [0, 1] x is "
                     "bounded: 0 of the last 1 point); 'ReLU is not differentiable at 0' "
                     "(the function asked for is x on [0, 1], which is smooth: 0 points); "
