@@ -767,3 +767,27 @@ def ntk_chapter_statements(run: NTKRun, slope_band=(-0.6, -0.4), *,
         got["the gap to kernel regression at the largest width is below 1 %"] = bool(
             run.kr_gap[-1] < 0.01)
     return got
+
+
+def du_gram(X) -> np.ndarray:
+    r"""Du, Zhai, Poczos and Singh's matrix :math:`H^\infty` (2019, their (5) and
+    Assumption 3.1): :math:`H^\infty_{ij} = \E_w[\langle x_i, x_j\rangle
+    1\{w\cdot x_i \ge 0, w\cdot x_j \ge 0\}] = \langle x_i, x_j\rangle\,\kappa_0(x_i, x_j)`
+    for :math:`w \sim N(0, I)`, :math:`\kappa_0 = (\pi - \theta)/(2\pi)`. It is the part of
+    :func:`arccos_ntk` that comes from the hidden weights (the only ones Du et al. train);
+    the rest, :math:`\kappa_1`, is a positive semi-definite Gram matrix, so
+    :math:`\lambda_{\min}(\Theta) \ge \lambda_{\min}(H^\infty) = \lambda_0`.
+    Rows must be non-zero."""
+    X = check_array(X, "X", ndim=2)
+    n, d = X.shape
+    check_elements(n * n, "X", what="a kernel matrix")
+    norms = np.linalg.norm(X, axis=1)
+    if np.any(norms == 0):
+        raise ValueError("X must have non-zero rows (the angle is undefined at 0)")
+    U = X / norms[:, None]
+    theta = 2.0 * np.arctan2(np.linalg.norm(U[:, None, :] - U[None], axis=2),
+                             np.linalg.norm(U[:, None, :] + U[None], axis=2))
+    return (X @ X.T) * (np.pi - theta) / (2 * np.pi)
+
+
+__all__ += ["du_gram"]
