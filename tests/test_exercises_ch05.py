@@ -148,7 +148,7 @@ def _run_solution(label: str, variable: str):
 def test_the_chapter_has_three_graded_exercises_and_one_proof():
     ch = exercises.for_chapter("05_depth")
     assert [e.label for e in ch] == [*LABELS, "ex-depth-crossings"]
-    assert [e.difficulty for e in ch] == ["easy", "medium", "hard", "hard"]
+    assert [e.difficulty for e in ch] == ["medium", "medium", "hard", "hard"]
     assert ch[-1].kind == "written" and "3 points in all" in ch[-1].rubric
     text = "\n".join(_source(c) for c in _cells() if c["cell_type"] == "markdown")
     for e in ch:

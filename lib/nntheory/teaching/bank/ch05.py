@@ -5,7 +5,7 @@ Each entry's check computes its expected value here, from the exercise's data fo
 student's variant; nothing in this module is meant to be called from a notebook (the
 checks forbid its private functions, like the registry's own).
 
-* ``ex-depth-product`` (easy): the non-zero weights and biases of a balanced tree of
+* ``ex-depth-product`` (medium): the non-zero weights and biases of a balanced tree of
   Yarotsky's product networks for the student's ``d`` numbers and ``m`` hidden layers per
   product, each level's output layer composed with the next level's first layer (no library
   function builds the tree).
@@ -297,7 +297,8 @@ _CROSSINGS_RUBRIC = (
     "ignored without using continuity.")
 
 EXERCISES = [
-    Exercise("ex-depth-product", "05_depth", "Non-zero weights of a tree of products", "easy",
+    Exercise("ex-depth-product", "05_depth", "Non-zero weights of a tree of products",
+             "medium",
              "product_nonzeros", ("non-zeros of the product network",), _guard(_depth_product),
              data=_product_data,
              forbid=("nntheory.depth.nonzero_parameters", "nntheory.depth.yarotsky_product",
