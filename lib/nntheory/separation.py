@@ -31,6 +31,7 @@ networks that attain them, so that a chapter can assert a bound where it is atta
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from scipy import optimize
@@ -49,6 +50,10 @@ __all__ = [
     "random_relu_widths",
     "pieces_bound_widths",
     "sawtooth_series_net",
+    "pair_win_fraction",
+    "sawtooth_table_block",
+    "TableBlock",
+    "SAWTOOTH_TABLE_BLOCKS",
 ]
 
 
@@ -240,3 +245,166 @@ def sawtooth_series_net(coefficients: Sequence[float]) -> numpy_core.MLP:
     net = numpy_core.MLP([1] + [3] * K + [1], "relu")
     net.set_parameters(params)
     return net
+
+
+# ------------------------------------------------------------- chapter 5's table, per seed block
+
+def pair_win_fraction(a, b) -> float:
+    r"""The fraction of pairs :math:`(i, j)` with :math:`a_i < b_j`, over all
+    :math:`|a|\,|b|` pairs: :math:`U / (|a|\,|b|)` for the Mann–Whitney statistic :math:`U`
+    of ``a`` below ``b`` (ties count as losses). 1 means that every entry of ``a`` is
+    below every entry of ``b`` (``max(a) < min(b)``); a few exceptions lower it by
+    :math:`1/(|a|\,|b|)` each, instead of turning a min/max statement false."""
+    a = check_array(a, "a", ndim=1, min_size=1)
+    b = check_array(b, "b", ndim=1, min_size=1)
+    return float(np.mean(a[:, None] < b[None, :]))
+
+
+def sawtooth_table_block(first_seed: int, n_seeds: int, epochs: int) -> dict:
+    r"""One seed block of chapter 5's depth-versus-width table on the sawtooth-like target
+    :math:`\Delta^4((x + 1)/2)` on :math:`[-1, 1]`, with the chapter's recipe (Adam,
+    learning rate :math:`10^{-2}`, full batch, 128 equally spaced training points, test
+    MSE on 2001 points divided by the target's variance there), for the seeds
+    ``first_seed, ..., first_seed + n_seeds - 1``:
+
+    * ``"shallow"``: 1×100 from He initialisation (zero biases: every kink at 0),
+      :func:`nntheory.depth.train_architectures`;
+    * ``"deep"``: 5×20 from He initialisation, same function;
+    * ``"spread"``: 1×100 with its first-layer kinks spread over :math:`[-1, 1]`,
+      :func:`train_spread_kinks`.
+
+    Returns a dict with ``"runs"`` (the three arrays of relative errors) and the summary
+    that :data:`SAWTOOTH_TABLE_BLOCKS` records: ``(min, median, max)`` per network and the
+    pair fractions :func:`pair_win_fraction` of deep below shallow, spread below shallow and
+    deep below spread."""
+    from . import depth
+
+    first_seed = check_int(first_seed, "first_seed", minimum=0)
+    n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    seeds = range(first_seed, first_seed + n_seeds)
+    saw4 = depth.sawtooth(4)
+
+    def f(x):
+        return saw4.predict((np.reshape(x, (-1, 1)) + 1) / 2)
+
+    x_test = np.linspace(-1.0, 1.0, 2001)
+    variance = float(np.var(np.ravel(f(x_test[:, None]))))
+    runs = {}
+    for name, sizes in (("shallow", [1, 100, 1]), ("deep", [1] + [20] * 5 + [1])):
+        res = depth.train_architectures(sizes, f, seeds=seeds, epochs=epochs, lr=1e-2,
+                                        n_train=128)
+        runs[name] = np.array([r.mse for r in res]) / variance
+    runs["spread"] = train_spread_kinks([1, 100, 1], f, seeds=seeds, epochs=epochs,
+                                        lr=1e-2, n_train=128) / variance
+    out = {"runs": runs}
+    for name, r in runs.items():
+        out[name] = (float(r.min()), float(np.median(r)), float(r.max()))
+    out["deep<shallow"] = pair_win_fraction(runs["deep"], runs["shallow"])
+    out["spread<shallow"] = pair_win_fraction(runs["spread"], runs["shallow"])
+    out["deep<spread"] = pair_win_fraction(runs["deep"], runs["spread"])
+    return out
+
+
+class TableBlock(NamedTuple):
+    """One row of :data:`SAWTOOTH_TABLE_BLOCKS`: the summary that
+    :func:`sawtooth_table_block` returns for one block of seeds, rounded to 4 digits."""
+
+    scale: str                                  # "quick" (400 epochs) or "full" (4000)
+    first_seed: int
+    n_seeds: int
+    epochs: int
+    deep: tuple[float, float, float]            # 5x20, zero biases: (min, median, max)
+    spread: tuple[float, float, float]          # 1x100, kinks spread over [-1, 1]
+    shallow: tuple[float, float, float]         # 1x100, zero biases
+    deep_below_shallow: float                   # pair fractions (pair_win_fraction)
+    spread_below_shallow: float
+    deep_below_spread: float
+
+
+#: The seed protocol for chapter 5's sawtooth row: :func:`sawtooth_table_block` on twenty
+#: disjoint blocks of ten seeds at the quick scale (seeds 0-199, 400 epochs) and six blocks
+#: of twenty at the full scale (seeds 0-119, 4000 epochs), measured once (numpy ensembles,
+#: one thread) and recorded here, as the chapter cannot rerun them within its time budget.
+#: ``tests/test_ch05_seed_blocks.py`` reruns recorded blocks and compares.
+SAWTOOTH_TABLE_BLOCKS: tuple[TableBlock, ...] = tuple(TableBlock(*row) for row in (
+    ("quick", 0, 10, 400,
+     (0.2142, 0.4896, 0.5789), (0.7269, 0.8137, 0.8836), (0.8894, 0.9235, 0.9346),
+     1.0, 1.0, 1.0),
+    ("quick", 10, 10, 400,
+     (0.09952, 0.3974, 0.584), (0.5746, 0.7221, 0.8875), (0.9014, 0.9251, 0.9355),
+     1.0, 1.0, 0.99),
+    ("quick", 20, 10, 400,
+     (0.2433, 0.5527, 0.7132), (0.5497, 0.7879, 0.8646), (0.9015, 0.9236, 0.9345),
+     1.0, 1.0, 0.93),
+    ("quick", 30, 10, 400,
+     (0.2285, 0.4315, 0.753), (0.7455, 0.7762, 0.8196), (0.9033, 0.9223, 0.9343),
+     1.0, 1.0, 0.99),
+    ("quick", 40, 10, 400,
+     (0.3182, 0.5202, 0.8599), (0.6819, 0.8, 0.8762), (0.9042, 0.9198, 0.9325),
+     1.0, 1.0, 0.9),
+    ("quick", 50, 10, 400,
+     (0.2892, 0.4443, 0.9088), (0.6982, 0.8014, 0.8771), (0.8918, 0.9196, 0.931),
+     0.97, 1.0, 0.9),
+    ("quick", 60, 10, 400,
+     (0.2309, 0.5203, 0.7387), (0.6515, 0.7769, 0.9321), (0.8733, 0.9235, 0.9348),
+     1.0, 0.89, 0.92),
+    ("quick", 70, 10, 400,
+     (0.3633, 0.4615, 0.6748), (0.6326, 0.7944, 0.8669), (0.8939, 0.924, 0.9375),
+     1.0, 1.0, 0.99),
+    ("quick", 80, 10, 400,
+     (0.3828, 0.5393, 0.6683), (0.6545, 0.801, 0.8888), (0.8972, 0.9205, 0.9369),
+     1.0, 1.0, 0.99),
+    ("quick", 90, 10, 400,
+     (0.2296, 0.4577, 0.7434), (0.6465, 0.7449, 0.8724), (0.8856, 0.9147, 0.9317),
+     1.0, 1.0, 0.96),
+    ("quick", 100, 10, 400,
+     (0.348, 0.5582, 0.727), (0.5742, 0.8188, 0.8686), (0.8988, 0.9179, 0.9429),
+     1.0, 1.0, 0.94),
+    ("quick", 110, 10, 400,
+     (0.2751, 0.4054, 0.8375), (0.5332, 0.7055, 0.8932), (0.9101, 0.9222, 0.9353),
+     1.0, 1.0, 0.85),
+    ("quick", 120, 10, 400,
+     (0.2367, 0.5003, 0.6654), (0.6761, 0.7964, 0.8228), (0.8665, 0.9247, 0.9308),
+     1.0, 1.0, 1.0),
+    ("quick", 130, 10, 400,
+     (0.362, 0.4878, 0.7147), (0.6531, 0.795, 0.8568), (0.8961, 0.9174, 0.9323),
+     1.0, 1.0, 0.98),
+    ("quick", 140, 10, 400,
+     (0.2283, 0.507, 0.6673), (0.613, 0.7867, 0.883), (0.9003, 0.9225, 0.9389),
+     1.0, 1.0, 0.96),
+    ("quick", 150, 10, 400,
+     (0.2907, 0.625, 0.7874), (0.6037, 0.7435, 0.8832), (0.8834, 0.9244, 0.936),
+     1.0, 1.0, 0.84),
+    ("quick", 160, 10, 400,
+     (0.209, 0.539, 0.7667), (0.6338, 0.763, 0.8497), (0.9155, 0.9295, 0.9357),
+     1.0, 1.0, 0.94),
+    ("quick", 170, 10, 400,
+     (0.3983, 0.5673, 0.7635), (0.636, 0.7692, 0.8512), (0.8947, 0.9203, 0.9409),
+     1.0, 1.0, 0.92),
+    ("quick", 180, 10, 400,
+     (0.4001, 0.6018, 0.744), (0.6793, 0.7777, 0.8636), (0.8681, 0.918, 0.9367),
+     1.0, 1.0, 0.96),
+    ("quick", 190, 10, 400,
+     (0.2284, 0.5864, 0.7418), (0.6976, 0.7625, 0.8739), (0.9004, 0.9249, 0.9381),
+     1.0, 1.0, 0.94),
+    ("full", 0, 20, 4000,
+     (0.0006448, 0.01029, 0.2122), (0.0234, 0.07894, 0.2175), (0.4506, 0.5962, 0.7388),
+     1.0, 1.0, 0.815),
+    ("full", 20, 20, 4000,
+     (0.0005325, 0.001139, 0.5078), (0.01149, 0.05924, 0.1836), (0.5073, 0.5991, 0.7588),
+     0.9975, 1.0, 0.8975),
+    ("full", 40, 20, 4000,
+     (0.0006916, 0.001538, 0.5401), (0.01967, 0.05412, 0.2371), (0.4991, 0.6232, 0.7891),
+     0.99, 1.0, 0.805),
+    ("full", 60, 20, 4000,
+     (0.0004383, 0.001705, 0.2078), (0.0185, 0.06241, 0.1909), (0.4908, 0.5883, 0.7492),
+     1.0, 1.0, 0.7825),
+    ("full", 80, 20, 4000,
+     (0.0005298, 0.003545, 0.198), (0.02143, 0.05771, 0.2807), (0.4263, 0.6152, 0.769),
+     1.0, 1.0, 0.8675),
+    ("full", 100, 20, 4000,
+     (0.0005987, 0.009006, 0.2013), (0.009259, 0.08518, 0.3102), (0.3943, 0.6033, 0.7459),
+     1.0, 1.0, 0.695),
+
+))
