@@ -408,41 +408,102 @@ def _adamax_on(cases, *, visible: bool):
     return _guard(run)
 
 
-def _defeat_data() -> tuple[float, int, int]:
-    """(beta2, steps, largest period) of the student's Adam (variant 0: beta2 = 0.99):
-    40 and 3 memory lengths 1/(1 - beta2). A copied answer of variant 0 does not
-    defeat any other variant's beta2 (tested)."""
-    def budget(beta2: float) -> tuple[float, int, int]:
-        return beta2, round(40 / (1 - beta2)), round(3 / (1 - beta2))
-    return _variants.instance("ex-opt-defeat", lambda: budget(0.99),
-                              lambda rng: budget(float(rng.choice(
-                                  [0.997, 0.9972, 0.9974, 0.9976, 0.9978, 0.998]))))
+def _defeat_draw(rng) -> float:
+    """A beta2 in [0.99, 0.999] (4 decimals) whose period sums on both sides of the
+    smallest period are far (1e-6) from zero and from every recognised mistake."""
+    while True:
+        beta2 = round(float(rng.uniform(0.99, 0.999)), 4)
+        p, margin = _smallest_period(beta2)
+        if margin > 1e-6 and all(w != p for w in _defeat_wrong(beta2)):
+            return beta2
 
 
-def _adam_defeated(times: int, core: str):
-    """``(p, C)`` must make Adam (beta1 = 0, the student's beta2, alpha_t = 0.5/sqrt(t),
-    projection onto [-1, 1]) end with its last ``p`` iterates above 0.5 on average,
-    after ``times`` times the exercise's number of steps."""
+def _defeat_data() -> float:
+    """The student's beta2 (variant 0: 0.99); every variant's smallest period differs
+    from variant 0's (tested)."""
+    return _variants.instance("ex-opt-defeat", lambda: 0.99, _defeat_draw)
+
+
+def _period_sum(beta2: float, p: int, small_in_v: bool = True) -> float:
+    """S(p) = C/sqrt(v_0) - sum_{k=1}^{p-1} 1/sqrt(v_k), C = 1.1 p, with v the periodic
+    limit of Adam's second moment on Reddi's gradients of period p (C at phase 0, -1 at
+    the others): v_k = 1 + (C^2 - 1)(1 - beta2) beta2^k / (1 - beta2^p). Adam's net move
+    over one late period is about -alpha_t S(p). ``small_in_v=False``: the mistake of
+    leaving the small gradients out of v."""
+    C = 1.1 * p
+    k = np.arange(p)
+    geometric = (1.0 - beta2) * beta2**k / (1.0 - beta2**p)
+    v = 1.0 + (C * C - 1.0) * geometric if small_in_v else C * C * geometric
+    return float(C / math.sqrt(v[0]) - np.sum(1.0 / np.sqrt(v[1:])))
+
+
+_SMALLEST: dict[float, tuple[int, float]] = {}
+
+
+def _smallest_period(beta2: float) -> tuple[int, float]:
+    """(p*, margin): the smallest p >= 2 with S(p) < 0 (Adam's iterates then tend to +1),
+    and min(|S(p* - 1)|, |S(p*)|). Cached per beta2."""
+    if beta2 not in _SMALLEST:
+        p = 2
+        while _period_sum(beta2, p) >= 0:
+            p += 1
+        margin = min(abs(_period_sum(beta2, p)), abs(_period_sum(beta2, max(p - 1, 2))))
+        _SMALLEST[beta2] = p, margin
+    return _SMALLEST[beta2]
+
+
+def _defeat_wrong(beta2: float) -> tuple[int, ...]:
+    """The smallest p of the recognised mistake: v without the small gradients."""
+    p = 2
+    while _period_sum(beta2, p, small_in_v=False) >= 0:
+        p += 1
+    return (p,)
+
+
+#: the visible check's other beta2
+_DEFEAT_OTHER = 0.98
+
+
+def _smallest_period_on(kind: str):
+    """``answer(beta2)`` must be the smallest period (a whole number) for the student's
+    beta2 and 0.98 (visible), or for three beta2 drawn afresh (hidden)."""
     def run(answer) -> Verdict:
-        beta2, steps, largest = _defeat_data()
-        try:
-            period, C = answer
-            period, C = int(period), float(C)
-        except (TypeError, ValueError):
-            return False, "expected a pair (p, C)"
-        if not (2 <= period <= largest and answer[0] == period and math.isfinite(C)
-                and C > period - 1):
-            return False, (f"p must be a whole number in [2, {largest}] and C > p - 1")
-        from ... import optimisation as op
-        x = op.run_optimizer("adam", lambda t, x: op.reddi_gradient(t, C, period), [0.0],
-                             lr=0.5, steps=times * steps,
-                             lr_schedule=lambda t: 0.5 / math.sqrt(t),
-                             project=op.project_interval(-1.0, 1.0), betas=(0.0, beta2),
-                             core=core)
-        if x[-period:].mean() > 0.5:
-            return True, "Adam ends near the worst point"
-        return False, "Adam still finds -1"
+        if not callable(answer):
+            return False, "the answer should be a function smallest_period(beta2)"
+        if kind == "visible":
+            todo = (_defeat_data(), _DEFEAT_OTHER)
+        else:
+            rng = np.random.default_rng()
+            todo = tuple(_defeat_draw(rng) for _ in range(3))
+        for k, beta2 in enumerate(todo):
+            where = ("for the printed beta2" if kind == "visible" and k == 0 else
+                     "for another beta2")
+            try:
+                value = answer(beta2)
+            except Exception as exc:         # its message could show a hidden input
+                return False, f"smallest_period raised {type(exc).__name__} {where}"
+            if isinstance(value, (bool, np.bool_)) or not isinstance(
+                    value, (int, np.integer, float, np.floating)):
+                return False, f"smallest_period should return a whole number {where}"
+            if not value == _smallest_period(beta2)[0]:          # NaN fails
+                return False, f"not the smallest period {where}"
+        return True, "the smallest period for every beta2 tried"
     return _guard(run)
+
+
+def _defeat_is(index: int):
+    """The answer on the student's beta2 is recognised mistake ``index``."""
+    def hit(answer) -> bool:
+        if not callable(answer):
+            return False
+        beta2 = _defeat_data()
+        try:
+            value = answer(beta2)
+        except Exception:
+            return False
+        return (isinstance(value, (int, np.integer, float, np.floating))
+                and value == _defeat_wrong(beta2)[index])
+    return hit
 
 
 #: quadrature by name, not the whole module: forbidding a module outside forbid's groups
@@ -603,18 +664,20 @@ EXERCISES = [
                      "nntheory.numpy_core.make_optimizer"),
              goal="implement an optimiser's update exactly as torch.optim computes it",
              kind="function"),
-    Exercise("ex-opt-defeat", "09_optimisers", "Defeat your beta2", "easy", "defeat",
-             ("defeat beta2 = 0.99",), _adam_defeated(1, "numpy"),
-             hidden=(HiddenCase("still defeated after twice as many steps",
-                                _counted(_adam_defeated(2, "numpy"), "ex-opt-defeat", 6)),
-                     HiddenCase("the same in the torch core (torch.optim.Adam)",
-                                _counted(_adam_defeated(1, "torch"), "ex-opt-defeat", 6))),
+    Exercise("ex-opt-defeat", "09_optimisers", "The shortest period that defeats your beta2",
+             "medium", "smallest_period", ("defeat beta2 = 0.99",),
+             _smallest_period_on("visible"),
+             hidden=(HiddenCase("three other beta2 (drawn afresh)",
+                                _smallest_period_on("hidden")),),
              forbid=("nntheory.optimisation.run_optimizer", "torch.optim",
                      "nntheory.numpy_core.make_optimizer", "nntheory.numpy_core.Adam",
                      "nntheory.torch_core.make_optimizer", "scipy.optimize"),
+             mistakes={_defeat_is(0): "the small gradients enter the second moment too"},
              data=_defeat_data,
-             goal="build a problem on which Adam with a given beta2 does not converge",
-             kind="construction", max_tries=6),
+             goal="find the shortest period of Reddi's problem on which Adam with a given "
+                  "beta2 drifts to the worst point, from the periodic limit of its second "
+                  "moment",
+             kind="function"),
     Exercise("ex-opt-defeat-why", "09_optimisers", "Why the small gradients win", "hard",
              "", (), None, kind="written",
              goal="explain, with step bounds, why Adam drifts to the worst point on a long "
