@@ -680,32 +680,33 @@ EXERCISES = [
              kind="function"),
     Exercise("ex-opt-defeat-why", "09_optimisers", "Why the small gradients win", "hard",
              "", (), None, kind="written",
-             goal="explain, with step bounds, why Adam drifts to the worst point on a long "
-                  "period",
-             needs_human="the explanation (the answer cell)",
-             rubric="3 points in all, for the student's own pair (p, C) and printed beta2 "
-                    "(a pair found by a scan earns nothing here by itself). 0.75: the large "
-                    "gradient's step is bounded whatever C is: right after it "
-                    "v >= (1 - beta2) C^2, so its step to the left is at most "
-                    "alpha_t C / sqrt((1 - beta2) C^2) = alpha_t / sqrt(1 - beta2) (torch's "
-                    "bias correction only lowers it, by sqrt(1 - beta2^t)). 0.75: the memory "
-                    "of v is about 1/(1 - beta2) steps: after the large gradient v decays "
-                    "by beta2 per step and reaches the small gradients' size only after "
-                    "about ln((1 - beta2) C^2)/(1 - beta2) steps, longer than the period, "
-                    "so the p - 1 small gradients are divided by a large sqrt(v) that "
-                    "shrinks by beta2^((p - 1)/2) over the period. 0.75: the p - 1 small "
-                    "steps, each about alpha_t beta2^(-k/2) / (sqrt(1 - beta2) C), add up "
-                    "to more than the large step when p is a few memory lengths and "
-                    "C ~ p (a sum or an estimate of it, e.g. the student's own numbers), "
-                    "although C > p - 1 makes x = -1 the best fixed point; alpha_t changes "
-                    "little over one period, so the comparison in units of alpha_t "
-                    "holds. 0.75: why the period must scale with 1/(1 - beta2) (for p = 3 "
-                    "the two small steps cannot beat the large one; in memory lengths the "
-                    "problem is the same for every beta2). Usual wrong explanations: "
-                    "'Adam ignores large gradients' with no bound on the step (0 of the "
-                    "first 0.75); 'the average gradient points to +1' (it is "
-                    "(C - (p - 1))/p > 0, which favours -1: 0 points); 'the step size "
-                    "alpha_t decreases' (it scales both sides alike: 0 points)."),
+             goal="prove that Adam drifts to the worst point when the period sum S(p) is "
+                  "negative, and why the period must grow like 1/(1 - beta2)",
+             needs_human="the proof (the answer cell)",
+             rubric="3 points in all. 0.5: the steps tend to a periodic pattern: v_t minus "
+                    "its periodic limit shrinks by beta2 per step, the bias correction "
+                    "1 - beta2^t tends to 1, eps is negligible against sqrt(v) >= "
+                    "sqrt(1 - beta2); and the large step is at most alpha_t / sqrt(1 - "
+                    "beta2) whatever C is (v_0 >= (1 - beta2) C^2). 0.75: the drift: alpha_t "
+                    "changes by a factor 1 + O(p/t) within a period, so a late period moves "
+                    "x by -alpha_t (S(p) + o(1)), at least alpha_t |S(p)|/2 to the right; "
+                    "the sum of alpha_t over the periods' starts diverges (alpha/sqrt(t)). "
+                    "0.75: the projection: it only cuts moves at +1; x reaches [1 - delta, 1] "
+                    "and then leaves +1 only by the large step, which tends to 0, so "
+                    "x_t -> 1 (an argument that ignores the projection, or that only "
+                    "shows x_T > 0 for one T: 0 of these 0.75). 0.5: the regret: a period's "
+                    "losses add up to (C - p + 1) x, minimised at -1, so the regret per "
+                    "period tends to 2(C - p + 1) = 0.2 p + 2 and R_T/T to (0.2 p + 2)/p, "
+                    "not 0. 0.5: the scaling: with P = p(1 - beta2), sqrt(1 - beta2) S(p) "
+                    "tends to sqrt(1 - e^-P)(1 - 2(e^(P/2) - 1)/(1.1 P)), a function of P "
+                    "alone, so the smallest period is about P*/(1 - beta2), P* ~ 0.375 "
+                    "(the root of 2(e^(P/2) - 1) = 1.1 P); a fixed period like Reddi's "
+                    "p = 3 cannot defeat beta2 near 1. Usual wrong proofs: 'the average "
+                    "gradient points to +1' (it is (C - p + 1)/p > 0, which favours -1: "
+                    "0 points); 'the step size alpha_t decreases, so Adam stops' (it scales "
+                    "both sides alike and its sum diverges: 0 of the drift's 0.75); a "
+                    "simulation for one beta2 in place of the limit argument (0 of the "
+                    "scaling's 0.5)."),
     Exercise("ex-opt-best-step", "09_optimisers", "The best constant step", "medium", "",
              (), None, kind="written",
              goal="prove that 2/(mu + L) is the best constant step of gradient descent on "
