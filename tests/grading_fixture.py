@@ -26,7 +26,14 @@ IMPORTS = ("import numpy as np\n\n"
            "from nntheory.glue import glue")
 RIGHT = {
     "n_params": "def count_params(widths):\n"                 # ex-bp-count's answer
-                "    return sum(n * (m + 1) for m, n in zip(widths[:-1], widths[1:]))",
+                "    n, L = widths, len(widths) - 1\n"        # (the variant's skips)
+                "    skip = {'from the input to every later layer':\n"
+                "            sum(n[0] * n[l] for l in range(2, L + 1)),\n"
+                "            'from each layer to the layer two above it':\n"
+                "            sum(n[l - 2] * n[l] for l in range(2, L + 1)),\n"
+                "            'from the input to the output layer': n[0] * n[L]}[skips_ex]\n"
+                "    return (sum(n[l - 1] * n[l] for l in range(1, L + 1)) + skip\n"
+                "            + sum(n[1:L]) + (n[L] if output_biases_ex else 0))",
     "dL_dw1": "def tiny_grad(x, y, w1, b1, w2, b2):\n"      # ex-bp-scalar's answer
               "    a = np.tanh(w1 * x + b1)\n"
               "    r = 2 * (w2 * a + b2 - y)\n"

@@ -37,8 +37,27 @@ def as_student(i: int):
 # Written from the exercises' statements, with NumPy only.
 
 
+def count_model(d):
+    """The count for the variant's kind of network d = (widths, skips, output biases)."""
+    _, skips, output_biases = d
+
+    def count_params(widths):
+        n, L = widths, len(widths) - 1
+        layers = sum(n[l - 1] * n[l] for l in range(1, L + 1))
+        if skips == "from the input to every later layer":
+            skip = sum(n[0] * n[l] for l in range(2, L + 1))
+        elif skips == "from each layer to the layer two above it":
+            skip = sum(n[l - 2] * n[l] for l in range(2, L + 1))
+        else:
+            assert skips == "from the input to the output layer"
+            skip = n[0] * n[L]
+        return layers + skip + sum(n[1:L]) + (n[L] if output_biases else 0)
+    return count_params
+
+
 def count_answer(widths):
-    return sum(n * (m + 1) for m, n in zip(widths[:-1], widths[1:], strict=True))
+    """Variant 0's count (each layer to the layer two above it, no output biases)."""
+    return count_model((None, "from each layer to the layer two above it", False))(widths)
 
 
 def tiny_grad(x, y, w1, b1, w2, b2):
@@ -102,7 +121,7 @@ def square_answer(s, c1, c2, L):
 
 def model(label):
     d = exercises.data(label)
-    return {"ex-bp-count": lambda *_: count_answer, "ex-bp-scalar": scalar_answer,
+    return {"ex-bp-count": count_model, "ex-bp-scalar": scalar_answer,
             "ex-bp-softplus": softplus_answer, "ex-ua-units": units_answer,
             "ex-ua-hat": lambda *_: hat_answer,
             "ex-ua-square": lambda *_: square_answer}[label](
@@ -124,8 +143,8 @@ def test_the_chapters_have_their_exercises_with_honest_kinds_and_points():
     assert [e.label for e in ch3] == [*AUTO[:3], "ex-bp-symmetry"]
     assert [e.label for e in ch4] == [*AUTO[3:], "ex-ua-floor-proof"]
     for chapter in (ch3, ch4):
-        assert [e.difficulty for e in chapter if e.kind != "written"] == \
-            ["easy", "medium", "hard"]
+        assert sorted(e.difficulty for e in chapter if e.kind != "written") == \
+            ["easy", "hard", "medium"]
         assert [e.kind for e in chapter].count("written") == 1
     for label in AUTO:
         ex = exercises.get(label)
@@ -155,7 +174,8 @@ def test_the_model_answer_passes_on_variant_0_and_on_other_keys(label):
 def test_variant_0s_answer_copied_fails_for_another_key(label):
     copied = model(label)
     functions = {"ex-bp-scalar": tiny_grad, "ex-ua-square": square_answer,
-                 "ex-ua-hat": hat_answer, "ex-bp-count": lambda *w: count_answer(w)}
+                 "ex-ua-hat": hat_answer,
+                 "ex-bp-count": lambda widths, *kind: count_model((widths, *kind))(widths)}
     if label in functions:                  # functions: copy the printed answer
         copied = _constant(functions[label](*exercises.data(label)))
         assert not exercises.get(label).hidden[-1].run(copied)[0]
@@ -232,7 +252,7 @@ def test_units_and_square_instances_are_well_posed_for_many_keys():
 
 SHORTCUT_CELLS = [
     ("ex-bp-count", "n_params", ["from nntheory import numpy_core as npc",
-                                 "n_params = npc.MLP(list(widths_ex)).n_parameters"]),
+                                 "n_params = npc.MLP(list(widths_ex)).n_parameters + skip"]),
     ("ex-bp-count", "n_params", ["from nntheory import common",
                                  "n_params = common.n_parameters(widths_ex)"]),
     ("ex-bp-count", "n_params", ["import torch",
@@ -416,15 +436,30 @@ def test_registry_reading_is_refused():
 
 
 def test_recognised_mistakes_get_their_hint():
-    widths = exercises.data("ex-bp-count")
-    pairs = list(zip(widths[:-1], widths[1:], strict=True))
-    weights = sum(a * b for a, b in pairs)
-    assert verdict("ex-bp-count", _constant(weights))[1] == \
+    widths, skips, output_biases = exercises.data("ex-bp-count")
+    assert (widths, output_biases) == ((3, 64, 64, 10), False)
+    right = 3 * 64 + 64 * 64 + 64 * 10 + (3 * 64 + 64 * 10) + (64 + 64)   # by hand: 5888
+    assert count_answer(widths) == right == 5888
+    plain = sum(b * (a + 1) for a, b in zip(widths[:-1], widths[1:], strict=True))
+    assert verdict("ex-bp-count", _constant(right - 128))[1] == \
         "you counted the weights but not the biases"
-    assert "input layer" in verdict("ex-bp-count", _constant(weights + sum(widths)))[1]
-    assert "a bias belongs" in verdict("ex-bp-count", _constant(
-        sum(a * (b + 1) for a, b in pairs)))[1]
-    assert verdict("ex-bp-count", _constant(weights + 1))[1] == "not correct"
+    assert "without its skip" in verdict("ex-bp-count", _constant(plain))[1]
+    assert "weight matrix only" in verdict("ex-bp-count", _constant(right + 64 + 10))[1]
+    assert "which units have biases" in verdict("ex-bp-count", _constant(right + 10))[1]
+    assert verdict("ex-bp-count", _constant(right + 1))[1] == "not correct"
+    for i in range(len(KEYS)):              # every key: the same hints from its own data
+        as_student(i)
+        d = exercises.data("ex-bp-count")
+        good = count_model(d)(d[0])
+        assert verdict("ex-bp-count", _constant(good))[0]
+        assert "without its skip" in verdict("ex-bp-count", _constant(
+            sum(b * (a + 1) for a, b in zip(d[0][:-1], d[0][1:], strict=True))))[1]
+        toggled = good + (-d[0][-1] if d[2] else d[0][-1])
+        hint = verdict("ex-bp-count", _constant(toggled))[1]
+        # input to output without output biases: a bias on the skip is one on each output
+        assert "which units have biases" in hint or (
+            d[1] == "from the input to the output layer" and "weight matrix only" in hint)
+    variants.clear()
 
     def flipped(*d):
         return [-v for v in tiny_grad(*d)]
@@ -792,7 +827,7 @@ def test_the_count_is_a_function_checked_on_random_networks():
     library's counts disabled while it runs; a wrong count gets the same words whatever
     its size."""
     ex = exercises.get("ex-bp-count")
-    assert ex.kind == "function" and ex.hidden[0].what == "twenty random networks"
+    assert ex.kind == "function" and ex.hidden[0].what.startswith("twenty random widths")
     for _ in range(5):
         assert ex.hidden[0].run(count_answer)[0]
     space = _define(
@@ -805,3 +840,133 @@ def test_the_count_is_a_function_checked_on_random_networks():
     messages = {verdict("ex-bp-count", lambda w, f=f: f * count_answer(w))[1]
                 for f in (0.5, 0.99, 2, 10)}
     assert messages == {"not correct"}
+
+
+# ------------------------------------------------------------------ referee 3 (complex step)
+
+COMPLEX_STEP_SOFTPLUS = (
+    "def softplus_gradients(params, X, Y):\n"
+    "    beta = BETA\n"
+    "    def sp(z):\n"
+    "        bz = beta * z\n"
+    "        return np.where(bz.real > 0, bz + np.log1p(np.exp(-bz)),"
+    " np.log1p(np.exp(bz))) / beta\n"
+    "    def loss(p):\n"
+    "        W1, b1, W2, b2 = p\n"
+    "        return np.mean((sp(X @ W1 + b1) @ W2 + b2 - Y) ** 2)\n"
+    "    grads = []\n"
+    "    for i, p in enumerate(params):\n"
+    "        g = np.zeros(p.shape)\n"
+    "        for idx in np.ndindex(p.shape):\n"
+    "            q = [np.array(a, dtype=complex) for a in params]\n"
+    "            q[i][idx] += 1e-30j\n"
+    "            g[idx] = loss(q).imag / 1e-30\n"
+    "        grads.append(g)\n"
+    "    return grads\n")
+
+
+@pytest.mark.parametrize("key", [None, 1])
+def test_complex_step_passes_the_small_softplus_cases_but_not_the_wide_one(key):
+    """Referee 3, 4a: the complex-step quotient is exact to round-off, so it passes every
+    small case; on the wide network (264,708 parameters) it needs one forward pass per
+    parameter and is stopped long before that, while the backward pass meets the budget."""
+    if key is not None:
+        as_student(key)
+    beta = exercises.data("ex-bp-softplus")
+    fn = _define(COMPLEX_STEP_SOFTPLUS.replace("BETA", repr(beta)))["softplus_gradients"]
+    ex = exercises.get("ex-bp-softplus")
+    assert verdict("ex-bp-softplus", fn)[0]
+    *small, wide = ex.hidden
+    assert all(case.run(fn)[0] for case in small)
+    assert "time budget" in wide.what
+    ok, message = wide.run(fn)
+    assert not ok and message.startswith("stopped"), message
+    assert wide.run(softplus_answer(beta)) == (
+        True, "agrees with backpropagation within the budget")
+
+
+def test_the_wide_case_times_the_answer_against_forward_passes():
+    """A correct backward pass that also does 100 needless forward passes is refused for
+    its time (100 > 30 forward passes); a wrong but fast answer still fails on values."""
+    beta = exercises.data("ex-bp-softplus")
+    right = softplus_answer(beta)
+
+    def padded(params, X, Y):
+        W1, b1, W2, b2 = params
+        for _ in range(100):
+            np.logaddexp(0.0, beta * (X @ W1 + b1)) @ W2
+        return right(params, X, Y)
+
+    wide = exercises.get("ex-bp-softplus").hidden[-1]
+    ok, message = wide.run(padded)
+    assert not ok and ("too slow" in message or message.startswith("stopped")), message
+    assert not wide.run(lambda p, X, Y: [2 * g for g in right(p, X, Y)])[0]
+
+
+def test_the_wide_cases_timer_restores_an_outer_alarm():
+    """The grader runs each hidden case under its own SIGALRM; the case's interval timer
+    must hand it back with what was left, and its handler."""
+    import signal
+
+    from nntheory.teaching.bank import ch03_04
+
+    def outer(signum, frame):            # pragma: no cover - must not ring here
+        raise AssertionError("the outer alarm rang")
+
+    old = signal.signal(signal.SIGALRM, outer)
+    signal.setitimer(signal.ITIMER_REAL, 50.0)
+    try:
+        assert ch03_04._time_call(lambda a: a + 1, (1,), 5.0)[0] == 2
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert signal.getsignal(signal.SIGALRM) is outer and 45.0 < left <= 50.0
+        with pytest.raises(ch03_04._TooSlow):
+            ch03_04._time_call(lambda: [0 for _ in iter(int, 1)], (), 0.2)   # never ends
+        assert signal.getsignal(signal.SIGALRM) is outer
+        assert 45.0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 50.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_the_scalar_exercise_is_easy_practice_and_claims_nothing_about_quotients():
+    """Referee 3, 4a: no check on four numbers can tell the chain rule from a complex-step
+    quotient; the exercise says so and is easy practice."""
+    ex = exercises.get("ex-bp-scalar")
+    assert ex.difficulty == "easy"
+    nb = json.loads((CHAPTERS / "03_backprop.ipynb").read_text(encoding="utf-8"))
+    text = next("".join(c["source"]) for c in nb["cells"]
+                if ":label: ex-bp-scalar" in "".join(c["source"]))
+    assert "a difference quotient is not" not in text and "easy practice" in text
+    assert "cannot tell" in text
+
+    def complex_step(x, y, w1, b1, w2, b2):
+        p = np.array([w1, b1, w2, b2], dtype=complex)
+
+        def loss(q):
+            return (q[2] * np.tanh(q[0] * x + q[1]) + q[3] - y) ** 2
+        return [float(loss(p + 1e-30j * e).imag / 1e-30) for e in np.eye(4)]
+    assert verdict("ex-bp-scalar", complex_step)[0]        # as the directive now says
+
+
+def test_the_best_quadratic_is_not_in_chapter_4s_kernel():
+    """Referee 3, 4c: cell 24 kept polynomial_floor's objects (floors[2].polynomial is
+    x^2 + 1/8). Run chapter 4's code cells before the exercise and look at every value in
+    the namespace: no polynomial object, no floor object, no array holding (1/8, 0, 1)."""
+    nb = json.loads((CHAPTERS / "04_universal_approximation.ipynb").read_text(
+        encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    stop = next(i for i, c in enumerate(cells)
+                if "ex-ua-square" in "".join(c["source"]))
+    source = "\n".join("".join(c["source"]) for c in cells[:stop]
+                       if "floors" in "".join(c["source"]))
+    assert "del floors" in source
+    # the cell that builds the floors leaves none behind
+    cell = next("".join(c["source"]) for c in cells[:stop]
+                if "polynomial_floor" in "".join(c["source"]))
+    head = cell[:cell.index("poly_rows = []")]
+    from nntheory import approximation, constructions
+    space = _define(head, {"__name__": "__main__", "np": np, "math": math,
+                           "constructions": constructions, "approximation": approximation})
+    kinds = {type(v).__name__ for v in space.values()}
+    assert "floors" not in space and "fl" not in space, sorted(space)
+    assert not any("Floor" in k or "Polynomial" in k for k in kinds), kinds

@@ -209,22 +209,22 @@ def _scalar_expected() -> float:
 
 # student -> (notebook, expected points per exercise, status)
 CLASS = {
-    "correct": (lambda: fixture_notebook(), (1, 2, 3), "ok"),
+    "correct": (lambda: fixture_notebook(), (2, 1, 3), "ok"),
     "blank": (lambda: student.make_student_copy(fixture_notebook()), (0, 0, 0), "blank"),
     "wrong": (lambda: answers(**WRONG), (0, 0, 0), "ok"),
     "partial": (lambda: answers(RIGHT["n_params"], WRONG["dL_dw1"], FITTED_SOFTPLUS),
-                (1, 0, 0), "ok"),
+                (2, 0, 0), "ok"),
     "crashing": (lambda: answers(RIGHT["n_params"], "dL_dw1 = 1 / 0", RIGHT_SOFTPLUS),
-                 (1, 0, 3), "errors"),
+                 (2, 0, 3), "errors"),
     "nameerror": (lambda: answers(RIGHT["n_params"], "dL_dw1 = undefined_name * 2",
-                                  RIGHT_SOFTPLUS), (1, 0, 3), "errors"),
+                                  RIGHT_SOFTPLUS), (2, 0, 3), "errors"),
     "syntax": (lambda: answers("n_params = 64 * (3 + 1", RIGHT["dL_dw1"], RIGHT_SOFTPLUS),
-               (0, 2, 3), "errors"),
+               (0, 1, 3), "errors"),
     "tampered": (lambda: set_cell(set_cell(fixture_notebook(), CHECK_CELLS["ex-bp-count"],
                                            "checks.check_number(count_params((3, 4)), "
                                            "count_params((3, 4)), "
                                            "name='parameter count')"),
-                                  CHECK_CELLS["ex-bp-softplus"], None), (0, 2, 0),
+                                  CHECK_CELLS["ex-bp-softplus"], None), (0, 1, 0),
                  "check cells changed"),
     "redefined": (lambda: insert_after_imports(
         answers(**WRONG), "class checks:\n    check_number = check_array = check_true = "
@@ -256,7 +256,7 @@ CLASS = {
     "other_chapter": (lambda: student.make_student_copy(
         _notebook(CHAPTERS / "07_approximation_spaces.ipynb")), (0, 0, 0), "wrong chapter"),
     "corrupt": (None, (0, 0, 0), "corrupt file"),
-    "carol": (lambda: fixture_notebook(), (1, 2, 3), "ok"),   # a folder per student
+    "carol": (lambda: fixture_notebook(), (2, 1, 3), "ok"),   # a folder per student
 }
 
 
@@ -301,7 +301,7 @@ FEEDBACK = {
     "wrong": ["ex-bp-scalar", "not yet right"],
     "partial": ["hidden case", "other widths and batch size"],
     "crashing": ["raised ZeroDivisionError in cell", "exercise ex-bp-scalar"],
-    "nameerror": ["0 / 2 | ❌ raised NameError in cell"],
+    "nameerror": ["0 / 1 | ❌ raised NameError in cell"],
     "syntax": ["raised SyntaxError"],
     "tampered": ["check cell of exercise ex-bp-count was edited",
                  "check cell of exercise ex-bp-softplus was deleted"],
@@ -313,7 +313,7 @@ FEEDBACK = {
     "lazy": ["raised ForbiddenError", "`MLP` is disabled here"],
     "unlocker": ["could not disable the forbidden functions"],
     "registry": ["`the registry's own helpers` is disabled here", "not yet right"],
-    "correct": ["correct, and on 3 hidden cases"],
+    "correct": ["correct, and on 4 hidden cases"],
 }
 
 
@@ -322,7 +322,7 @@ def test_the_grader_gives_each_submission_its_points_and_feedback(graded_class):
     out, _ = graded_class
     rows = _read_grades(out)
     assert set(rows) == set(CLASS)
-    count = 64 * 4 + 64 * 65 + 10 * 65          # Proposition: sum n_l (n_{l-1} + 1)
+    count = 3 * 64 + 64 * 64 + 64 * 10 + 3 * 64 + 64 * 10 + 64 + 64   # ex-bp-count, variant 0
     # every exercise of the chapter counts, the written one (marked by hand) too
     CHAPTER_MAX = sum(ex.points for ex in exercises.for_chapter("03_backprop"))
     failures = []
@@ -363,7 +363,7 @@ def test_an_infinite_loop_costs_only_its_exercise(tmp_path, reference):
     grade.grade(reference, tmp_path / "subs", tmp_path / "out", timeout=120, cell_timeout=15,
                 progress=False)
     rows = _read_grades(tmp_path / "out")
-    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [1, 0, 3]
+    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [2, 0, 3]
     assert rows["looping"]["status"] == "time limit"
     text = (tmp_path / "out" / "feedback" / "looping.md").read_text()
     assert "still running after 15 s" in text and "the next cells ran" in text

@@ -208,8 +208,9 @@ def test_a_wrong_number_gets_the_same_message_on_both_sides(label):
 
 
 def test_the_recognised_mistakes_are_named():
-    widths = (3, 64, 64, 10)
-    weights_only = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
+    widths = (3, 64, 64, 10)      # variant 0: skips two layers up (3 x 64, 64 x 10)
+    weights_only = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False)) + \
+        3 * 64 + 64 * 10
     assert exercises.get("ex-bp-count").verdict(lambda w: weights_only) == (
         False, "you counted the weights but not the biases")
     assert "sign" in exercises.get("ex-bp-scalar").verdict(
@@ -709,7 +710,9 @@ def test_the_graders_verdicts_ignore_a_tampered_registry(tmp_path, monkeypatch):
         for answers, expected in (((lambda w: 5000, lambda *d: [-0.32] * 4,
                                     lambda p, X, Y: p), False),
                                   ((lambda w: sum(n * (m + 1) for m, n in zip(w[:-1], w[1:],
-                                                                        strict=True)),
+                                                                        strict=True))
+                                    + sum(w[i] * w[i + 2] for i in range(len(w) - 2))
+                                    - w[-1],           # variant 0: skips, no output biases
                                     _tiny_grad, right), True)):
             namespace = {"checks": checks, "count_params": answers[0], "tiny_grad": answers[1],
                          "softplus_gradients": answers[2]}
@@ -723,7 +726,7 @@ def test_the_graders_verdicts_ignore_a_tampered_registry(tmp_path, monkeypatch):
             assert {label: r["visible"][0] for label, r in graded.items()} == dict.fromkeys(
                 ("ex-bp-count", "ex-bp-scalar", "ex-bp-softplus"), expected), graded
             if expected:
-                assert len(graded["ex-bp-softplus"]["hidden"]) == 3
+                assert len(graded["ex-bp-softplus"]["hidden"]) == 4
                 assert all(h[1] for h in graded["ex-bp-softplus"]["hidden"])
     finally:
         for ex, check, hidden in saved:

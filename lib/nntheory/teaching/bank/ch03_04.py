@@ -28,57 +28,89 @@ from ..exercises import (
 # ------------------------------------------------------------------ chapter 3
 
 
-def _bp_count_data() -> tuple[int, ...]:
-    """The widths (n_0, ..., n_L) of the student's variant (variant 0: the chapter's)."""
+#: The skip connections a variant's network has (each a weight matrix, no biases).
+_SKIPS = ("from the input to every later layer", "from each layer to the layer two above it",
+          "from the input to the output layer")
+
+
+def _bp_count_data() -> tuple[tuple[int, ...], str, bool]:
+    """(widths, skips, output_biases) of the student's variant: the widths
+    (n_0, ..., n_L) with L >= 2, which skip connections the network has (one of
+    ``_SKIPS``), and whether the output units have biases (the hidden units always do).
+    Variant 0: (3, 64, 64, 10), each layer to the layer two above it, no output biases
+    (a count the chapter does not state)."""
     def draw(rng):
-        depth = int(rng.integers(3, 6))                     # 3 to 5 weight layers
+        depth = int(rng.integers(2, 6))                     # 2 to 5 weight layers
         hidden = [int(v) for v in rng.integers(5, 129, depth - 1)]
-        return (int(rng.integers(2, 21)), *hidden, int(rng.integers(1, 13)))
-    return _variants.instance("ex-bp-count", lambda: (3, 64, 64, 10), draw)
+        widths = (int(rng.integers(2, 21)), *hidden, int(rng.integers(1, 13)))
+        return widths, str(rng.choice(_SKIPS)), bool(rng.integers(2))
+    return _variants.instance("ex-bp-count", lambda: ((3, 64, 64, 10), _SKIPS[1], False),
+                              draw)
 
 
-def _bp_count(widths) -> int:
-    """sum_l n_l (n_{l-1} + 1), counted here (not by the library the exercise forbids)."""
-    return int(sum(b * (a + 1) for a, b in zip(widths[:-1], widths[1:], strict=False)))
+def _skip_weights(widths, skips: str) -> int:
+    """The weights of the skip connections: n_0 n_l for l >= 2 (input to every later
+    layer), n_{l-2} n_l for l >= 2 (two layers up), or n_0 n_L (input to output)."""
+    n, L = widths, len(widths) - 1
+    if skips == _SKIPS[0]:
+        return int(sum(n[0] * n[l] for l in range(2, L + 1)))
+    if skips == _SKIPS[1]:
+        return int(sum(n[l - 2] * n[l] for l in range(2, L + 1)))
+    return int(n[0] * n[L])
+
+
+def _bp_count(widths, skips: str, output_biases: bool) -> int:
+    """The layers' weights, the skips' weights, a bias per hidden unit and (if the
+    variant has them) per output unit; counted here, not by the library."""
+    n = widths
+    layers = sum(a * b for a, b in zip(n[:-1], n[1:], strict=False))
+    biases = sum(n[1:-1]) + (n[-1] if output_biases else 0)
+    return int(layers + _skip_weights(n, skips) + biases)
 
 
 def _bp_count_case(hidden: bool):
-    """The answer is a function ``count_params(widths)``: on the printed widths (hidden:
-    20 fresh random width tuples, 2 to 7 layers of 1 to 300 units) it must return the
-    exact count."""
+    """The answer is a function ``count_params(widths)`` for the variant's kind of
+    network: on the printed widths (hidden: 20 fresh random width tuples, 2 to 6 weight
+    layers of 1 to 300 units) it must return the exact count."""
     def run(fn) -> Verdict:
         if not callable(fn):
             return False, "count_params is not a function"
+        widths0, skips, output_biases = _bp_count_data()
         if hidden:
             rng = np.random.default_rng()
-            cases = [tuple(int(v) for v in rng.integers(1, 301, int(rng.integers(2, 8))))
+            cases = [tuple(int(v) for v in rng.integers(1, 301, int(rng.integers(3, 8))))
                      for _ in range(20)]
         else:
-            cases = [_bp_count_data()]
+            cases = [widths0]
         for widths in cases:
             got = fn(tuple(widths))
             value = float(_checks._as_float(got))
-            if value != _bp_count(widths):
+            if value != _bp_count(widths, skips, output_biases):
                 return False, "not correct"
         return True, "right"
     return _guard(run)
 
 
 def _bp_count_mistake(kind: str):
-    """A recognised wrong count for the current variant's widths (a function answer is
-    judged on the printed widths)."""
-    def wrong(widths) -> int:
-        pairs = list(zip(widths[:-1], widths[1:], strict=False))
-        if kind == "weights":                              # no biases
-            return int(sum(a * b for a, b in pairs))
-        if kind == "input biases":                         # a bias on every layer, input too
-            return int(sum(a * b for a, b in pairs) + sum(widths))
-        return int(sum(a * (b + 1) for a, b in pairs))     # one bias per input unit
+    """A recognised wrong count for the current variant (a function answer is judged on
+    the printed widths)."""
+    def wrong(widths, skips, output_biases) -> int:
+        n = widths
+        right = _bp_count(n, skips, output_biases)
+        if kind == "weights":                     # every weight, no biases
+            return right - sum(n[1:-1]) - (n[-1] if output_biases else 0)
+        if kind == "plain":                       # the chapter's perceptron: no skips
+            return int(sum(b * (a + 1) for a, b in zip(n[:-1], n[1:], strict=False)))
+        if kind == "skip biases":                 # a bias for each skip connection too
+            targets = (range(2, len(n)) if skips != _SKIPS[2] else [len(n) - 1])
+            return right + sum(n[l] for l in targets)
+        return right - n[-1] if output_biases else right + n[-1]     # output biases
 
     def hit(answer) -> bool:
-        widths = _bp_count_data()
+        widths, skips, output_biases = _bp_count_data()
         value = _checks._as_float(answer(tuple(widths)) if callable(answer) else answer)
-        return value == wrong(widths) and value != _bp_count(widths)
+        return (value == wrong(widths, skips, output_biases)
+                and value != _bp_count(widths, skips, output_biases))
     return hit
 
 
@@ -241,6 +273,121 @@ def _softplus_case(seed: int | None, sizes, n: int, reach: float | None = None):
         err = gradcheck.relative_error(got, ref)
         return err < 1e-10, ("agrees with backpropagation" if err < 1e-10 else
                              "does not agree with backpropagation")
+    return _guard(run)
+
+
+#: The wide hidden case: d = h = 512 inputs and hidden units, k = 4 outputs, n = 128
+#: examples: N = 264,708 parameters. A backward pass costs a few forward passes
+#: (prop-backprop-cost); a difference quotient or a complex step needs one forward pass per
+#: parameter, N of them.
+_WIDE_SIZES, _WIDE_N = (512, 512, 4), 128
+#: The budget, in forward passes of the same network, measured in the same call: a
+#: correct vectorised backward pass takes 1.3 to 3 of them (measured on a loaded 2-core
+#: machine), so 30 leaves a wide margin for noise, and N / 30 > 8000.
+_WIDE_BUDGET = 30
+#: A run is stopped (not judged further) after this many forward passes' time (or 1 s).
+_WIDE_CAP = 300
+
+
+class _TooSlow(BaseException):
+    """Raised by the interval timer in a too-slow answer (a BaseException, so that an
+    ``except Exception`` in the answer does not swallow it)."""
+
+
+def _time_call(fn, args, cap_s: float):
+    """``(result, seconds)`` of ``fn(*args)``, stopped by ``_TooSlow`` after ``cap_s``
+    seconds where an interval timer can be set (the kernel's main thread); an outer
+    timer (the grader's alarm) is restored with what was left of it."""
+    import signal
+    import threading
+    import time
+    usable = (hasattr(signal, "setitimer") and
+              threading.current_thread() is threading.main_thread())
+    if not usable:
+        began = time.perf_counter()
+        result = fn(*args)
+        return result, time.perf_counter() - began
+
+    def ring(signum, frame):
+        raise _TooSlow()
+
+    old_handler = signal.signal(signal.SIGALRM, ring)
+    outer_left = signal.setitimer(signal.ITIMER_REAL, cap_s)[0]
+    began = time.perf_counter()
+    try:
+        result = fn(*args)
+        return result, time.perf_counter() - began
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if outer_left > 0:
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(outer_left - (time.perf_counter() - began), 1e-3))
+
+
+def _forward_seconds(params, X, Y, beta: float, repeats: int = 7) -> float:
+    """The median time of one forward pass and loss of the softplus_beta network."""
+    import time
+    W1, b1, W2, b2 = params
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        out = np.logaddexp(0.0, beta * (X @ W1 + b1)) / beta @ W2 + b2
+        float(np.mean((out - Y) ** 2))
+        times.append(time.perf_counter() - began)
+    return float(np.median(times))
+
+
+def _softplus_wide_case():
+    """Hidden: a wide network (N = 264,708 parameters) under a time budget of
+    ``_WIDE_BUDGET`` forward passes, the forward pass timed in the same call (median of
+    7); the answer gets three timed runs and its fastest counts. It must also be right
+    (to 1e-10, as the other cases) on a small network first, which also warms up what the
+    first call of a function costs."""
+    def run(fn) -> Verdict:
+        from ... import gradcheck
+        from ... import numpy_core as npc
+        if not callable(fn):
+            return False, "softplus_gradients is not a function"
+        small = _softplus_case(None, (3, 5, 2), 6)(fn)
+        if not small[0]:
+            return small
+        beta = _softplus_beta()
+        rng = np.random.default_rng()
+        d, h, k = _WIDE_SIZES
+        X = rng.normal(size=(_WIDE_N, d))
+        Y = rng.normal(size=(_WIDE_N, k))
+        params = npc.MLP([d, h, k], "softplus", init="xavier",
+                         seed=int(rng.integers(2**31))).get_parameters()
+        forward = _forward_seconds(params, X, Y, beta)
+        best, grads = math.inf, None
+        for _ in range(3):
+            try:
+                with np.errstate(all="ignore"):
+                    grads, took = _time_call(fn, ([p.copy() for p in params], X.copy(),
+                                                  Y.copy()),
+                                             max(1.0, _WIDE_CAP * forward))
+            except _TooSlow:
+                return False, (f"stopped: it ran longer than {_WIDE_CAP} forward passes "
+                               "of this network")
+            best = min(best, took)
+            if best <= _WIDE_BUDGET * forward:
+                break
+        if best > _WIDE_BUDGET * forward:
+            return False, (f"too slow: it took {best / forward:.0f} forward passes' time "
+                           f"on a network of {d * h + h + h * k + k} parameters; the "
+                           f"budget is {_WIDE_BUDGET}")
+        if not isinstance(grads, (list, tuple)) or len(grads) != 4:
+            return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
+        ref = _softplus_reference(params, X, Y, beta)
+        got = [np.asarray(g, dtype=float) for g in grads]
+        if any(g.shape != r.shape for g, r in zip(got, ref, strict=True)):
+            return False, "the gradients do not have the parameters' shapes"
+        if not all(np.all(np.isfinite(g)) for g in got):
+            return False, "some gradient entries are NaN or infinite"
+        err = gradcheck.relative_error(got, ref)
+        return err < 1e-10, ("agrees with backpropagation within the budget" if err < 1e-10
+                             else "does not agree with backpropagation")
     return _guard(run)
 
 
@@ -520,21 +667,26 @@ _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
 _NP_CORE = ("nntheory.numpy_core.MLP", "nntheory.torch_core.MLP")
 
 EXERCISES = [
-    Exercise("ex-bp-count", "03_backprop", "Counting parameters", "easy", "count_params",
+    Exercise("ex-bp-count", "03_backprop", "Counting the parameters of a network with skips",
+             "medium", "count_params",
              ("parameter count",), _bp_count_case(hidden=False),
              data=_bp_count_data,
-             hidden=(HiddenCase("twenty random networks", _bp_count_case(hidden=True)),),
+             hidden=(HiddenCase("twenty random widths, the same kind of network",
+                                _bp_count_case(hidden=True)),),
              forbid=(*_NP_CORE, "nntheory.common.n_parameters",
                      "nntheory.common._count_parameters", "nntheory.seed000", "torch.nn"),
              mistakes={_bp_count_mistake("weights"):
                        "you counted the weights but not the biases",
-                       _bp_count_mistake("input biases"):
-                       "the input layer is data, not units: it has no biases",
-                       _bp_count_mistake("wrong side"):
-                       "a bias belongs to a unit of the layer a weight matrix maps to, "
-                       "not to the layer it maps from"},
-             goal="count the parameters of a multilayer perceptron", kind="function"),
-    Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "medium", "tiny_grad",
+                       _bp_count_mistake("plain"):
+                       "this counts the network without its skip connections",
+                       _bp_count_mistake("skip biases"):
+                       "a skip connection is a weight matrix only: the units it feeds "
+                       "have their biases already",
+                       _bp_count_mistake("output biases"):
+                       "check which units have biases in this network"},
+             goal="count the parameters of a network the chapter's formula does not cover",
+             kind="function"),
+    Exercise("ex-bp-scalar", "03_backprop", "One gradient by hand", "easy", "tiny_grad",
              ("the four partial derivatives",), _bp_scalar_case(hidden=False),
              data=_bp_scalar_data,
              hidden=(HiddenCase("twenty random instances", _bp_scalar_case(hidden=True)),),
@@ -557,7 +709,9 @@ EXERCISES = [
                                 _softplus_case(None, (2, 6, 3), 13)),
                      HiddenCase("one example, one output", _softplus_case(None, (4, 3, 1), 1)),
                      HiddenCase("large inputs",
-                                _softplus_case(None, (3, 5, 2), 9, reach=1000.0))),
+                                _softplus_case(None, (3, 5, 2), 9, reach=1000.0)),
+                     HiddenCase("a wide network under a time budget of 30 forward passes",
+                                _softplus_wide_case())),
              forbid=("nntheory.numpy_core.loss_and_gradients",
                      "nntheory.torch_core.loss_and_gradients", *_NP_CORE,
                      "nntheory.numpy_core.activation",
