@@ -970,3 +970,61 @@ def test_the_best_quadratic_is_not_in_chapter_4s_kernel():
     kinds = {type(v).__name__ for v in space.values()}
     assert "floors" not in space and "fl" not in space, sorted(space)
     assert not any("Floor" in k or "Polynomial" in k for k in kinds), kinds
+
+
+# ------------------------------------------------------------------ lazy2_ch35 (F2, F4)
+
+GRAPH_WALK = (
+    "import torch\n"
+    "def softplus_gradients(params, X, Y):\n"
+    "    t = [torch.tensor(p) for p in params]\n"
+    "    for q in t:\n"
+    "        getattr(q, 'requires' + '_grad_')()\n"
+    "    W1, b1, W2, b2 = t\n"
+    "    Z = torch.tensor(X) @ W1 + b1\n"
+    "    out = torch.logaddexp(torch.zeros_like(Z), BETA * Z) / BETA @ W2 + b2\n"
+    "    L = ((out - torch.tensor(Y)) ** 2).mean()\n"
+    "    engine = getattr(torch._C, '_Imperative' + 'Engine')()\n"
+    "    run = getattr(engine, 'run' + '_backward')\n"
+    "    grads = run((L,), (torch.ones((), dtype=L.dtype),), False, False, tuple(t), False,"
+    " False)\n"
+    "    return [g.detach().numpy() for g in grads]\n")
+
+
+def test_torchs_recorded_graph_is_off_while_the_gradient_answers_run():
+    """lazy2_ch35 F2: a fresh autograd engine (or a walk over grad_fn) ran reverse mode
+    without any forbidden name. The checks call the answer under torch.no_grad, so no
+    graph is recorded, and what turns recording back on is disabled while it runs."""
+    import torch
+
+    from nntheory import numpy_core as npc
+    from nntheory.teaching.bank import ch03_04
+    beta = exercises.data("ex-bp-softplus")
+    raw = _define(GRAPH_WALK.replace("BETA", repr(beta)))["softplus_gradients"]
+    rng = np.random.default_rng(0)
+    params = npc.MLP([3, 4, 2], "softplus", init="xavier", seed=1).get_parameters()
+    X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    ref = ch03_04._softplus_reference(params, X, Y, beta)
+    assert all(np.allclose(g, r) for g, r in zip(raw(params, X, Y), ref, strict=True))
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ch03_04._without_graph(raw)(params, X, Y)        # no graph: nothing to run
+    assert not verdict("ex-bp-softplus", raw)[0]
+    assert torch.is_grad_enabled()                         # restored after the check
+    for label in ("ex-bp-scalar", "ex-bp-softplus"):
+        assert set(ch03_04._GRAPH_SWITCHES) <= set(exercises.get(label).forbid)
+    with forbid.disabled(ch03_04._GRAPH_SWITCHES):
+        for switch_on in (lambda: torch.enable_grad().__enter__(),
+                          lambda: torch.set_grad_enabled(True),
+                          lambda: getattr(torch._C, "_set_grad" + "_enabled")(True)):
+            with pytest.raises(forbid.ForbiddenError):
+                switch_on()
+    assert torch.is_grad_enabled()
+
+
+def test_the_floor_proofs_rubric_does_not_hand_over_the_quadratic():
+    """lazy2_ch35 F4: the rubric (public through .rubric and the teacher's guide) named the
+    best quadratic, which is the hard step of ex-ua-square."""
+    rubric = exercises.get("ex-ua-floor-proof").rubric
+    for leak in ("x^2 + 1/8", "x^2 - 1/8", "x**2", "9/8", "e = -1/8, 1/8"):
+        assert leak not in rubric, leak
+    assert "1/8" in rubric and "points in all" in rubric

@@ -162,8 +162,28 @@ def _bp_scalar(d) -> list[float]:
 _BP_RTOL = 1e-12
 
 
+#: What turns torch's graph recording back on (the checks call the answer with it off):
+#: without a recorded graph there is no grad_fn to walk and nothing for a fresh autograd
+#: engine to run (lazy2_ch35 F2).
+_GRAPH_SWITCHES = ("torch.enable_grad", "torch.set_grad_enabled", "torch._C._set_grad_enabled",
+                   "torch._C._set_fwd_grad_enabled")
+
+
+def _without_graph(fn):
+    """``fn`` called with torch's gradient recording off (``torch.no_grad``), entered and
+    left outside the student's call, so the switches are disabled while it runs."""
+    def run(*args):
+        try:
+            import torch
+        except ImportError:                      # pragma: no cover - torch is a dependency
+            return fn(*args)
+        with torch.no_grad():
+            return fn(*args)
+    return run
+
+
 def _bp_values(fn, d) -> list[float] | str:
-    got = fn(*d)
+    got = _without_graph(fn)(*d)
     if isinstance(got, np.ndarray):
         got = list(got.ravel()) if got.size == 4 else got
     if not isinstance(got, (list, tuple)) or len(got) != 4:
@@ -261,7 +281,7 @@ def _softplus_case(seed: int | None, sizes, n: int, reach: float | None = None):
         # an overflow warning is not an error: 1 / (1 + exp(-beta z)) is exact (0) where
         # exp overflows; what must not happen is an infinite or NaN result (checked below)
         with np.errstate(all="ignore"):
-            grads = fn([p.copy() for p in params], X.copy(), Y.copy())
+            grads = _without_graph(fn)([p.copy() for p in params], X.copy(), Y.copy())
         if not isinstance(grads, (list, tuple)) or len(grads) != 4:
             return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
         ref = _softplus_reference(params, X, Y, beta)
@@ -364,8 +384,8 @@ def _softplus_wide_case():
         for _ in range(3):
             try:
                 with np.errstate(all="ignore"):
-                    grads, took = _time_call(fn, ([p.copy() for p in params], X.copy(),
-                                                  Y.copy()),
+                    args = ([p.copy() for p in params], X.copy(), Y.copy())
+                    grads, took = _time_call(_without_graph(fn), args,
                                              max(1.0, _WIDE_CAP * forward))
             except _TooSlow:
                 return False, (f"stopped: it ran longer than {_WIDE_CAP} forward passes "
@@ -641,24 +661,24 @@ def _square_mistake(kind: str):
 _UA_FLOOR_RUBRIC = (
     "2 points in all. Half a point: a certificate that no quadratic escapes, e.g. the fourth "
     "difference D(g) = g(-1) - 4 g(-1/2) + 6 g(0) - 4 g(1/2) + g(1), which is 0 for every "
-    "polynomial of degree <= 3 (or the alternation of |x| - x^2 - 1/8 at -1, -1/2, 0, 1/2, 1 "
-    "with a count of the sign changes of a quadratic difference). Half a point: the bound: "
-    "D(|x| - p) = D(|x|) = -2 and |D(e)| <= 16 max|e|, so max|e| >= 1/8 (or: otherwise p - "
-    "x^2 - 1/8 changes sign four times, has four roots and vanishes). Half a point: the "
-    "quadratic found, x^2 + 1/8, and shown to attain 1/8, its extremes computed, not only its"
-    " values at the five points. Half a point: uniqueness: on the fourth-difference route, "
-    "equality forces e = -1/8, 1/8, -1/8, 1/8, -1/8 at the five points, and three of these "
-    "values fix p; on the alternation route, when max|e| = 1/8 exactly the quadratic q = p - "
-    "x^2 - 1/8 is only weakly alternating at the five points (q <= 0 at -1, 0, 1 and q >= 0 "
-    "at -1/2, 1/2, with zeros allowed), so 'four sign changes, four roots' does not apply: "
-    "the point needs the weak-alternation lemma (a polynomial of degree <= 3 whose values at "
-    "five points alternate weakly in sign is 0) or another argument for it; 'four sign "
-    "changes' alone gets no credit for uniqueness. Usual wrong proofs: a numerical search or "
-    "a few candidate quadratics (no credit for the bound); the least-squares quadratic (error"
-    " 3/16) taken as the best; assuming p even without the symmetrisation argument (p(x) and "
-    "p(-x) are equally good and their mean is no worse: half a point off if missing); citing "
-    "Chebyshev's or de la Vallee Poussin's theorem, which the exercise asks to prove in this "
-    "case (half a point at most).")
+    "polynomial of degree <= 3 (or an alternation of the error at -1, -1/2, 0, 1/2, 1 with a "
+    "count of the sign changes of a difference of quadratics). Half a point: the bound: "
+    "D(|x| - p) = D(|x|) = -2 and |D(e)| <= 16 max|e|, so max|e| >= 1/8. Half a point: the "
+    "optimal quadratic found (the equality case forces its values at three of the points) "
+    "and shown to attain 1/8, its error's extremes computed over [-1, 1], not only its "
+    "values at the five points (the model proof is in the chapter's solution block). Half a "
+    "point: uniqueness: on the fourth-difference route, equality forces |e| = 1/8 with "
+    "alternating signs at the five points, which fixes p; on the alternation route, when "
+    "max|e| = 1/8 exactly the difference of two optimal quadratics is only weakly "
+    "alternating at the five points (zeros allowed), so 'four sign changes, four roots' "
+    "does not apply: the point needs the weak-alternation lemma (a polynomial of degree "
+    "<= 3 whose values at five points alternate weakly in sign is 0) or another argument "
+    "for it; 'four sign changes' alone gets no credit for uniqueness. Usual wrong proofs: a "
+    "numerical search or a few candidate quadratics (no credit for the bound); the "
+    "least-squares quadratic (error 3/16) taken as the best; assuming p even without the "
+    "symmetrisation argument (p(x) and p(-x) are equally good and their mean is no worse: "
+    "half a point off if missing); citing Chebyshev's or de la Vallee Poussin's theorem, "
+    "which the exercise asks to prove in this case (half a point at most).")
 
 
 _WIDE = np.concatenate([np.linspace(-1e3, 1e3, 20001),
@@ -694,7 +714,8 @@ EXERCISES = [
                      "nntheory.torch_core.loss_and_gradients", *_NP_CORE,
                      "nntheory.gradcheck", "nntheory.numpy_core.activation_derivative",
                      "scipy.optimize", "scipy.differentiate", "torch.autograd", "torch.func",
-                     "sympy.Derivative", "mpmath.calculus.differentiation"),
+                     "sympy.Derivative", "mpmath.calculus.differentiation",
+                     *_GRAPH_SWITCHES),
              mistakes={_bp_mistake("sign"): "the sign is wrong: the derivative of the loss "
                                             "with respect to the prediction is 2 (y_hat - y)",
                        _bp_mistake("tanh"):
@@ -717,7 +738,7 @@ EXERCISES = [
                      "nntheory.numpy_core.activation",
                      "nntheory.numpy_core.activation_derivative",
                      "nntheory.gradcheck", "scipy.differentiate", "torch.autograd",
-                     "torch.func"),
+                     "torch.func", *_GRAPH_SWITCHES),
              goal="derive and implement backpropagation for a new activation",
              kind="function"),
     Exercise("ex-bp-symmetry", "03_backprop", "Identical units stay identical", "medium",
