@@ -137,6 +137,18 @@ chapters:
 student: $(STAMP)
 	$(BIN)/python -m nntheory.student book/chapters/*.ipynb --out student
 
+# The Chinese edition's message catalogues (tools/i18n.py, issue 29): the English text cut
+# into messages (one catalogue per page, book/locales/zh_CN/LC_MESSAGES/), new and changed
+# messages merged in (a changed one marked fuzzy), then what is not ready listed: every
+# message must be translated, not fuzzy, and keep its glue roles, maths and references.
+.PHONY: translations
+translations: $(STAMP)
+	@$(BIN)/python -c "import sphinx_intl" 2>/dev/null || \
+	  $(PROGRESS) "sphinx-intl for the catalogues (pip install -e '.[translate]')" \
+	    $(INSTALL) -e ".[translate]"
+	$(BIN)/python tools/i18n.py extract
+	-$(BIN)/python tools/i18n.py check
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_cores.py
 	$(BIN)/python bench/bench_ensembles.py

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"pytorch-cpu": "torch"}
 CONDA_ONLY = {"python", "pip"}
 # extras that Binder and conda users do not need, so environment.yml leaves them out:
-# `browser` serves `make test-browser` only (Playwright and the system's Chromium)
-PIP_ONLY_EXTRAS = {"browser"}
+# `browser` serves `make test-browser` only (Playwright and the system's Chromium),
+# `translate` serves `make translations` only (sphinx-intl, for translators)
+PIP_ONLY_EXTRAS = {"browser", "translate"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
