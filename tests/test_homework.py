@@ -187,8 +187,7 @@ def test_mistakes_keep_only_their_misconceptions():
 # ------------------------------------------------------------------ bisection, guessing
 
 
-@pytest.mark.parametrize("label", ["ex-gen-vc",
-                                   "ex-gen-rademacher", "ex-ua-units",
+@pytest.mark.parametrize("label", ["ex-gen-vc", "ex-ua-units",
                                    "ex-depth-product"])
 def test_a_wrong_number_gets_the_same_message_on_both_sides(label):
     """Bisection from a bracket of 1e-6 ... 1e6 learns nothing: above and below the

@@ -12,9 +12,11 @@ from the chapter's, and the two function exercises run on hidden inputs.
 * ``ex-gen-vc-why`` (written, a proof, medium): every labelling of d + 2 points in
   general position other than the Radon partition and its negative is realised (the
   chapter proves only that those two fail).
-* ``ex-gen-rademacher`` (medium): the exact empirical Rademacher complexity of the
-  l1-ball linear class on four points of R^3 (the dual norm, then the sign enumeration;
-  the library has the Euclidean ball only).
+* ``ex-gen-rademacher`` (medium): a function returning the exact empirical Rademacher
+  complexity of the l_p-ball linear class (the dual norm, then the sign enumeration; the
+  library has the Euclidean ball only), run on hidden samples of up to 16 points and
+  general p to rtol 1e-9, with the optimisers disabled, so that neither a linear program
+  nor another optimisation per sign vector (65 536 of them) stands in for the dual norm.
 * ``ex-gen-khintchine`` (written, a proof, medium): the lower bound of the linear class's
   complexity for two points, with its equality case (the chapter cites it).
 * ``ex-gen-ntk`` (hard): a function returning the infinite-width tangent kernel matrix of
@@ -23,7 +25,10 @@ from the chapter's, and the two function exercises run on hidden inputs.
   circle is far off).
 * ``ex-gen-implicit`` (hard): a function returning the limit of *preconditioned*
   gradient descent (the chapter states the plain limit only), without a pseudo-inverse or
-  a least-squares solver, run on hidden badly conditioned systems too.
+  a least-squares solver. P comes as a function ``apply_P`` with a budget of
+  :data:`IMP_BUDGET` vectors, and the hidden systems have d >= 2000 and X P X^T of
+  condition number >= 1e7: P cannot be formed, so no d x d squaring of the step, and
+  200 gradient steps do not converge; the closed form needs n products with P.
 """
 
 from __future__ import annotations
@@ -107,22 +112,25 @@ def _vc_mistakes() -> dict:
 # ------------------------------------------------------------------ ex-gen-rademacher
 
 
-def _rad_data() -> tuple[list[list[float]], float]:
-    """(X, B): four points of R^3 with small whole coordinates and the l1 bound B != 1,
-    chosen so that the Euclidean and the l-infinity balls' values differ from the answer
-    (variant 0: (1, 0, 2), (2, -1, 0), (0, 1, 1), (-1, 2, 1) and B = 2)."""
+def _rad_data() -> tuple[list[list[float]], float, float]:
+    """(X, B, p): four points of R^3 with small whole coordinates, the bound B != 1 and
+    the exponent p of the ball ||w||_p <= B, p in {1, 1.5, 3, 4, inf} (never 2, where
+    the ball is its own dual), chosen so that every recognised mistake differs from the
+    answer (variant 0: (1, 0, 2), (2, -1, 0), (0, 1, 1), (-1, 2, 1), B = 2 and p = 1,
+    the first edition's l1 ball)."""
     def draw(rng):
         while True:
             X = rng.integers(-3, 4, size=(4, 3)).astype(float)
             if np.linalg.norm(X, axis=1).min() == 0:
                 continue
             B = float(rng.choice([0.5, 1.5, 2.0, 2.5, 3.0]))
-            if _rad_well_posed((X.tolist(), B)):
-                return X.tolist(), B
+            p = float(rng.choice([1.0, 1.5, 3.0, 4.0, math.inf]))
+            if _rad_well_posed((X.tolist(), B, p)):
+                return X.tolist(), B, p
     return _variants.instance(
         "ex-gen-rademacher",
         lambda: ([[1.0, 0.0, 2.0], [2.0, -1.0, 0.0], [0.0, 1.0, 1.0], [-1.0, 2.0, 1.0]],
-                 2.0), draw)
+                 2.0, 1.0), draw)
 
 
 def _rad_sums(X) -> np.ndarray:
@@ -132,51 +140,121 @@ def _rad_sums(X) -> np.ndarray:
     return signs @ X
 
 
+def _dual(p: float) -> float:
+    if p == 1:
+        return math.inf
+    return 1.0 if math.isinf(p) else p / (p - 1)
+
+
+def _rad_norms(X, q: float) -> float:
+    """E_s ||sum_i s_i x_i||_q over the 2^n sign vectors (each row scaled by its largest
+    entry first, so that |v|^q cannot overflow)."""
+    V = np.abs(_rad_sums(X))
+    top = V.max(axis=1, keepdims=True)
+    top[top == 0] = 1.0
+    return float(np.mean(top[:, 0] * np.linalg.norm(V / top, ord=q, axis=1)))
+
+
 def _rad_value(data) -> float:
-    """(B/n) E_s ||sum_i s_i x_i||_inf: the supremum of <w, v> over ||w||_1 <= B is
-    B ||v||_inf (Hoelder, attained at w = +-B e_j)."""
-    X, B = data
-    return float(B) / len(X) * float(np.mean(np.max(np.abs(_rad_sums(X)), axis=1)))
+    """(B/n) E_s ||sum_i s_i x_i||_q with 1/p + 1/q = 1: the supremum of <w, v> over
+    ||w||_p <= B is B ||v||_q (Hoelder, attained at w_j = B sign(v_j)|v_j|^(q-1) /
+    ||v||_q^(q-1), or at +-B e_j for p = 1)."""
+    X, B, p = data
+    return float(B) / len(X) * _rad_norms(X, _dual(float(p)))
 
 
-def _rad_other(data, which: str) -> float:
-    X, B = data
-    V, n = _rad_sums(X), len(X)
-    if which == "l2":
-        return float(B) / n * float(np.mean(np.linalg.norm(V, axis=1)))
-    if which == "l1":
-        return float(B) / n * float(np.mean(np.sum(np.abs(V), axis=1)))
-    if which == "no abs":                           # the ball without -e_j
-        return float(B) / n * float(np.mean(np.max(V, axis=1)))
-    raise ValueError(which)
+def _rad_wrong(data) -> list[tuple[float, str]]:
+    X, B, p = data
+    n, value = len(X), _rad_value(data)
+    return [
+        (float(B) / n * _rad_norms(X, 2.0),
+         "that is the complexity of the Euclidean ball of the proposition; this class "
+         "bounds another norm of w"),
+        (float(B) / n * _rad_norms(X, float(p)),
+         "the supremum of <w, v> over this ball is a norm of v, but not that one"),
+        (value * n, "the definition averages over the n points of the sample"),
+        (value / float(B), "the class holds every w of norm at most B, not only norm 1"),
+    ]
 
 
 def _rad_well_posed(data) -> bool:
     value = _rad_value(data)
-    others = [_rad_other(data, w) for w in ("l2", "l1", "no abs")]
-    others += [value * len(data[0]), value / data[1]]
-    return all(abs(o - value) > 1e-3 * value for o in others)
+    return float(data[1]) != 1 and all(abs(o - value) > 1e-3 * value
+                                       for o, _ in _rad_wrong(data))
+
+
+def _rad_call(fn, X, B, p):
+    got = fn(np.array(X, dtype=float), float(B), float(p))
+    return None if got is None else _checks._as_float(got)
+
+
+def _rad_case(draw):
+    """A case: ``draw(rng)`` gives (X, B, p); the value to rtol 1e-9 (the closed form
+    with an exact enumeration of the signs is good to ~1e-14)."""
+    def run(fn) -> Verdict:
+        if not callable(fn):
+            return False, "rademacher_lp is not a function"
+        X, B, p = draw(np.random.default_rng())
+        got = _rad_call(fn, X, B, p)
+        want = _rad_value((X, B, p))
+        if got is None or not math.isfinite(got):
+            return False, "return a finite number"
+        ok = abs(got - want) <= 1e-9 * abs(want)
+        return ok, "the complexity" if ok else "not the complexity"
+    return _guard(run)
+
+
+def _rad_visible(rng):
+    return _rad_data()
+
+
+def _rad_points(rng, n, d):
+    return rng.standard_normal((n, d)) * rng.uniform(0.2, 3.0, size=(n, 1))
+
+
+def _rad_general(rng):
+    n, d = int(rng.integers(5, 13)), int(rng.integers(2, 31))
+    return (_rad_points(rng, n, d), float(rng.uniform(0.1, 10.0)),
+            float(rng.uniform(1.1, 6.0)))
+
+
+def _rad_sixteen_ends(rng):
+    """n = 16: 65 536 sign vectors, so an optimisation per sign vector is far too slow;
+    the endpoints p = 1 and p = inf."""
+    return (_rad_points(rng, 16, int(rng.integers(3, 41))), float(rng.uniform(0.1, 10.0)),
+            float(rng.choice([1.0, math.inf])))
+
+
+def _rad_sixteen_near_one(rng):
+    """n = 16 and p in (1.02, 1.2), so q between 6 and 51."""
+    return (_rad_points(rng, 16, int(rng.integers(3, 41))), float(rng.uniform(0.1, 10.0)),
+            float(rng.uniform(1.02, 1.2)))
 
 
 def _rad_mistakes() -> dict:
-    def near(value_of):
-        def hit(answer) -> bool:
-            target = value_of(_rad_data())
-            return abs(_checks._as_float(answer) - target) <= 1e-6 * abs(target)
+    def returns(i):
+        def hit(fn) -> bool:
+            if not callable(fn):
+                return False
+            data = _rad_data()
+            got = _rad_call(_forbid.guard(fn, _RAD_FORBID), *data)
+            target = _rad_wrong(data)[i][0]
+            return got is not None and abs(got - target) <= 1e-6 * abs(target)
         return hit
-    return {
-        near(lambda d: _rad_other(d, "l2")):
-            "that is the complexity of the Euclidean ball of the proposition; this class "
-            "bounds another norm of w",
-        near(lambda d: _rad_other(d, "l1")):
-            "the supremum of <w, v> over this ball is a norm of v, but not that one",
-        near(lambda d: _rad_other(d, "no abs")):
-            "with w the ball holds -w too",
-        near(lambda d: _rad_value(d) * len(d[0])):
-            "the definition averages over the n points of the sample",
-        near(lambda d: _rad_value(d) / d[1]):
-            "the class holds every w of norm at most B, not only norm 1",
-    }
+    # the messages do not depend on the data (any instance lists them)
+    messages = [m for _, m in _rad_wrong(([[1.0, 0.0]], 2.0, 1.0))]
+    return {returns(i): message for i, message in enumerate(messages)}
+
+
+_RAD_FORBID = ("nntheory.generalisation", "nntheory.finite_classes",
+               "nntheory.generalisation.rademacher_linear_exact",
+               "nntheory.generalisation.rademacher_linear_mc",
+               "nntheory.generalisation.rademacher_linear_bound",
+               "nntheory.finite_classes.rademacher_exact",
+               "nntheory.finite_classes.massart_bound",
+               "nntheory.finite_classes.symmetrisation_sides",
+               # an optimiser per sign vector in place of the dual norm
+               "scipy.optimize", "torch.optim", "torch.autograd", "torch.func")
 
 
 # ------------------------------------------------------------------ ex-gen-ntk
@@ -389,19 +467,66 @@ _IMP_FORBID = ("nntheory.generalisation.implicit_bias_limit",
                "scipy.optimize", "torch.optim", "torch.autograd")
 
 
-def _imp_call(fn, X, y, w0, P):
-    got = fn(*(np.array(v, dtype=float) for v in (X, y, w0, P)))
+#: How many vectors ``apply_P`` may be applied to in one run (a column of a d x k array
+#: counts as one). The hidden systems have d >= 2000, so P cannot be formed, and their
+#: X P X^T has condition number >= 1e7, so 200 gradient steps (or accelerated ones) do
+#: not reach the limit to 1e-7; the closed form needs n <= 8 products.
+IMP_BUDGET = 200
+
+
+class _ApplyP:
+    """P V for a vector of length d or the columns of a d x k array V, at most
+    :data:`IMP_BUDGET` vectors in all; P = diag(D) + G G^T (G may have no columns) or a
+    small dense matrix."""
+
+    def __init__(self, d: int, *, dense=None, D=None, G=None):
+        self._d, self._dense, self._D, self._G = d, dense, D, G
+        self.used, self.over = 0, False
+
+    def __call__(self, V):
+        V = np.asarray(V, dtype=float)
+        if V.ndim not in (1, 2) or V.shape[0] != self._d:
+            raise ValueError(f"apply_P takes a vector of length {self._d} or an array "
+                             f"with {self._d} rows")
+        self.used += 1 if V.ndim == 1 else V.shape[1]
+        if self.used > IMP_BUDGET:
+            self.over = True
+            raise RuntimeError(f"apply_P was applied to more than {IMP_BUDGET} vectors")
+        if self._dense is not None:
+            return self._dense @ V
+        D = self._D if V.ndim == 1 else self._D[:, None]
+        return D * V + self._G @ (self._G.T @ V)
+
+    def times_xt(self, X) -> np.ndarray:
+        """P X^T for the check (not counted)."""
+        if self._dense is not None:
+            return self._dense @ X.T
+        return self._D[:, None] * X.T + self._G @ (self._G.T @ X.T)
+
+
+def _imp_closed(X, y, w0, apply) -> np.ndarray:
+    """w0 - P X^T (X P X^T)^{-1} (X w0 - y) for X of full row rank (the limit of
+    :func:`_imp_limit`, with P X^T formed column by column)."""
+    PXt = apply.times_xt(X)
+    return w0 - PXt @ np.linalg.solve(X @ PXt, X @ w0 - y)
+
+
+def _imp_call(fn, X, y, w0, apply):
+    got = fn(*(np.array(v, dtype=float) for v in (X, y, w0)), apply)
     return None if got is None else _checks._as_array(got).ravel()
 
 
 def _imp_case(draw):
-    """A case: ``draw(rng)`` gives (X, y, w0, P); fresh data each run."""
+    """A case: ``draw(rng)`` gives (X, y, w0, apply_P); fresh data each run."""
     def run(fn) -> Verdict:
         if not callable(fn):
             return False, "pgd_limit is not a function"
-        X, y, w0, P = draw(np.random.default_rng())
-        arr = _imp_call(fn, X, y, w0, P)
-        want = _imp_limit(X, y, w0, P)
+        X, y, w0, apply = draw(np.random.default_rng())
+        X, y, w0 = (np.asarray(v, dtype=float) for v in (X, y, w0))
+        arr = _imp_call(fn, X, y, w0, apply)
+        if apply.over:
+            return False, f"apply_P was applied to more than {IMP_BUDGET} vectors"
+        want = _imp_closed(X, y, w0, apply)
         if arr is None or arr.shape != want.shape:
             return False, f"return an array of {want.size} numbers (the limit w)"
         if not np.all(np.isfinite(arr)):
@@ -412,35 +537,40 @@ def _imp_case(draw):
 
 
 def _imp_visible(rng):
-    return _imp_data()
+    X, y, w0, P = _imp_data()
+    return X, y, w0, _ApplyP(len(w0), dense=np.array(P, dtype=float))
 
 
-def _spd(rng, d, spread):
-    """A random SPD matrix with eigenvalues spread log-uniformly over [1/spread, spread]."""
-    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
-    return Q @ np.diag(np.geomspace(1 / spread, spread, d)) @ Q.T
+def _imp_large_system(rng, n, d, smallest):
+    """X = U diag(s) V^T with s geometric from 1 to ``smallest`` (V: n orthonormal
+    columns of R^d), P = diag(D) + G G^T with D log-uniform in [0.1, 10] and three
+    columns G of size about 2/sqrt(d) each entry; y = X z with z standard normal."""
+    U = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    V = np.linalg.qr(rng.standard_normal((d, n)))[0]
+    X = U @ np.diag(np.geomspace(1.0, smallest, n)) @ V.T
+    D = 10 ** rng.uniform(-1, 1, size=d)
+    G = rng.standard_normal((d, 3)) * 2 / math.sqrt(d)
+    # y = X z: a solution of norm about sqrt(d), so the limit is too, and the error
+    # of the closed form (~ cond eps) stays far below the tolerance
+    y = X @ rng.standard_normal(d)
+    return X, y, rng.standard_normal(d), _ApplyP(d, D=D, G=G)
 
 
 def _imp_general(rng):
-    n = int(rng.integers(2, 6))
-    d = n + int(rng.integers(1, 6))
-    return (rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal(d),
-            _spd(rng, d, 3.0))
+    n = int(rng.integers(2, 9))
+    return _imp_large_system(rng, n, int(rng.integers(2000, 6001)),
+                             10 ** -rng.uniform(3.5, 4))
 
 
 def _imp_ill(rng):
-    """Singular values 1 ... 1e-3 and a preconditioner of condition number 100: the slow
-    direction of the iteration contracts by about 1 - 1e-8 per step at the best step."""
-    n, d = 3, 6
-    U = np.linalg.qr(rng.standard_normal((n, n)))[0]
-    V = np.linalg.qr(rng.standard_normal((d, n)))[0]
-    X = U @ np.diag([1.0, 0.1, 1e-3]) @ V.T
-    return X, rng.standard_normal(n), rng.standard_normal(d), _spd(rng, d, 10.0)
+    """d = 20 000 and singular values 1 ... 1e-4: X P X^T has condition number about
+    1e8."""
+    return _imp_large_system(rng, 3, 20_000, 1e-4)
 
 
 def _imp_on_the_set(rng):
-    X, _, w0, P = _imp_general(rng)
-    return X, X @ w0, w0, P
+    X, _, w0, apply = _imp_general(rng)
+    return X, X @ w0, w0, apply
 
 
 def _imp_mistakes() -> dict:
@@ -449,7 +579,8 @@ def _imp_mistakes() -> dict:
             if not callable(fn):
                 return False
             X, y, w0, P = (np.array(v, dtype=float) for v in _imp_data())
-            got = _imp_call(_forbid.guard(fn, _IMP_FORBID), X, y, w0, P)
+            got = _imp_call(_forbid.guard(fn, _IMP_FORBID), X, y, w0,
+                            _ApplyP(len(w0), dense=P))
             target = value_of(X, y, w0, P)
             return got is not None and got.shape == target.shape and bool(
                 np.allclose(got, target, atol=1e-6))
@@ -502,19 +633,18 @@ EXERCISES = [
                     "dependence argument: at most half of the second point. Half a point "
                     "off for an argument that needs the points in convex position."),
     Exercise("ex-gen-rademacher", "10_generalisation",
-             "Rademacher complexity of an l1 ball", "medium", "rademacher_l1",
-             ("Rademacher complexity of the l1 ball on four points",),
-             _guard(_number(_rad_value, _rad_data, rtol=1e-6)),
-             data=_rad_data,
-             forbid=("nntheory.generalisation", "nntheory.finite_classes",
-                     "nntheory.generalisation.rademacher_linear_exact",
-                     "nntheory.generalisation.rademacher_linear_mc",
-                     "nntheory.generalisation.rademacher_linear_bound",
-                     "nntheory.finite_classes.rademacher_exact",
-                     "nntheory.finite_classes.massart_bound",
-                     "nntheory.finite_classes.symmetrisation_sides"),
+             "Rademacher complexity of an l_p ball", "medium", "rademacher_lp",
+             ("Rademacher complexity of the l_p ball on four points",),
+             _rad_case(_rad_visible),
+             hidden=(HiddenCase("other points, bounds and exponents",
+                                _rad_case(_rad_general)),
+                     HiddenCase("sixteen points, p = 1 or p = infinity",
+                                _rad_case(_rad_sixteen_ends)),
+                     HiddenCase("sixteen points, p close to 1",
+                                _rad_case(_rad_sixteen_near_one))),
+             data=_rad_data, kind="function", forbid=_RAD_FORBID,
              mistakes=_rad_mistakes(),
-             goal="find the supremum over another ball (the dual norm), then enumerate "
+             goal="find the supremum over an l_p ball (the dual norm), then enumerate "
                   "the signs"),
     Exercise("ex-gen-khintchine", "10_generalisation", "The lower bound for two points",
              "medium", "", (), None, kind="written",
