@@ -481,6 +481,7 @@ def test_the_function_answers_pass_under_the_graders_lock():
     cases = (("08_activations", "ex-init-torch", lambda: torch_answer(*exercises.data(
         "ex-init-torch"))), ("09_optimisers", "ex-opt-adamax", lambda: adamax_answer),
              ("09_optimisers", "ex-opt-threshold", lambda: threshold_answer),
+             ("09_optimisers", "ex-opt-defeat", lambda: defeat_answer),
              ("08_activations", "ex-init-leaky", lambda: he_answer),
              ("08_activations", "ex-init-tanh-sigmoid", lambda: sigmoid_answer))
     saved = exercises._CALL_WRAPPER
