@@ -27,3 +27,24 @@ def test_du_gram_is_the_hidden_weights_part_of_the_limit_kernel():
 def test_du_gram_rejects_a_zero_row():
     with pytest.raises(ValueError, match="X"):
         generalisation.du_gram(np.zeros((2, 3)))
+
+
+def test_noise_along_one_direction_converges_to_the_strict_saddle():
+    """Appendix row `saddles`: on f = x^2 - y^2 from (1, 0) with steps 0.5/n and noise
+    (+-1, 0), y stays 0 and n x_(n+1) = -(xi_1 + ... + xi_n)/2 exactly (so x_n -> 0
+    almost surely, by the strong law); with noise uniform on the circle every run escapes.
+    2000 steps: |x| has standard deviation 0.5/sqrt(2000) = 0.011, 0.07 is 6 of them."""
+    rng = np.random.default_rng(1)
+    n_steps, runs = 2000, 50
+    xi = rng.choice([-1.0, 1.0], size=(n_steps, runs))
+    phi = rng.uniform(0, 2 * np.pi, size=(n_steps, runs))
+    x, y = np.ones(runs), np.zeros(runs)
+    xo, yo = np.ones(runs), np.zeros(runs)
+    for n in range(1, n_steps + 1):
+        a = 0.5 / n
+        x, y = x - a * (2 * x + xi[n - 1]), y + a * 2 * y
+        xo, yo = xo - a * (2 * xo + np.cos(phi[n - 1])), yo + a * (2 * yo - np.sin(phi[n - 1]))
+    assert np.all(y == 0)
+    assert np.allclose(n_steps * x, -0.5 * xi.sum(axis=0), atol=1e-9)
+    assert np.abs(x).max() < 0.07
+    assert np.abs(yo).min() > 1
