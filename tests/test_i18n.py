@@ -1,5 +1,8 @@
 """The translation checks of tools/i18n.py (issue 29): what a translation must keep, the
-catalogue check (untranslated, fuzzy, invariants lost), and the language switch's links.
+catalogue check (untranslated, fuzzy, invariants lost), the markup check (MyST renders a
+translation to the same elements as its English), the glossary check (the page and the CSV
+agree; every glossary term of a message has its fixed translation), and the language
+switch's links.
 
 Every check is shown to fail on the broken case it exists for, on the book's own messages
 (each Markdown paragraph of every chapter, as gettext cuts them) as well as on small cases.
@@ -9,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -130,3 +135,158 @@ def test_the_language_switch_links_the_same_page_of_the_other_edition(docname, l
 def test_bad_input_is_refused_with_the_arguments_name():
     with pytest.raises(TypeError, match="text must be a str"):
         i18n.invariants(None)
+
+
+
+# --- markup and glossary -----------------------------------------------------------------
+
+ZH = ROOT / "book" / "locales" / "zh_CN"
+GLOSSARY = i18n.read_glossary(ZH / "glossary.csv")
+
+
+def _committed_catalogues():
+    """The zh_CN catalogues under version control (the translated ones); a working tree may
+    hold others, freshly extracted and untranslated."""
+    try:
+        out = subprocess.run(["git", "ls-files", "--", "book/locales/zh_CN/LC_MESSAGES"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):       # not a git checkout
+        return i18n.catalogues("zh_CN")
+    return [ROOT / line for line in out.splitlines() if line.endswith(".po")]
+
+
+COMMITTED = _committed_catalogues()
+TRANSLATED = [(msgid, msgstr) for path in COMMITTED for msgid, msgstr in i18n._translated(path)]
+
+
+def test_the_committed_catalogues_keep_their_markup_and_the_glossarys_terms():
+    assert len(COMMITTED) >= 8 and len(TRANSLATED) >= 80, (len(COMMITTED), len(TRANSLATED))
+    for path in COMMITTED:
+        assert i18n.markup_problems(path) == [], path
+    assert i18n.glossary_problems("zh_CN", COMMITTED) == []
+    # and through the whole check, which reads every catalogue of the working tree
+    assert [p for p in i18n.check("zh_CN") if p.kind in ("markup", "glossary")] == []
+    # not vacuous: the translations carry bold text and many glossary terms
+    uses = sum(len(i18n.glossary_terms(msgid, GLOSSARY)) for msgid, _ in TRANSLATED)
+    bold = sum(i18n.markup(msgid)["strong_open"] for msgid, _ in TRANSLATED)
+    assert uses > 100 and bold > 20, (uses, bold)
+
+
+def test_the_glossary_page_and_csv_agree_and_list_each_english_term_once():
+    assert len(GLOSSARY) >= 190
+    assert i18n.glossary_file_problems(ZH / "glossary.csv", ZH / "glossary.md") == []
+    assert sorted(i18n.glossary_page_terms(ZH / "glossary.md")) == sorted(GLOSSARY)
+
+
+@pytest.mark.parametrize("msgid, good, bad, detail", [
+    ("The universal approximation theorem holds for every sigmoidal function.",
+     "万能逼近定理对每个 S 型函数成立。", "万能近似定理对每个 S 型函数成立。",
+     "universal approximation theorem -> 万能逼近定理"),
+    ("Perceptrons make mistakes.", "感知机会犯错误。", "感知器会犯错误。", "perceptron -> 感知机"),
+    ("Gradient descent has an implicit bias.", "梯度下降有隐式偏差。", "梯度下降有隐式偏置。",
+     "implicit bias -> 隐式偏差"),
+])
+def test_another_chinese_term_for_a_glossary_term_fails(msgid, good, bad, detail):
+    assert i18n.compare_terms(msgid, good, GLOSSARY) == ""
+    assert detail in i18n.compare_terms(msgid, bad, GLOSSARY)
+
+
+def test_the_longest_glossary_term_wins_and_plurals_count():
+    found = i18n.glossary_terms("An implicit bias, two biases, the hypotheses, capacities "
+                                "and {glue:text}`margin` in $\\text{margin}$.", GLOSSARY)
+    assert found == [("implicit bias", "隐式偏差"), ("bias", "偏置"),
+                     ("hypothesis", "假设"), ("capacity", "容量")]
+    # "implicit bias" alone does not ask for 偏置 (bias): the longer term hides the shorter
+    assert i18n.compare_terms("An implicit bias.", "一种隐式偏差。", GLOSSARY) == ""
+
+
+def test_on_the_books_own_translations_every_replaced_term_is_caught():
+    checked = 0
+    for msgid, msgstr in TRANSLATED:
+        for english, chinese in i18n.glossary_terms(msgid, GLOSSARY):
+            checked += 1
+            assert english in i18n.compare_terms(msgid, msgstr.replace(chinese, "□"), GLOSSARY)
+    assert checked > 100, checked
+
+
+@pytest.mark.parametrize("msgid, good, bad", [
+    # a closing ** after a punctuation mark must be followed by a space or punctuation
+    ("The **perceptron** is a linear classifier.", "**感知机**（perceptron）是线性分类器。",
+     "**感知机（perceptron）**是线性分类器。"),
+    # an opening ** before a punctuation mark must follow a space or punctuation
+    ("This is the *perceptron* rule.", "这是 *“感知机”* 规则。", "这是*“感知机”*规则。"),
+    # an underscore between two Chinese characters neither opens nor closes emphasis
+    ("An *online* learner.", "一个*在线*学习器。", "一个_在线_学习器。"),
+])
+def test_a_translation_whose_markup_does_not_render_fails(msgid, good, bad, tmp_path):
+    assert i18n.compare_markup(msgid, good) == ""
+    assert i18n.compare_markup(msgid, bad) != ""
+    path = _po(tmp_path, [(msgid, good, False), (msgid + " ", bad, False), ("Old.", bad, True)])
+    assert [(p.msgid, p.kind) for p in i18n.markup_problems(path)] == [(msgid + " ", "markup")]
+
+
+def test_the_flanking_rule_breaks_the_books_own_bold_translations_and_is_caught():
+    broken = 0
+    for msgid, msgstr in TRANSLATED:
+        for m in re.finditer(r"\*\*([^*]+)\*\*", msgstr):
+            quoted = msgstr[:m.start()] + "是**“" + m.group(1) + "”**是" + msgstr[m.end():]
+            detail = i18n.compare_markup(msgid, quoted)
+            assert "strong_open" in detail and "literal *" in detail, quoted
+            broken += 1
+    assert broken > 20, broken
+
+
+def _glossary_copy(tmp_path, csv_extra="", page_edit=None):
+    folder = tmp_path / "zh_CN"
+    folder.mkdir()
+    shutil.copy(ZH / "glossary.md", folder / "glossary.md")
+    (folder / "glossary.csv").write_text(
+        (ZH / "glossary.csv").read_text(encoding="utf8") + csv_extra, encoding="utf8")
+    if page_edit:
+        page = (folder / "glossary.md").read_text(encoding="utf8")
+        (folder / "glossary.md").write_text(page_edit(page), encoding="utf8")
+    return folder / "glossary.csv", folder / "glossary.md"
+
+
+@pytest.mark.parametrize("csv_extra, page_edit, culprit, detail", [
+    ("grokking,顿悟\n", None, "grokking", "not in glossary.md"),
+    ("Perceptron,感知器\n", None, "Perceptron", "listed twice"),
+    ("", lambda page: page.replace("| perceptron | 感知机 |", "| perceptron | 感知器 |"),
+     "perceptron", "感知机 here, 感知器 in glossary.md"),
+    ("", lambda page: page.replace("| claim | 论断 |", "| claim | 论断 |\n| grokking | 顿悟 |"),
+     "grokking", "not in glossary.csv"),
+    ("dropout rate,\n", None, "dropout rate", "empty cell"),
+])
+def test_a_glossary_whose_page_and_csv_disagree_or_repeat_a_term_fails(
+        tmp_path, csv_extra, page_edit, culprit, detail):
+    problems = i18n.glossary_file_problems(*_glossary_copy(tmp_path, csv_extra, page_edit))
+    assert any(p.msgid == culprit and detail in p.detail for p in problems), problems
+    assert all(p.kind == "glossary" for p in problems)
+
+
+def test_the_cli_check_reports_markup_and_glossary_kinds(tmp_path, monkeypatch, capsys):
+    locales = tmp_path / "locales"
+    (locales / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    for name in ("glossary.csv", "glossary.md"):
+        shutil.copy(ZH / name, locales / "zh_CN" / name)
+    po = _po(tmp_path, [
+        ("The **perceptron** is linear.", "**感知机（perceptron）**是线性的。", False),
+        ("The universal approximation theorem.", "万能近似定理。", False)])
+    shutil.move(po, locales / "zh_CN" / "LC_MESSAGES" / "intro.po")
+    monkeypatch.setattr(i18n, "LOCALES", locales)
+    assert i18n.main(["check", "--max", "1000"]) == 1
+    out = capsys.readouterr().out
+    assert "intro.po: markup: literal * 0 -> 4, strong_open 1 -> 0" in out
+    assert "intro.po: glossary: missing universal approximation theorem -> 万能逼近定理" in out
+    assert "'markup': 1" in out and "'glossary': 1" in out
+
+
+def test_bad_glossary_input_is_refused_with_the_arguments_name(tmp_path):
+    with pytest.raises(ValueError, match="english must be"):
+        i18n.term_pattern(" ")
+    with pytest.raises(TypeError, match="text must be a str"):
+        i18n.markup(b"**x**")
+    wrong = tmp_path / "g.csv"
+    wrong.write_text("en,zh\nperceptron,感知机\n", encoding="utf8")
+    with pytest.raises(ValueError, match="path: .* english,chinese"):
+        i18n.read_glossary(wrong)

@@ -5,7 +5,9 @@ the second edition's build (issue 29).
                                             # book/locales/<lang>/LC_MESSAGES/<page>.po updated
     python tools/i18n.py check [--lang L]   # every message translated, not fuzzy, and each
                                             # translation keeps the message's glue roles,
-                                            # maths, references, labels and literals
+                                            # maths, references, labels and literals, its
+                                            # markup (bold, italics...) and the glossary's
+                                            # terms; the glossary's page and CSV agree
     python tools/i18n.py build [--lang L]   # the translated site into book/_build/html/<lang>,
                                             # reusing the English build's execution cache
 
@@ -23,11 +25,27 @@ English message's *invariants*, the parts a translator must copy, not translate:
 ``{numref}``, ``{cite:p}``...), targets ``(label)=``, inline code, and link URLs. A
 translation that drops ``{glue:text}`\\`n_runs\\``, changes ``$R/\\gamma$`` or loses a
 citation fails, as does an untranslated or fuzzy message.
+
+Two further checks look at what the invariants cannot see. *Markup* (``markup_problems``):
+the English message and its translation, parsed by MyST's own parser with the book's
+settings, must give the same elements (bold, italics, links, maths, roles, inline code...).
+Chinese text has no spaces, so CommonMark's flanking rule bites: ``**感知机（perceptron）**是``
+renders its asterisks literally, because a closing ``**`` that follows a punctuation mark
+("）") must be followed by a space or punctuation; ``**感知机**（perceptron）是`` renders bold.
+*Terminology* (``glossary_problems``): ``book/locales/<lang>/glossary.csv`` (columns
+``english,chinese``, the machine-readable copy of the glossary page ``glossary.md`` beside
+it, which must list the same terms) fixes each term's translation; in every translated
+message, each glossary term of the English (longest match first, so "implicit bias" is one
+term and not "bias"; plurals included) must have its fixed translation in the translation.
+Only translated, non-fuzzy messages are checked for markup and terms: a message still to
+be translated is already reported as such.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import functools
 import re
 import shutil
 import subprocess
@@ -64,7 +82,7 @@ class Problem:
 
     catalogue: str
     msgid: str
-    kind: str          # "untranslated", "fuzzy" or "invariants"
+    kind: str          # "untranslated", "fuzzy", "invariants", "markup" or "glossary"
     detail: str = ""
 
     def __str__(self) -> str:
@@ -120,29 +138,283 @@ def compare(msgid: str, msgstr: str) -> str:
     return "; ".join(parts)
 
 
-def check_catalogue(path: Path, name: str | None = None) -> list[Problem]:
-    """Every problem of one .po file: untranslated, fuzzy, or a translation that does not
-    keep its message's invariants."""
+def _messages(path: Path):
+    """``(msgid, msgstr, fuzzy)`` of every message of one .po file (the header left out;
+    a plural message by its first form)."""
     from babel.messages.pofile import read_po
 
-    path = Path(path)
-    name = name or path.name
-    with path.open("rb") as f:
+    with Path(path).open("rb") as f:
         catalogue = read_po(f)
-    problems = []
     for message in catalogue:
         if not message.id:
             continue                                   # the header
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         msgstr = message.string if isinstance(message.string, str) else message.string[0]
+        yield msgid, msgstr or "", bool(message.fuzzy)
+
+
+def _translated(path: Path):
+    """``(msgid, msgstr)`` of the messages of one .po file that are translated and not
+    fuzzy: the ones whose translation a reader sees."""
+    for msgid, msgstr, fuzzy in _messages(path):
+        if msgstr and not fuzzy:
+            yield msgid, msgstr
+
+
+def check_catalogue(path: Path, name: str | None = None) -> list[Problem]:
+    """Every problem of one .po file: untranslated, fuzzy, or a translation that does not
+    keep its message's invariants."""
+    path = Path(path)
+    name = name or path.name
+    problems = []
+    for msgid, msgstr, fuzzy in _messages(path):
         if not msgstr:
             problems.append(Problem(name, msgid, "untranslated"))
-        elif message.fuzzy:
+        elif fuzzy:
             problems.append(Problem(name, msgid, "fuzzy"))
         else:
             detail = compare(msgid, msgstr)
             if detail:
                 problems.append(Problem(name, msgid, "invariants", detail))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------
+# Markup: the same elements in a message and its translation, as MyST renders them.
+
+# Token types that carry no structure a translation must keep: running text, line breaks
+# inside a paragraph, the wrapper of a block's inline content, and closing tokens (each
+# matches an opening one, which is counted).
+_UNSTRUCTURED = {"text", "softbreak", "inline"}
+# Emphasis characters left in the running text: a ``**`` or ``*`` that did not render.
+_STRAYS = ("*", "_")
+
+
+@functools.lru_cache(maxsize=1)
+def _myst_parser():
+    """MyST's Markdown parser with the book's settings (``book/_config.yml``'s ``parse``),
+    the one the translated build parses each translation with."""
+    import yaml
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf8"))
+    parse = config.get("parse") or {}
+    settings = MdParserConfig(
+        enable_extensions=set(parse.get("myst_enable_extensions", ())),
+        dmath_double_inline=bool(parse.get("myst_dmath_double_inline", False)))
+    return create_md_parser(settings, RendererHTML)
+
+
+def markup(text: str) -> Counter:
+    """The multiset of elements MyST parses ``text`` into: one count per opening or
+    self-contained token type (``strong_open``, ``em_open``, ``link_open``,
+    ``math_inline``, ``myst_role``, ``code_inline``, ``paragraph_open``...), and
+    ``literal *`` / ``literal _`` for each emphasis character left in the running text."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    found: Counter = Counter()
+
+    def walk(tokens):
+        for token in tokens:
+            if token.type == "text":
+                for char in _STRAYS:
+                    found[f"literal {char}"] += token.content.count(char)
+            elif token.type not in _UNSTRUCTURED and not token.type.endswith("_close"):
+                found[token.type] += 1
+            if token.children:
+                walk(token.children)
+
+    walk(_myst_parser().parse(text))
+    return +found                                    # drop the zero counts
+
+
+def compare_markup(msgid: str, msgstr: str) -> str:
+    """How the elements of ``msgstr`` differ from ``msgid``'s once rendered ("" if they do
+    not), e.g. ``strong_open 1 -> 0, literal * 0 -> 4``."""
+    want, have = markup(msgid), markup(msgstr)
+    return ", ".join(f"{key} {want[key]} -> {have[key]}"
+                     for key in sorted(set(want) | set(have)) if want[key] != have[key])
+
+
+def markup_problems(path: Path, name: str | None = None) -> list[Problem]:
+    """Every translated (non-fuzzy) message of one .po file whose translation renders to
+    other elements than its English: typically a ``**`` or ``*`` next to Chinese
+    punctuation that CommonMark's flanking rule leaves as literal asterisks, or a lost
+    link or emphasis."""
+    path = Path(path)
+    name = name or path.name
+    problems = []
+    for msgid, msgstr in _translated(path):
+        detail = compare_markup(msgid, msgstr)
+        if detail:
+            problems.append(Problem(name, msgid, "markup", detail))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------
+# Terminology: the glossary's page and CSV, and its terms in every translation.
+
+GLOSSARY_CSV = "glossary.csv"
+GLOSSARY_PAGE = "glossary.md"
+_TABLE_RULE = re.compile(r"^\|\s*:?-{3,}")
+
+
+def read_glossary(path: Path) -> list[tuple[str, str]]:
+    """The ``(english, chinese)`` rows of a glossary CSV (header ``english,chinese``),
+    cells stripped, in file order."""
+    path = Path(path)
+    with path.open(encoding="utf8", newline="") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or not {"english", "chinese"} <= set(reader.fieldnames):
+            raise ValueError(f"path: {path} must have the columns english,chinese")
+        return [((row["english"] or "").strip(), (row["chinese"] or "").strip())
+                for row in reader]
+
+
+def glossary_page_terms(path: Path) -> list[tuple[str, str]]:
+    """The ``(english, chinese)`` pairs of the glossary page's tables: the first two cells
+    of every table row below a header (``| English | 中文 | 说明 |``) and its rule."""
+    rows: list[tuple[str, str]] = []
+    lines = Path(path).read_text(encoding="utf8").splitlines()
+    for i, line in enumerate(lines):
+        if not line.lstrip().startswith("|") or _TABLE_RULE.match(line.strip()):
+            continue
+        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1].strip()):
+            continue                                   # a table's header row
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 2:
+            rows.append((cells[0], cells[1]))
+    return rows
+
+
+def glossary_file_problems(csv_path: Path, page_path: Path) -> list[Problem]:
+    """What is wrong with the glossary itself: an empty cell, an English term listed twice
+    (case aside), and every disagreement between the CSV and the page (a term in one and
+    not the other, or a term translated differently)."""
+    csv_name, page_name = Path(csv_path).name, Path(page_path).name
+    table, page = read_glossary(csv_path), glossary_page_terms(page_path)
+    problems = []
+    seen: dict[str, str] = {}
+    for english, chinese in table:
+        if not english or not chinese:
+            problems.append(Problem(csv_name, english, "glossary",
+                                    f"empty cell in row {english!r},{chinese!r}"))
+            continue
+        key = english.casefold()
+        if key in seen:
+            problems.append(Problem(csv_name, english, "glossary",
+                                    f"English term listed twice (also as {seen[key]!r})"))
+        seen[key] = english
+    on_page = {}
+    for english, chinese in page:
+        on_page.setdefault(english, chinese)
+    in_csv = dict(table)
+    for english, chinese in table:
+        if english and english not in on_page:
+            problems.append(Problem(csv_name, english, "glossary",
+                                    f"not in {page_name}"))
+        elif english and on_page[english] != chinese:
+            problems.append(Problem(csv_name, english, "glossary",
+                                    f"{chinese} here, {on_page[english]} in {page_name}"))
+    for english, _ in page:
+        if english not in in_csv:
+            problems.append(Problem(page_name, english, "glossary", f"not in {csv_name}"))
+    return problems
+
+
+def _word_forms(word: str) -> str:
+    """A regex for an English word and its plural (perceptron(s), bias(es),
+    capacit(y|ies), hypothes(is|es))."""
+    if re.search(r"[^aeiou]y$", word, re.I):
+        return re.escape(word[:-1]) + "(?:y|ies)"
+    if word.lower().endswith("is"):
+        return re.escape(word[:-2]) + "(?:is|es)"
+    return re.escape(word) + "(?:s|es)?"
+
+
+def term_pattern(english: str) -> re.Pattern:
+    """The regex that finds a glossary term in English prose: whole words, any case, any
+    run of spaces or a line break between its words, the last word singular or plural."""
+    if not isinstance(english, str) or not english.strip():
+        raise ValueError(f"english must be a non-empty str, not {english!r}")
+    words = english.split()
+    body = r"\s+".join([re.escape(w) for w in words[:-1]] + [_word_forms(words[-1])])
+    return re.compile(r"(?<![\w-])" + body + r"(?![\w-])", re.I)
+
+
+def _prose(text: str) -> str:
+    """``text`` without its invariants (roles, maths, labels, code, URLs): the words a
+    translator translates."""
+    for pattern in (_ROLE, _DISPLAY_MATH, _INLINE_MATH, _LABEL, _CODE, _URL):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def glossary_terms(text: str, glossary: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The glossary's ``(english, chinese)`` terms found in the prose of ``text``: the
+    longest match wins where terms overlap ("implicit bias" hides its "bias"), in order
+    of appearance, each term once."""
+    spans = []
+    prose = _prose(text)
+    for english, chinese in glossary:
+        for m in term_pattern(english).finditer(prose):
+            spans.append((m.start(), m.end(), english, chinese))
+    spans.sort(key=lambda s: (s[0] - s[1], s[0]))      # longest first, then leftmost
+    taken: list[tuple[int, int]] = []
+    chosen = []
+    for start, end, english, chinese in spans:
+        if any(start < b and a < end for a, b in taken):
+            continue
+        taken.append((start, end))
+        chosen.append((start, english, chinese))
+    found, seen = [], set()
+    for _, english, chinese in sorted(chosen):
+        if english not in seen:
+            seen.add(english)
+            found.append((english, chinese))
+    return found
+
+
+def compare_terms(msgid: str, msgstr: str, glossary: list[tuple[str, str]]) -> str:
+    """The glossary terms of ``msgid`` whose fixed translation ``msgstr`` lacks ("" if
+    none), e.g. ``universal approximation theorem -> 万能逼近定理``."""
+    prose = _prose(msgstr)
+    return ", ".join(f"{english} -> {chinese}"
+                     for english, chinese in glossary_terms(msgid, glossary)
+                     if chinese not in prose)
+
+
+def glossary_message_problems(path: Path, glossary: list[tuple[str, str]],
+                              name: str | None = None) -> list[Problem]:
+    """Every translated (non-fuzzy) message of one .po file that translates a glossary
+    term otherwise than the glossary fixes (or leaves it out)."""
+    path = Path(path)
+    name = name or path.name
+    problems = []
+    for msgid, msgstr in _translated(path):
+        detail = compare_terms(msgid, msgstr, glossary)
+        if detail:
+            problems.append(Problem(name, msgid, "glossary", "missing " + detail))
+    return problems
+
+
+def glossary_problems(lang: str, paths: list[Path] | None = None) -> list[Problem]:
+    """The glossary of ``lang`` checked against itself (``glossary_file_problems``) and
+    against every translated message of its catalogues (``glossary_message_problems``),
+    or of ``paths`` if given. A language without a glossary.csv has nothing to check."""
+    folder = LOCALES / lang
+    csv_path = folder / GLOSSARY_CSV
+    if not csv_path.exists():
+        return []
+    problems = glossary_file_problems(csv_path, folder / GLOSSARY_PAGE)
+    glossary = [(e, c) for e, c in read_glossary(csv_path) if e and c]
+    root = folder / "LC_MESSAGES"
+    for path in (catalogues(lang) if paths is None else paths):
+        path = Path(path)
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+        problems += glossary_message_problems(path, glossary, name)
     return problems
 
 
@@ -173,7 +445,8 @@ def pages() -> list[str]:
 
 
 def check(lang: str) -> list[Problem]:
-    """Every problem of ``lang``'s catalogues, and every page without a catalogue."""
+    """Every problem of ``lang``'s catalogues (untranslated, fuzzy, invariants, markup,
+    glossary terms), of its glossary, and every page without a catalogue."""
     root = LOCALES / lang / "LC_MESSAGES"
     problems = []
     have = {str(p.relative_to(root).with_suffix("")) for p in catalogues(lang)}
@@ -181,7 +454,10 @@ def check(lang: str) -> list[Problem]:
         if page not in have:
             problems.append(Problem(page + ".po", "", "untranslated", "no catalogue"))
     for path in catalogues(lang):
-        problems += check_catalogue(path, str(path.relative_to(root)))
+        name = str(path.relative_to(root))
+        problems += check_catalogue(path, name)
+        problems += markup_problems(path, name)
+    problems += glossary_problems(lang)
     return problems
 
 
@@ -264,7 +540,8 @@ def main(argv=None) -> int:
     if problems:
         print(f"{len(problems)} messages not ready ({dict(kinds)}) in {args.lang}")
         return 1
-    print(f"{args.lang}: every message of every page translated, invariants kept")
+    print(f"{args.lang}: every message of every page translated, invariants, markup and"
+          " glossary terms kept")
     return 0
 
 
