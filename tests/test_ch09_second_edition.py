@@ -140,3 +140,13 @@ def test_the_library_adam_is_refused_or_disabled():
                       "    return f(beta2)[0]\n")["smallest_period"]
     ok, text = ex.verdict(private)
     assert not ok and "disabled here" in text, text
+
+
+def test_no_module_level_cache_holds_the_expected_periods():
+    """A cache of _smallest_period would hold the hidden cases' answers (drawn before the
+    student's function runs) where that function could read them."""
+    ex = exercises.get("ex-opt-defeat")
+    assert ex.verdict(defeat_answer)[0] and ex.hidden[0].run(defeat_answer)[0]
+    for value in vars(bank).values():
+        if isinstance(value, dict):
+            assert not any(isinstance(k, float) and 0.9 <= k < 1 for k in value), value
