@@ -290,3 +290,13 @@ def test_bad_glossary_input_is_refused_with_the_arguments_name(tmp_path):
     wrong.write_text("en,zh\nperceptron,感知机\n", encoding="utf8")
     with pytest.raises(ValueError, match="path: .* english,chinese"):
         i18n.read_glossary(wrong)
+
+
+def test_a_display_maths_message_is_kept_verbatim_and_has_no_glossary_terms():
+    block = r"f(x) = \relu(s) - 2\,\relu(s - 1)"
+    assert i18n.is_maths_message(block)
+    assert i18n.compare(block, block) == ""
+    assert i18n.compare(block, r"f(x) = \operatorname{ReLU}(s) - 2\,\operatorname{ReLU}(s - 1)")
+    assert i18n._prose(block) == ""                      # "relu" is TeX, not the term ReLU
+    for prose in ("The perceptron $w$ stops.", "x", r"\text{for every } x", "`code = 1`"):
+        assert not i18n.is_maths_message(prose), prose

@@ -100,10 +100,24 @@ def _role_key(role: str) -> str:
     return role
 
 
+def is_maths_message(text: str) -> bool:
+    """Whether ``text`` is the body of a display-maths block (gettext extracts a ``$$``
+    block or a ``{math}`` directive as its bare LaTeX): no ``$`` or backticks, some TeX
+    (a command, ``=``, ``^`` or ``_``), and no English word of four letters outside the TeX
+    commands. Such a message is kept verbatim: the whole of it is an invariant."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if "$" in text or "`" in text or not re.search(r"[\\=^_]", text):
+        return False
+    return not re.search(r"[A-Za-z]{4,}", re.sub(r"\\[A-Za-z]+", " ", text))
+
+
 def invariants(text: str) -> Counter:
     """The multiset of parts of ``text`` that a translation must keep verbatim."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if is_maths_message(text):
+        return Counter({"math " + " ".join(text.split()): 1})
     found: Counter = Counter()
     rest = text
     for role in _ROLE.findall(rest):
@@ -347,6 +361,8 @@ def term_pattern(english: str) -> re.Pattern:
 def _prose(text: str) -> str:
     """``text`` without its invariants (roles, maths, labels, code, URLs): the words a
     translator translates."""
+    if is_maths_message(text):
+        return ""
     for pattern in (_ROLE, _DISPLAY_MATH, _INLINE_MATH, _LABEL, _CODE, _URL):
         text = pattern.sub(" ", text)
     return text
