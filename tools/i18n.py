@@ -10,6 +10,7 @@ the second edition's build (issue 29).
                                             # terms; the glossary's page and CSV agree
     python tools/i18n.py build [--lang L]   # the translated site into book/_build/html/<lang>,
                                             # reusing the English build's execution cache
+    python tools/i18n.py build-all          # both editions, a language switch on every page
 
 How it fits together. Sphinx's gettext builder cuts every page into messages (a paragraph,
 a title, a caption, a list item: its MyST source, with roles and maths as written);
@@ -477,6 +478,9 @@ def check(lang: str) -> list[Problem]:
     return problems
 
 
+EDITIONS = {"en": "English", "zh_CN": "简体中文"}
+
+
 def _derived_config(lang: str | None, execute: str, cache: Path | None) -> Path:
     """``book/_config.yml`` with the settings of one kind of build, written under
     book/_build/i18n/ (local extensions made absolute, since Jupyter Book resolves them
@@ -496,6 +500,7 @@ def _derived_config(lang: str | None, execute: str, cache: Path | None) -> Path:
     settings["locale_dirs"] = [str(LOCALES)]
     if lang:
         settings["language"] = lang
+        settings["nntheory_editions"] = dict(EDITIONS)
     out = BUILD / "i18n" / f"config_{lang or 'gettext'}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf8")
@@ -520,26 +525,44 @@ def extract(lang: str) -> None:
                    check=True)
 
 
-def build(lang: str, strict: bool = True) -> Path:
-    """The ``lang`` edition into book/_build/html/<lang>/, from the English build's
-    execution cache (book/_build/.jupyter_cache): no notebook runs twice."""
-    cache = BUILD / ".jupyter_cache"
-    config = _derived_config(lang, "cache", cache)
-    out = BUILD / "i18n" / lang
+def _run_build(config: Path, out: Path, strict: bool) -> None:
     cmd = [_jupyter_book(), "build", str(BOOK), "--config", str(config),
            "--path-output", str(out)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     subprocess.run(cmd, check=True)
+
+
+def build(lang: str, strict: bool = True) -> Path:
+    """The ``lang`` edition into book/_build/html/<lang>/, from the English build's
+    execution cache (book/_build/.jupyter_cache): no notebook runs twice."""
+    cache = BUILD / ".jupyter_cache"
+    if not cache.is_dir():
+        raise FileNotFoundError(f"no execution cache at {cache}: run `build-all` (or an "
+                                "English build in cache mode) first")
+    out = BUILD / "i18n" / lang
+    _run_build(_derived_config(lang, "cache", cache), out, strict)
     target = BUILD / "html" / lang
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(out / "_build" / "html", target)
     return target
 
 
+def build_all(strict: bool = True) -> list[Path]:
+    """Both editions with a language switch on every page: the English site into
+    book/_build/html/ (every notebook run once, from a fresh execution cache, as a forced
+    build would), then each translation from that cache into book/_build/html/<lang>/."""
+    cache = BUILD / ".jupyter_cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    _run_build(_derived_config("en", "cache", cache), BOOK, strict)
+    return [BUILD / "html"] + [build(lang, strict) for lang in LANGUAGES]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("extract", "check", "build"))
+    parser.add_argument("command", choices=("extract", "check", "build", "build-all"))
+    parser.add_argument("--no-strict", action="store_true",
+                        help="build without -W -n (warnings do not fail the build)")
     parser.add_argument("--lang", default=LANGUAGES[0], choices=LANGUAGES)
     parser.add_argument("--max", type=int, default=40, help="problems to print at most")
     args = parser.parse_args(argv)
@@ -547,7 +570,11 @@ def main(argv=None) -> int:
         extract(args.lang)
         return 0
     if args.command == "build":
-        print(build(args.lang))
+        print(build(args.lang, strict=not args.no_strict))
+        return 0
+    if args.command == "build-all":
+        for path in build_all(strict=not args.no_strict):
+            print(path)
         return 0
     problems = check(args.lang)
     kinds = Counter(p.kind for p in problems)
