@@ -128,3 +128,40 @@ def test_sawtooth_series_net_is_the_partial_sum(K):
 def test_sawtooth_series_net_rejects_negative_coefficients():
     with pytest.raises(ValueError, match="coefficients"):
         separation.sawtooth_series_net([0.5, -0.25])
+
+
+def _width3_net(L: int, shift: float = 1.0):
+    """The width-3 network of thm-pieces-bound's proof: z_1 = 3σ(x) - 2σ(x-1) + 2σ(2-x) - 4,
+    then z_{l+1} = the same shape applied to 4 z_l - shift (shift 1: kinks at z_l = 1/4,
+    1/2, 3/4, inside the range [0, 1] that every piece of z_l covers)."""
+    from nntheory import numpy_core as npc
+    w_in, b_in = np.array([[1.0, 1.0, -1.0]]), np.array([0.0, -1.0, 2.0])
+    a_out, c_out = np.array([3.0, -2.0, 2.0]), -4.0
+    params = [w_in, b_in]
+    for _ in range(L - 1):
+        params += [4 * np.outer(a_out, w_in[0]), (4 * c_out - shift) * w_in[0] + b_in]
+    params += [a_out[:, None], np.array([c_out])]
+    net = npc.MLP([1] + [3] * L + [1], "relu")
+    net.set_parameters(params)
+    return net
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4, 5, 6])
+def test_width_three_attains_the_piece_bound(L):
+    """(w + 1)^L is attained for w = 3 at every depth (Serra et al. 2018; the chapter's
+    proof): exact counts, on an interval holding every kink ([-1/2, 3])."""
+    net = _width3_net(L)
+    assert depth.count_pieces(net, -10.0, 12.0) == depth.pieces_upper_bound(3, L) == 4 ** L
+    # and the proof's invariant: every piece of z_L (here cut at -10 and 12, where the
+    # outer pieces are already past [0, 1]) runs over a range containing [0, 1]
+    pw = depth.piecewise_linear(net, -10.0, 12.0)
+    assert pw.breakpoints.size == 4 ** L - 1
+    ends = net.predict(pw.knots[:, None]).ravel()
+    lo, hi = np.minimum(ends[:-1], ends[1:]), np.maximum(ends[:-1], ends[1:])
+    assert np.all(lo < 1e-9) and np.all(hi > 1 - 1e-9)
+
+
+def test_width_three_loses_pieces_when_the_kinks_leave_the_range():
+    # kinks of the second layer at z = 3/4, 1, 5/4 (shift -2): some fall outside what the
+    # pieces of z_1 cover in common, and the count drops below the bound
+    assert depth.count_pieces(_width3_net(2, shift=-2.0), -10.0, 12.0) < 16
