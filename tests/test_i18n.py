@@ -300,3 +300,14 @@ def test_a_display_maths_message_is_kept_verbatim_and_has_no_glossary_terms():
     assert i18n._prose(block) == ""                      # "relu" is TeX, not the term ReLU
     for prose in ("The perceptron $w$ stops.", "x", r"\text{for every } x", "`code = 1`"):
         assert not i18n.is_maths_message(prose), prose
+
+
+def test_a_percent_sign_is_not_left_marked_as_a_format_string(tmp_path):
+    path = tmp_path / "page.po"
+    path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                    '#, python-format\nmsgid "within 2% of the bound"\n'
+                    'msgstr "在界的 2% 以内"\n', encoding="utf8")
+    assert i18n.drop_format_flags(path)
+    assert "python-format" not in path.read_text(encoding="utf8")
+    assert "在界的 2% 以内" in path.read_text(encoding="utf8")
+    assert not i18n.drop_format_flags(path)              # nothing left to drop

@@ -523,6 +523,27 @@ def extract(lang: str) -> None:
     subprocess.run([str(Path(sys.executable).with_name("sphinx-intl")), "update",
                     "-p", str(templates), "-l", lang, "-d", str(LOCALES), "-w", "0"],
                    check=True)
+    for path in catalogues(lang):
+        drop_format_flags(path)
+
+
+def drop_format_flags(path: Path) -> bool:
+    """Remove the ``python-format`` flags babel guesses from a percent sign followed by a
+    letter ("2% of" reads as ``% o``): the book's messages are never format strings, and
+    with the flag ``msgfmt -c`` rejects every natural translation of such a message.
+    Returns whether the file changed."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = Path(path)
+    if "python-format" not in path.read_text(encoding="utf8"):
+        return False           # (babel adds the flag again on reading: look at the file)
+    with path.open("rb") as f:
+        catalogue = read_po(f)
+    for message in catalogue:
+        message.flags.discard("python-format")
+    with path.open("wb") as f:
+        write_po(f, catalogue, width=0)
+    return True
 
 
 def _run_build(config: Path, out: Path, strict: bool) -> None:
