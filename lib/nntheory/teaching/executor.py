@@ -115,31 +115,39 @@ def _silent(client, code: str) -> None:
 
 class _Switch:
     """Turns the grader's lock (:class:`nntheory.teaching.forbid.Lock`) on before each
-    cell the student wrote and off after it; the secret never enters the history."""
+    cell the student wrote and off after it. Each switch uses a secret once and names
+    the SHA-256 of the next one (a secret read from a cell's source is spent already);
+    the secrets never enter the history, and the cell binds no global name."""
 
     def __init__(self, names, own):
         import hashlib
         import secrets
         self.names, self.own = list(names), set(own)
-        self.secret = secrets.token_hex(16)
-        self.digest = hashlib.sha256(self.secret.encode()).hexdigest()
+        self._hash = lambda s: hashlib.sha256(s.encode()).hexdigest()
+        self._new = lambda: secrets.token_hex(16)
+        self.secret = self._new()
+        self.digest = self._hash(self.secret)
         self.installed = False
 
     def code(self, on: bool) -> str:
         """Switch the lock; first check that the switch is still the library's (its
-        bytecode), so that a cell that replaced it makes the grading fail."""
+        bytecode) and that ``sys.audit`` is the interpreter's (the real ``type``, taken
+        from a literal), so that a cell that replaced either makes the grading fail."""
         import hashlib
 
         from . import forbid
         switch = next(c for c in forbid.install_lock.__code__.co_consts
                       if hasattr(c, "co_code") and c.co_name == "grader_switch")
         expected = hashlib.sha256(switch.co_code).hexdigest()
-        return ("_f = __import__('nntheory.teaching.forbid', fromlist=['_']).grader_switch\n"
-                "if __import__('hashlib').sha256(_f.__code__.co_code).hexdigest() != "
-                f"{expected!r}:\n"
-                "    raise RuntimeError('the grader switch was replaced')\n"
-                f"_f({self.secret!r}, {on})\n"
-                "del _f")
+        secret, self.secret = self.secret, self._new()
+        nxt = self._hash(self.secret)
+        return (f"(lambda f, a, t, h: f({secret!r}, {bool(on)}, {nxt!r}, a) "
+                f"if h(f.__code__.co_code) == {expected!r} and t(a) is t([].append) "
+                "and a.__name__ == 'audit' and a.__self__.__name__ == 'sys' "
+                "else (_ for _ in ()).throw(RuntimeError('the grader switch was replaced')))"
+                "(__import__('nntheory.teaching.forbid', fromlist=['_']).grader_switch, "
+                "__import__('sys').audit, ().__class__.__class__, "
+                "lambda b: __import__('hashlib').sha256(b).hexdigest())")
 
     def set(self, client, on: bool) -> None:
         if not self.names:
@@ -298,7 +306,7 @@ def _grader_cell(job: dict, switch: _Switch | None) -> str:
     top = f"_nntheory_pristine_{secrets.token_hex(6)}"
     lock = None
     if switch is not None and switch.names:
-        lock = (switch.secret, switch.installed)
+        lock = (None, switch.installed)     # the grader cell needs no secret
     return (
         "def _nntheory_grade():\n"
         "    import importlib, importlib.util, sys\n"

@@ -21,9 +21,21 @@ and in the grader's in-kernel cell alike (both call the registry's verdicts):
   too, so a reference taken earlier (``lg = npc.loss_and_gradients``) is disabled
   as well. Everything is restored when the call returns.
 
-Neither is a sandbox: code that builds a name at run time from strings and reaches
-a C function the module does not patch is not caught. The point is that the
-shortcuts a student would try first fail with a clear message.
+While a function answer runs (and, in the grader, while any cell the student wrote
+runs), a process-wide audit hook (PEP 578, :func:`_make_hook`) holds the lock and the
+originals it saved, out of reach of frames and closures, and refuses what would reach
+or rebuild them, each with a message ending in :data:`LOCKED`: reading the source of a
+module that holds a forbidden function (``open``, ``linecache``, ``inspect``, a link to
+the file), running its code again or code compiled under a library's file name, making a
+function from a forbidden function's code (or the same code compiled again), ``gc``'s
+object lists, frames, ``ctypes`` and new processes. In the student's own kernel, where
+the cells run unlocked, the source refusal also refuses a *copy* of a forbidden function
+(the same code in another function object) that the answer reaches.
+
+None of this is a sandbox: code that builds a name at run time from strings and reaches
+a C function the module does not patch is not caught, nor a forbidden function's source
+pasted by hand with its local names changed. The point is that the shortcuts a student
+would try first fail with a clear message.
 """
 
 from __future__ import annotations
@@ -41,8 +53,8 @@ import tokenize
 import types
 from collections.abc import Callable, Iterable
 
-__all__ = ["ForbiddenError", "refusal", "disabled", "guard", "identifiers", "tripped",
-           "Lock", "runtime_functions", "install_lock"]
+__all__ = ["ForbiddenError", "SourceLocked", "refusal", "disabled", "guard", "identifiers",
+           "tripped", "Lock", "runtime_functions", "install_lock", "grader_level", "LOCKED"]
 
 
 class ForbiddenError(RuntimeError):
@@ -299,6 +311,67 @@ def dependent_cells(variable: str, history: list[str]) -> list[str]:
     return found
 
 
+_PRINTS: dict[tuple[str, ...], tuple[int, dict]] = {}
+
+
+def _fingerprint(code: types.CodeType) -> tuple:
+    """What a function's code is made of, but its bytecode and line numbers (the same
+    source compiled again, e.g. from an ``ast`` that lost its decorators, can differ in
+    those): its name, arguments, local and global names, and constants."""
+    return (code.co_name, code.co_argcount, code.co_kwonlyargcount, code.co_names,
+            code.co_varnames, tuple(c for c in code.co_consts
+                                    if type(c) is not types.CodeType))
+
+
+def _forbidden_prints(names: tuple[str, ...]) -> dict[tuple, str]:
+    """The :func:`_fingerprint` of each forbidden Python function -> its label."""
+    known = _PRINTS.get(names)
+    if known is None or known[0] != len(sys.modules):
+        prints = {}
+        for fn, label in runtime_functions(names):
+            code = fn.__code__
+            if code.co_filename.endswith(".py") and not code.co_name.startswith("<"):
+                prints[_fingerprint(code)] = \
+                    label if label != "the registry's own helpers" else fn.__name__
+        known = _PRINTS[names] = (len(sys.modules), prints)
+    return known[1]
+
+
+def _copies(answer, names: tuple[str, ...], limit: int = 5000) -> list[str]:
+    """The forbidden functions that ``answer`` reaches a *copy* of (the same code in
+    another function object: compiled again from the library's source, or rebuilt from
+    its code), through global names and closures, transitively."""
+    prints = _forbidden_prints(names)
+    if not prints:
+        return []
+    found: list[str] = []
+    seen: set[int] = set()
+    stack = [answer]
+    while stack and len(seen) < limit:
+        item = stack.pop()
+        stack_f = getattr(item, "__func__", item)
+        if id(stack_f) in seen or not isinstance(stack_f, types.FunctionType):
+            continue
+        seen.add(id(stack_f))
+        code = stack_f.__code__
+        module = getattr(stack_f, "__module__", None)
+        original = getattr(sys.modules.get(module), getattr(stack_f, "__name__", ""), None) \
+            if isinstance(module, str) else None
+        if module not in ("__main__", None, "builtins") and original is stack_f:
+            continue                    # the library's own function: the lock handles it
+        label = prints.get(_fingerprint(code))
+        if label is not None and label not in found:
+            found.append(label)
+        for cell in stack_f.__closure__ or ():
+            with contextlib.suppress(ValueError):
+                stack.append(cell.cell_contents)
+        for name in _code_names(code):
+            value = stack_f.__globals__.get(name)
+            if isinstance(value, types.FunctionType):
+                stack.append(value)
+    return found
+
+
 def refusal(answer, names: Iterable[str], variable: str | None = None,
             history: list[str] | None = None) -> str | None:
     """Why the answer's code is refused (it names something of ``names``), or ``None``.
@@ -323,6 +396,12 @@ def refusal(answer, names: Iterable[str], variable: str | None = None,
     if variable and history:
         for source in dependent_cells(variable, history):
             seen_names |= _used(source)
+    if callable(answer):
+        copied = _copies(answer, names)
+        if copied:
+            return ("this exercise asks you to write it yourself; your code uses a copy of "
+                    + ", ".join(f"`{c}`" for c in copied)
+                    + " (its code compiled again), which is not allowed here")
     bad = sorted(refused & seen_names)
     if bad:
         return ("this exercise asks you to write it yourself; your code uses "
@@ -501,19 +580,17 @@ def disabled(names: Iterable[str]):
 def guard(fn: Callable, names: Iterable[str]):
     """``fn`` that runs with ``names`` disabled: the callables above, and every Python
     function that :func:`runtime_functions` finds (a :class:`Lock`), so that the code of
-    a forbidden function cannot be taken while the student's function runs."""
+    a forbidden function cannot be taken while the student's function runs.
+
+    The lock and the originals it keeps live in this process's audit hook
+    (:func:`_make_hook`), not in a frame or a closure that the student's function
+    could read: ``guarded`` holds only a token, and while it runs the hook refuses what
+    would reach or rebuild the originals (:data:`LOCKED`)."""
     names = tuple(names)
 
     def guarded(*args, **kwargs):
-        # the lock first: it finds the functions by their names, which ``disabled``
-        # rebinds to stubs (found inside it, an alias in another module escaped)
-        lock = Lock(names)
-        lock.on()
-        try:
-            with disabled(names):
-                return fn(*args, **kwargs)
-        finally:
-            lock.off()
+        with _level(names):
+            return fn(*args, **kwargs)
     guarded.__name__ = getattr(fn, "__name__", "answer")
     guarded.__wrapped__ = fn
     return guarded
@@ -712,48 +789,477 @@ PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posi
                             "os.spawn", "os.fork", "os.forkpty", "pty.spawn",
                             "os.startfile"})
 
+#: How every refusal of the audit hook ends.
+LOCKED = "not allowed while the grader's lock is on"
 
-def install_lock(names: Iterable[str], digest: str) -> None:
-    """Install the grader's lock in this kernel: ``grader_switch(secret, on)`` turns it
-    on or off, only for the secret whose SHA-256 is ``digest`` (the executor's). While
-    on, starting another process raises too (an audit hook, which no code can remove)."""
+#: Events that hand out the interpreter's frames (from a frame, ``f_locals`` and
+#: ``f_back`` reach every caller's variables: the lock's token, the grader's state).
+_FRAME_EVENTS = frozenset({"sys._getframe", "sys._current_frames", "sys.settrace",
+                           "sys.setprofile", "sys._current_exceptions"})
+_FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
+#: Events that reach any object of the process (the lock's saved originals among them).
+_GC_EVENTS = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+#: Foreign calls and raw memory: they would read the originals or a source file without
+#: any event.
+_CTYPES_EVENTS = frozenset({"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle",
+                            "ctypes.cdata", "ctypes.cdata/buffer", "ctypes.string_at",
+                            "ctypes.wstring_at", "ctypes.call_function"})
+#: Library code that hands frames (or a frame's variables) back to its caller: a whole
+#: file (``"/stack_data/"``, ``"/pdb.py"``) or one function of a file. Called while a
+#: cell's code is on the stack, its frame reads are refused too. Other library code may
+#: read frames for itself (``collections.namedtuple``, ``typing``, scipy's
+#: ``_make_tuple_bunch``, ``traceback.format_stack`` in torch's imports).
+_FRAME_GIVERS = ("/IPython/utils/frame.py", "/IPython/core/ultratb.py", "/stack_data/",
+                 "/executing/", "/pdb.py", "/bdb.py", "/cgitb.py", "/threading.py",
+                 ("/inspect.py", "currentframe"), ("/inspect.py", "stack"),
+                 ("/inspect.py", "trace"), ("/inspect.py", "getouterframes"),
+                 ("/inspect.py", "getinnerframes"), ("/traceback.py", "walk_stack"),
+                 ("/traceback.py", "walk_tb"),
+                 ("/traceback.py", "_walk_tb_with_full_positions"),
+                 ("/logging/__init__.py", "currentframe"),
+                 ("/logging/__init__.py", "<lambda>"))
+_EVENT = "nntheory.forbid"
+#: ``sys.audit`` as it was when this module was imported (before any cell a student wrote).
+_AUDIT = sys.audit
+_HOOK_MARK = "_nntheory_forbid_hook"
+
+
+class SourceLocked(ForbiddenError, PermissionError):
+    """Reading the source of a module that holds a locked function, while a lock is on.
+    A ``PermissionError`` too, so that ``linecache`` (tracebacks, warnings) shows the line
+    as missing instead of failing."""
+
+
+def genuine_audit(audit=None) -> bool:
+    """Whether ``audit`` (default: this module's) is the interpreter's ``sys.audit``,
+    checked with the real ``type`` (reached from a literal, not from ``builtins``)."""
+    audit = _AUDIT if audit is None else audit
+    real_type = ().__class__.__class__
+    try:
+        return (real_type(audit) is real_type([].append) and audit.__name__ == "audit"
+                and real_type(audit.__self__) is real_type(sys)
+                and audit.__self__.__name__ == "sys")
+    except Exception:       # noqa: BLE001 - a replaced object may raise anything
+        return False
+
+
+def _nested(code: types.CodeType):
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        yield c
+        stack += [k for k in c.co_consts if type(k) is types.CodeType]
+
+
+def _trusted_roots() -> tuple[str, ...]:
+    import os
+    import site
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    with contextlib.suppress(Exception):
+        roots.update(site.getsitepackages())
+    here = sys.modules.get(__name__)
+    package = getattr(sys.modules.get(__name__.split(".")[0]), "__file__", None)
+    for path in (getattr(here, "__file__", None), package):
+        if path:
+            roots.add(os.path.dirname(os.path.dirname(os.path.abspath(path))))
+    return tuple(os.path.realpath(r) + os.sep for r in roots if r)
+
+
+def _make_hook():
+    """The audit hook (PEP 578) that holds every lock level: its state lives only in
+    this closure, which no cell can reach while a level is on (frames and ``gc`` are
+    refused then). Controlled by ``sys.audit("nntheory.forbid", op, arg, extra, box)``:
+
+    * ``push``/``pop`` (token, names): a level that disables ``names`` (a
+      :class:`Lock` and :func:`disabled`) until the same token pops it;
+    * ``grader-install`` (names, digest), once; ``grader-on``/``grader-off`` (secret,
+      next digest): the grader's level around a cell the student wrote, switched only
+      with the secret whose SHA-256 is the current digest (each secret is used once);
+      ``grader-push`` (token): the grader's names as a level of their own.
+
+    While any level is on, the hook refuses (:data:`LOCKED`): starting a process; running
+    again the code of an imported module; reading the source (``.py``/``.pyc``) of a
+    module that holds a locked function, by any path; making a function or a code object
+    from, or setting ``__code__`` to, a locked function's original code (or the same
+    code compiled again); ``gc``'s object lists; frames (unless no cell's code is on the
+    stack: a traceback shown after a cell failed); ``ctypes``; new audit hooks."""
     import hashlib
-    lock = Lock(names)
-    state = [False]
-    loaded: dict[str, object] = {}     # file -> module, as loaded when the lock went on
+    import linecache
+    import os
 
-    def no_new_process(event: str, args) -> None:
-        if not state[0]:
+    levels: list[tuple[object, list]] = []          # (token, undo steps)
+    grader = {"names": None, "digest": None}
+    codes: dict[int, types.CodeType] = {}            # saved originals (kept alive)
+    prints: set[tuple] = set()
+    named: set[tuple] = set()                        # (co_name, co_code) of those
+    files: set[str] = set()                          # paths of protected sources
+    inodes: set[tuple[int, int]] = set()
+    stat_cache: dict[str, tuple[int, int] | None] = {}
+    targets_store: dict = {}
+    flags = {"walking": False, "restoring": False, "setting": False}
+    library_cache: dict[str, bool] = {}
+    roots = _trusted_roots()
+
+    def refuse(what: str):
+        raise ForbiddenError(f"{what} is {LOCKED}")
+
+    def inode(path) -> tuple[int, int] | None:
+        try:
+            st = os.fstat(path) if type(path) is int else os.stat(path)
+        except (OSError, ValueError, TypeError):
+            return None
+        return st.st_dev, st.st_ino
+
+    def protect_file(path: str) -> None:
+        if not path or path.startswith("<") or path in files:
+            return
+        files.add(path)
+        candidates = [path]
+        with contextlib.suppress(Exception):
+            candidates.append(importlib.util.cache_from_source(path))
+        for p in candidates:
+            if p not in stat_cache:
+                stat_cache[p] = inode(p)
+            if stat_cache[p] is not None:
+                inodes.add(stat_cache[p])
+
+    def protect(saved: Iterable[types.CodeType]) -> None:
+        for code in saved:
+            if type(code) is not types.CodeType or id(code) in codes or \
+                    code.co_filename == "<forbidden>":
+                continue
+            codes[id(code)] = code
+            if not code.co_filename.endswith(".py"):
+                continue        # generated code (a namedtuple's __new__): shared by many
+            for c in _nested(code):
+                if not c.co_name.startswith("<"):      # not a lambda, a comprehension
+                    prints.add(_fingerprint(c))
+                    named.add((c.co_name, c.co_code))
+            protect_file(code.co_filename)
+
+    def module_of(path: str) -> str:
+        for name, module in list(sys.modules.items()):
+            if module_file(module) == path:
+                return name
+        return path
+
+    def snapshot() -> None:
+        for module in _registry_modules():
+            protect_file(getattr(module, "__file__", None) or "")
+        for path in list(files):
+            linecache.cache.pop(path, None)
+
+    def library_file(name) -> bool:
+        """Whether code of file ``name`` is the interpreter's or an installed library's."""
+        if type(name) is not str:
+            return False
+        known = library_cache.get(name)
+        if known is None:
+            known = name.startswith("<frozen ") or \
+                (not name.startswith("<") and os.path.realpath(name).startswith(roots))
+            library_cache[name] = known
+        return known
+
+    def initializing(name: str) -> bool:
+        """Whether a module of file ``name`` is being imported now (its first import)."""
+        if name.startswith("<frozen ") and name.endswith(">"):
+            module = sys.modules.get(name[len("<frozen "):-1])
+            return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+        for module in list(sys.modules.values()):
+            if module_file(module) == name:
+                spec = module_dict(module).get("__spec__")
+                return bool(getattr(spec, "_initializing", False))
+        return False
+
+    def module_dict(module) -> dict:
+        try:
+            return object.__getattribute__(module, "__dict__")
+        except Exception:        # noqa: BLE001 - not a module
+            return {}
+
+    def module_file(module):
+        """A module's ``__file__`` without its ``__getattr__`` (PEP 562: it may import)."""
+        return module_dict(module).get("__file__")
+
+    def caller(depth: int = 3) -> types.FrameType:
+        """The frame that raised the event (``depth``: frames between it and here)."""
+        flags["walking"] = True
+        try:
+            return sys._getframe(depth)
+        finally:
+            flags["walking"] = False
+
+    def student_on_stack(frame) -> bool:
+        """Whether code that is no library file's (a cell's) is on the stack."""
+        while frame is not None:
+            if not library_file(frame.f_code.co_filename):
+                return True
+            frame = frame.f_back
+        return False
+
+    def frames_refused(event: str) -> bool:
+        frame = caller()
+        if event in ("sys.settrace", "sys.setprofile"):
+            return student_on_stack(frame)
+        name = frame.f_code.co_filename
+        if not library_file(name):
+            return True
+        if not gives(frame):
+            return False
+        if frame.f_code.co_name.startswith("_walk") or \
+                frame.f_code.co_name in ("walk_stack", "walk_tb"):
+            return student_on_stack(frame)      # generators: their consumer is no caller
+        while frame is not None and gives(frame):
+            frame = frame.f_back
+        # library code that asked for a frame for itself (torch's imports call
+        # inspect.currentframe) is not refused; a cell that asked for one is
+        return frame is not None and not library_file(frame.f_code.co_filename)
+
+    def gives(frame) -> bool:
+        name, function = frame.f_code.co_filename.replace(os.sep, "/"), frame.f_code.co_name
+        for giver in _FRAME_GIVERS:
+            if isinstance(giver, tuple):
+                if name.endswith(giver[0]) and function == giver[1]:
+                    return True
+            elif giver in name if giver.endswith("/") else name.endswith(giver):
+                return True
+        return False
+
+    def is_protected(code) -> bool:
+        if type(code) is not types.CodeType or code.co_filename == "<forbidden>":
+            return False
+        if id(code) in codes or code.co_filename in files:
+            return True
+        return any(_fingerprint(c) in prints for c in _nested(code))
+
+    def push(token, names, attributes: bool = True) -> None:
+        """A level: a :class:`Lock` on ``names`` and, with ``attributes``, also
+        :func:`disabled` (the check's: the grader's cells run with the lock alone)."""
+        module = sys.modules.get(__name__)
+        store = getattr(module, "_TARGETS", None)
+        first = not levels
+        undo: list = []
+        levels.append((token, undo))
+        try:
+            if first:
+                snapshot()
+            if isinstance(store, dict):
+                store.update(targets_store)
+            lock = Lock(names)
+            cm = disabled(names) if attributes else None
+            flags["setting"] = True        # the lock's own swaps: no check per function
+            try:
+                lock.on()
+                undo.append(lock.off)
+                if cm is not None:
+                    cm.__enter__()
+                    undo.append(lambda: cm.__exit__(None, None, None))
+            finally:
+                flags["setting"] = False
+            protect(code for _, code in lock._saved.values())
+        except BaseException:
+            pop(token)
+            raise
+        finally:
+            if isinstance(store, dict):
+                targets_store.update(store)
+                store.clear()
+
+    def pop(token) -> None:
+        if not levels or levels[-1][0] is not token:
+            refuse("turning a lock off from code it runs")
+        _, undo = levels.pop()
+        flags["restoring"] = True
+        try:
+            for step in reversed(undo):
+                step()
+        finally:
+            flags["restoring"] = False
+
+    def control(args) -> None:
+        op, arg, extra, box = (list(args) + [None] * 4)[:4]
+        if op == "push":
+            push(arg, tuple(extra or ()))
+        elif op == "pop":
+            pop(arg)
+        elif op == "grader-install":
+            if grader["digest"] is not None:
+                refuse("installing the grader's lock twice")
+            grader["names"], grader["digest"] = tuple(arg), str(extra)
+        elif op in ("grader-on", "grader-off", "grader-push"):
+            if grader["digest"] is None:
+                refuse("the grader's lock before it is installed")
+            if op == "grader-push":
+                push(arg, grader["names"], attributes=False)
+            else:
+                if hashlib.sha256(str(arg).encode()).hexdigest() != grader["digest"]:
+                    raise PermissionError("not the grader")
+                if extra is not None:        # the executor always sets the next one
+                    grader["digest"] = str(extra)
+                if op == "grader-on":
+                    if levels:
+                        refuse("turning the grader's lock on twice")
+                    push(object(), grader["names"], attributes=False)
+                else:
+                    while levels:
+                        pop(levels[-1][0])
+        else:
+            return
+        if isinstance(box, list):
+            box.append(True)
+
+    def hook(event: str, args) -> None:
+        if event == _EVENT:
+            control(args)
+            return
+        if not levels or flags["restoring"]:
+            return
+        if flags["setting"] and event in ("object.__setattr__", "object.__getattr__"):
+            return
+        if flags["walking"] and event == "sys._getframe":
             return
         if event in PROCESS_EVENTS:
             raise ForbiddenError("a graded cell may not start another process (it would "
                                  "run the library with nothing disabled); write the "
-                                 "answer in the notebook itself")
-        if event == "exec" and args and isinstance(args[0], types.CodeType):
-            module = loaded.get(args[0].co_filename)
-            spec = getattr(module, "__spec__", None)
-            if module is not None and not getattr(spec, "_initializing", False):
-                # a module's code run again (a second copy loaded from its file, or
-                # importlib.reload) would define functions the lock has not disabled
-                raise ForbiddenError("a graded cell may not load a second copy of a module "
-                                     f"that is already imported ({module.__name__}); "
-                                     "write the answer in the notebook itself")
+                                 f"answer in the notebook itself ({LOCKED})")
+        if event == "open":
+            path = args[0] if args else None
+            if type(path) in (str, bytes, int) and inodes:
+                found = inode(path)
+                if found is not None and found in inodes:
+                    raise SourceLocked("reading the source of a module that holds a "
+                                       f"forbidden function is {LOCKED}; write the answer "
+                                       "in the notebook itself")
+            return
+        if event == "exec":
+            code = args[0] if args else None
+            if type(code) is types.CodeType:
+                if library_file(code.co_filename):
+                    if initializing(code.co_filename):
+                        return          # a first import (vendored copies share code)
+                    # a module's code run again (a second copy loaded from its file, or
+                    # importlib.reload) would define functions the lock has not disabled;
+                    # code compiled under a library's file name would pass for its code
+                    raise ForbiddenError("a graded cell may not load a second copy of a "
+                                         "module that is already imported, nor run code "
+                                         "under a library's file name "
+                                         f"({module_of(code.co_filename)})"
+                                         f"; write the answer in the notebook itself "
+                                         f"({LOCKED})")
+                if is_protected(code):
+                    refuse("running the code of a forbidden function compiled again")
+            return
+        if event == "compile":
+            # a cell's code under a library's file name would pass for library code
+            # (tracebacks parse library files with ast: library code may)
+            if len(args) >= 2 and library_file(args[1]) and not initializing(args[1]) \
+                    and not library_file(caller(2).f_code.co_filename):
+                refuse("compiling code under a library's file name")
+            return
+        if event == "function.__new__":
+            if args and is_protected(args[0]):
+                refuse("making a function from a forbidden function's code")
+            if args and type(args[0]) is types.CodeType \
+                    and library_file(args[0].co_filename) \
+                    and not library_file(caller(2).f_code.co_filename):
+                refuse("making a function from a library's code")
+            return
+        if event == "code.__new__":
+            if len(args) >= 3 and (args[1] in files or
+                                   (args[2], args[0]) in named):
+                refuse("copying a forbidden function's code")
+            return
+        if event == "object.__setattr__":
+            if len(args) >= 3 and type(args[1]) is str and args[1] == "__code__" \
+                    and is_protected(args[2]):
+                refuse("setting a function's code to a forbidden function's code")
+            return
+        if event == "marshal.dumps":
+            if args and is_protected(args[0]):
+                refuse("serialising a forbidden function's code")
+            return
+        if event in _GC_EVENTS:
+            refuse(f"`{event}`")
+        if event in _CTYPES_EVENTS:
+            # a library's own use (an import loading its shared library) is not refused;
+            # what counts is the first caller outside ctypes itself
+            frame = caller(2)
+            while frame is not None and "/ctypes/" in \
+                    frame.f_code.co_filename.replace(os.sep, "/"):
+                frame = frame.f_back
+            if frame is None or not library_file(frame.f_code.co_filename):
+                refuse(f"`{event.split('/')[0]}`")
+            return
+        if event == "sys.addaudithook":
+            refuse("adding an audit hook")
+        if event in _FRAME_EVENTS or event == "object.__getattr__" and len(args) >= 2 \
+                and type(args[1]) is str and args[1] in _FRAME_ATTRS:
+            if frames_refused(event):
+                refuse("reading the interpreter's frames")
 
-    sys.addaudithook(no_new_process)
+    return hook
 
-    def grader_switch(secret: str, on: bool) -> int:
-        if hashlib.sha256(str(secret).encode()).hexdigest() != digest:
-            raise PermissionError("not the grader")
-        if on:
-            loaded.clear()
-            for module in list(sys.modules.values()):
-                path = getattr(module, "__file__", None)
-                if isinstance(path, str) and path.endswith(".py"):
-                    loaded[path] = module
-            state[0] = True
-            return lock.on()
-        lock.off()
-        state[0] = False
-        return 0
+
+def _ensure_hook() -> None:
+    """Install the audit hook once per process (no code can remove it)."""
+    if _HOOK_MARK in sys.modules:
+        return
+    sys.modules[_HOOK_MARK] = types.ModuleType(_HOOK_MARK)
+    sys.addaudithook(_make_hook())
+
+
+@contextlib.contextmanager
+def _level(names: tuple[str, ...]):
+    """A lock level of the audit hook for ``names`` while the block runs."""
+    _ensure_hook()
+    if not genuine_audit():
+        raise ForbiddenError("`sys.audit` was replaced: the lock cannot be switched")
+    token, box = object(), []
+    _AUDIT(_EVENT, "push", token, names, box)
+    if not box:
+        raise ForbiddenError("the lock did not answer (its audit hook is missing)")
+    try:
+        yield
+    finally:
+        _AUDIT(_EVENT, "pop", token, None, [])
+
+
+@contextlib.contextmanager
+def grader_level():
+    """The grader's names locked while the block runs (after :func:`install_lock`): the
+    grader calls a student's function inside it."""
+    if not genuine_audit():
+        raise ForbiddenError("`sys.audit` was replaced: the grader's lock cannot be switched")
+    token, box = object(), []
+    _AUDIT(_EVENT, "grader-push", token, None, box)
+    if not box:
+        raise ForbiddenError("the grader's lock did not answer")
+    try:
+        yield
+    finally:
+        _AUDIT(_EVENT, "pop", token, None, [])
+
+
+def install_lock(names: Iterable[str], digest: str) -> None:
+    """Install the grader's lock in this kernel: ``grader_switch(secret, on, next_digest,
+    audit)`` turns it on or off, only for the secret whose SHA-256 is the current digest
+    (the executor's), and sets the digest of the next secret (each secret works once: one
+    read from a cell's source is spent already). The lock lives in the audit hook
+    (:func:`_make_hook`), which no code can remove; while it is on, every refusal of the
+    hook applies, starting another process among them."""
+    _ensure_hook()
+    box: list = []
+    _AUDIT(_EVENT, "grader-install", tuple(names), digest, box)
+    if not box:
+        raise ForbiddenError("the grader's lock did not answer")
+
+    def grader_switch(secret: str, on: bool, next_digest: str | None = None,
+                      audit=None) -> bool:
+        answered: list = []
+        (audit or _AUDIT)("nntheory.forbid", "grader-on" if on else "grader-off",
+                          str(secret), next_digest, answered)
+        if not answered:
+            raise PermissionError("the grader's lock did not answer")
+        return True
 
     globals()["grader_switch"] = grader_switch

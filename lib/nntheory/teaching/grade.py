@@ -370,10 +370,12 @@ def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str,
     (:mod:`nntheory.teaching.executor`): the registry, the checks and the library
     functions that compute expected values and hidden cases are this copy's, never
     the objects the notebook could change. ``key``: the student's ``(id, key)``
-    (the variant graded). ``lock``: ``(secret, installed)`` of the grader's lock
+    (the variant graded). ``lock``: ``(unused, installed)`` of the grader's lock
     (:func:`nntheory.teaching.forbid.install_lock`): answers are read, and a function
-    answer runs, with every forbidden function disabled."""
+    answer runs, with every forbidden function disabled (a level of the lock's audit
+    hook, :func:`nntheory.teaching.forbid.grader_level`: no secret is needed or kept)."""
     from . import checks, exercises, variants
+    from . import forbid as _forbid
     log = os.environ.get(checks.LOG_ENV)
     lines = []
     seen = namespace.get("checks", None)
@@ -390,7 +392,8 @@ def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str,
         if changed:
             problem = ("the answer checks were changed in the notebook "
                        f"({', '.join(changed)})")
-    if not problem and lock and lock[1] and _fingerprint(switch) != _switch_digest():
+    if not problem and lock and lock[1] and (_fingerprint(switch) != _switch_digest()
+                                             or not _forbid.genuine_audit()):
         problem = "the grader's lock on forbidden functions was changed in the notebook"
     lines.append({"kind": "integrity", "token": token, "problem": problem})
     if key:
@@ -402,11 +405,8 @@ def in_kernel(namespace: dict, chapter: str, token: str, fingerprints: dict[str,
     def locked(fn: Callable, *args, **kwargs):
         if switch is None:
             return fn(*args, **kwargs)
-        switch(lock[0], True)
-        try:
+        with _forbid.grader_level():      # a level of the audit hook: no secret here
             return fn(*args, **kwargs)
-        finally:
-            switch(lock[0], False)
 
     def wrap(answer):
         def with_the_lock(*args, **kwargs):
