@@ -142,9 +142,9 @@ def test_the_chapters_have_their_exercises_with_honest_kinds_and_points():
     ch4 = exercises.for_chapter("04_universal_approximation")
     assert [e.label for e in ch3] == [*AUTO[:3], "ex-bp-symmetry"]
     assert [e.label for e in ch4] == [*AUTO[3:], "ex-ua-floor-proof"]
-    for chapter in (ch3, ch4):
-        assert sorted(e.difficulty for e in chapter if e.kind != "written") == \
-            ["easy", "hard", "medium"]
+    # ex-bp-count is a sum of products read off the definitions: easy (referee 4, P3.3)
+    for chapter, levels in ((ch3, ["easy", "easy", "hard"]), (ch4, ["easy", "hard", "medium"])):
+        assert sorted(e.difficulty for e in chapter if e.kind != "written") == levels
         assert [e.kind for e in chapter].count("written") == 1
     for label in AUTO:
         ex = exercises.get(label)
@@ -490,8 +490,13 @@ def test_recognised_mistakes_get_their_hint():
     assert "outside" in verdict("ex-ua-hat", _constant(leaky))[1]
     variants.clear()
 
-    # the least-squares quadratic 15/16 x^2 + 3/16, and (other key) s|x| alone
-    ls = [np.ones((1, 1)), np.zeros(1), np.array([[15 / 16]]), np.array([3 / 16])]
+    # the least-squares quadratic s (15/(16 L) x^2 + 3 L/16) + c1 x + c2 x^2 of variant 0,
+    # and (other key) s|x| alone
+    s, c1, c2, L = exercises.data("ex-ua-square")
+    A_ls = 15 * s / (16 * L) + c2
+    theta = c1 / (2 * A_ls)
+    ls = [np.ones((1, 1)), np.array([theta]), np.array([[A_ls]]),
+          np.array([3 * s * L / 16 - A_ls * theta ** 2])]
     assert "least-squares" in verdict("ex-ua-square", _constant(ls))[1]
     for i in range(len(KEYS)):
         as_student(i)

@@ -209,15 +209,15 @@ def _scalar_expected() -> float:
 
 # student -> (notebook, expected points per exercise, status)
 CLASS = {
-    "correct": (lambda: fixture_notebook(), (2, 1, 3), "ok"),
+    "correct": (lambda: fixture_notebook(), (1, 1, 3), "ok"),
     "blank": (lambda: student.make_student_copy(fixture_notebook()), (0, 0, 0), "blank"),
     "wrong": (lambda: answers(**WRONG), (0, 0, 0), "ok"),
     "partial": (lambda: answers(RIGHT["n_params"], WRONG["dL_dw1"], FITTED_SOFTPLUS),
-                (2, 0, 0), "ok"),
+                (1, 0, 0), "ok"),
     "crashing": (lambda: answers(RIGHT["n_params"], "dL_dw1 = 1 / 0", RIGHT_SOFTPLUS),
-                 (2, 0, 3), "errors"),
+                 (1, 0, 3), "errors"),
     "nameerror": (lambda: answers(RIGHT["n_params"], "dL_dw1 = undefined_name * 2",
-                                  RIGHT_SOFTPLUS), (2, 0, 3), "errors"),
+                                  RIGHT_SOFTPLUS), (1, 0, 3), "errors"),
     "syntax": (lambda: answers("n_params = 64 * (3 + 1", RIGHT["dL_dw1"], RIGHT_SOFTPLUS),
                (0, 1, 3), "errors"),
     "tampered": (lambda: set_cell(set_cell(fixture_notebook(), CHECK_CELLS["ex-bp-count"],
@@ -256,7 +256,7 @@ CLASS = {
     "other_chapter": (lambda: student.make_student_copy(
         _notebook(CHAPTERS / "07_approximation_spaces.ipynb")), (0, 0, 0), "wrong chapter"),
     "corrupt": (None, (0, 0, 0), "corrupt file"),
-    "carol": (lambda: fixture_notebook(), (2, 1, 3), "ok"),   # a folder per student
+    "carol": (lambda: fixture_notebook(), (1, 1, 3), "ok"),   # a folder per student
 }
 
 
@@ -363,7 +363,7 @@ def test_an_infinite_loop_costs_only_its_exercise(tmp_path, reference):
     grade.grade(reference, tmp_path / "subs", tmp_path / "out", timeout=120, cell_timeout=15,
                 progress=False)
     rows = _read_grades(tmp_path / "out")
-    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [2, 0, 3]
+    assert [int(rows["looping"][label]) for label in CHECK_CELLS] == [1, 0, 3]
     assert rows["looping"]["status"] == "time limit"
     text = (tmp_path / "out" / "feedback" / "looping.md").read_text()
     assert "still running after 15 s" in text and "the next cells ran" in text

@@ -161,7 +161,7 @@ def test_a_course_keys_regrading_summary_and_exports(course):
 
 def _keys_flag_a_copied_or_missing_key_and_grade_with_the_students_own(course):
     rows = _rows(course["out"] / "grades.csv")
-    assert rows["alice"]["status"] == "ok" and float(rows["alice"]["total"]) == 6
+    assert rows["alice"]["status"] == "ok" and float(rows["alice"]["total"]) == 5
     mallory = rows["mallory"]
     assert mallory["status"] == "key flagged" and "not the student's own" in mallory["flag"]
     # graded with her own key: the number pasted from bob's variant is wrong
@@ -181,7 +181,7 @@ def _regrading_one_student_keeps_the_others(course):
     assert before["bob"]["status"] == "blank" and float(before["bob"]["total"]) == 0
     rows = _rows(out / "grades.csv")
     assert set(rows) == set(KEYS)
-    assert float(rows["bob"]["total"]) == 6 and rows["bob"]["status"] == "ok"
+    assert float(rows["bob"]["total"]) == 5 and rows["bob"]["status"] == "ok"
     for name in ("alice", "mallory", "eve"):
         assert rows[name] == before[name]
     assert (out / "grades.csv.bak").read_text() == course["first"]   # the previous file kept
@@ -190,7 +190,7 @@ def _regrading_one_student_keeps_the_others(course):
 def _the_summary_and_the_exports(course):
     out = course["out"]
     summary = (out / "summary.md").read_text()
-    assert "4 submission(s)" in summary and "| ex-bp-scalar | 2 | 3 of 4 | 75% |" in summary
+    assert "4 submission(s)" in summary and "| ex-bp-scalar | 1 | 3 of 4 | 75% |" in summary
     assert (out / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with (out / "export" / "canvas.csv").open(newline="") as fh:
         canvas = list(csv.reader(fh))
@@ -199,13 +199,13 @@ def _the_summary_and_the_exports(course):
     possible = sum(ex.points for ex in exercises.for_chapter("03_backprop"))  # written too
     assert canvas[1][0] == "Points Possible" and canvas[1][-1] == str(possible)
     by_id = {row[2]: row for row in canvas[2:]}
-    assert by_id["alice"][0] == "Alice A." and by_id["alice"][-1] == "6"
+    assert by_id["alice"][0] == "Alice A." and by_id["alice"][-1] == "5"
     assert set(by_id) == set(KEYS)
     with (out / "export" / "moodle.csv").open(newline="") as fh:
         moodle = list(csv.DictReader(fh))
     assert list(moodle[0]) == ["ID number", "Email address", "03_backprop", "Feedback"]
     alice = next(r for r in moodle if r["ID number"] == "alice")
-    assert alice["Email address"] == "alice@example.org" and alice["03_backprop"] == "6"
+    assert alice["Email address"] == "alice@example.org" and alice["03_backprop"] == "5"
 
 
 # ------------------------------------------------------------------ written answers, marks

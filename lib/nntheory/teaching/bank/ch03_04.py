@@ -527,7 +527,9 @@ def _ua_hat_data() -> tuple[float, float, float, float]:
                                                           replace=False))
             if 0.5 <= c - a <= 2.5 and 0.5 <= b - c <= 2.5 and abs((c - a) - (b - c)) > 0.1:
                 return a, c, b, float(rng.choice([0.5, 1.5, 2.0, 2.5, 3.0]))
-    return _variants.instance("ex-ua-hat", lambda: (-1.0, 0.0, 1.0, 1.0), draw)
+    # variant 0 (the public copy's): lopsided (sides 1.5 and 1) and of height 1.5, so that
+    # both recognised mistakes can be made on it
+    return _variants.instance("ex-ua-hat", lambda: (-1.0, 0.5, 1.5, 1.5), draw)
 
 
 def _hat_values(xs: np.ndarray, d, height: float | None = None) -> np.ndarray:
@@ -594,7 +596,9 @@ def _ua_square_data() -> tuple[float, float, float, float]:
             L = float(rng.choice([0.5, 1.0, 2.0]))
             if abs(s / L + c2) >= 0.25 and (c1, c2, L, s) != (0.0, 0.0, 1.0, 1.0):
                 return s, c1, c2, L
-    return _variants.instance("ex-ua-square", lambda: (1.0, 0.0, 0.0, 1.0), draw)
+    # variant 0 (the public copy's): not |x| on [-1, 1] (ex-ua-floor-proof's answer), with a
+    # quadratic part, so that both recognised mistakes can be made on it
+    return _variants.instance("ex-ua-square", lambda: (2.0, 0.5, -0.5, 2.0), draw)
 
 
 def _square_net(answer, xs: np.ndarray) -> np.ndarray:
@@ -624,7 +628,7 @@ def _square_random_instance(rng) -> tuple[float, float, float, float]:
 def _square_floor(n: int, extremal: bool = False, hidden: bool = False):
     """The answer is a function ``square_params(s, c1, c2, L)``; on the printed instance
     (or, hidden, on 20 fresh random ones) its network's sup error on the grid must be
-    s L / 8 to within 1e-9 s L."""
+    s L / 8 to within 1e-9 max(1, s L)."""
     def run(fn) -> Verdict:
         if not callable(fn):
             return False, "square_params is not a function"
@@ -688,7 +692,7 @@ _NP_CORE = ("nntheory.numpy_core.MLP", "nntheory.torch_core.MLP")
 
 EXERCISES = [
     Exercise("ex-bp-count", "03_backprop", "Counting the parameters of a network with skips",
-             "medium", "count_params",
+             "easy", "count_params",
              ("parameter count",), _bp_count_case(hidden=False),
              data=_bp_count_data,
              hidden=(HiddenCase("twenty random widths, the same kind of network",
