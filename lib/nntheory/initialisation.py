@@ -78,6 +78,7 @@ __all__ = [
     "depth_scales",
     "CorrelationScale",
     "correlation_depth_scale",
+    "RELU_TANH_GRADIENT_BLOCKS",
 ]
 
 _SMOOTH_NONMONOTONE = ("silu", "gelu", "gelu_tanh")
@@ -717,3 +718,24 @@ def correlation_depth_scale(activation: str, sigma_w2: float, sigma_b2: float, *
         chi_c = _correlation_slope(name, c_star, q, sigma_w2, n_nodes)
     xi_c = -1.0 / math.log(chi_c) if chi_c < 1 else math.inf
     return CorrelationScale(q, c_star, chi_c, xi_c)
+
+
+#: Chapter 8's gradient-stability ranking on disjoint seed blocks (referee 5, 8-M1): width 32,
+#: depth 40, ReLU with He's and tanh with Xavier's initialisation through
+#: :func:`signal_propagation`. Each row: (n_nets, seed of the ReLU block, seed of the tanh
+#: block, median log10 g0/g40 for ReLU, the same for tanh, width of the 10-90 % range of
+#: log10 g0/g40 for ReLU, the same for tanh), 4 decimals. The first two rows are the
+#: chapter's own blocks (quick, 40 networks; full, 100, the same seeds), the other eight
+#: are disjoint from them and from each other. tests/test_ch08_09_referee5.py reruns rows.
+RELU_TANH_GRADIENT_BLOCKS = (
+    (40, 0, 8, -1.6892, -2.4824, 3.0098, 1.7163),
+    (100, 0, 8, -1.0995, -2.3593, 2.9099, 2.178),
+    (40, 10002, 10001, -1.6279, -2.1736, 3.3789, 1.8245),
+    (40, 20002, 20001, -1.3684, -2.7467, 2.6869, 2.1507),
+    (40, 30002, 30001, -1.441, -2.1934, 2.8849, 1.7537),
+    (40, 40002, 40001, -1.5397, -2.2631, 3.1188, 1.7282),
+    (40, 50002, 50001, -1.6253, -2.6768, 2.6127, 2.231),
+    (40, 60002, 60001, -1.3352, -2.2126, 3.079, 1.7841),
+    (100, 70002, 70001, -1.4426, -2.4456, 3.062, 2.0218),
+    (100, 80002, 80001, -1.4461, -2.3356, 2.728, 1.8917),
+)
