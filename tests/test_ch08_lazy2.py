@@ -4,14 +4,15 @@ Route G' of that probe: a graded answer reads a loaded module's own ``.py`` file
 the needed top-level ``def``s with ``ast`` and compiles them again under another file
 name. The new function objects are not the ones the lock disabled, so a forbidden
 function (torch's ``calculate_gain``, ``initialisation.tanh_to_sigmoid``) comes back.
-The hole is in the lock (``nntheory.teaching.forbid``), not in the exercises: these tests
-reproduce it on chapter 8's checks and are expected to fail until the lock refuses the
-route (then the strict xfail turns into an error and the marker must go).
+The hole was in the lock (``nntheory.teaching.forbid``), not in the exercises; since
+c0aa2d2 the student's check refuses an answer that reaches a copy of a forbidden function
+(the same code in another function object), and these tests assert that the route fails on
+chapter 8's checks (the grader's kernel refuses reading the module's source as well:
+tests/test_lock_source_and_saved.py).
 """
 
 from __future__ import annotations
 
-import pytest
 from exercise_helpers import (
     define,
     fresh_kernel,  # noqa: F401 (the autouse fixture)
@@ -31,12 +32,6 @@ def _defs(modname, *names):
     return ns
 '''
 
-G_PRIME = pytest.mark.xfail(strict=True, raises=AssertionError,
-                             reason="lazy2_ch89 route G': a forbidden function compiled "
-                                    "again from its module's file passes the check")
-
-
-@G_PRIME
 def test_leaky_constant_from_torchs_gain_compiled_again():
     ns = define(RECOMPILE + '''
 _g = _defs("torch.nn.init", "calculate" + "_gain")["calculate" + "_gain"]
@@ -47,7 +42,6 @@ def he_constant(a, s):
     assert not ok
 
 
-@G_PRIME
 def test_to_sigmoid_from_the_library_compiled_again():
     ns = define(RECOMPILE + '''
 _conv = _defs("nntheory.initial" + "isation", "tanh_to" + "_sigmoid")["tanh_to" + "_sigmoid"]
