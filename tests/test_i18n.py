@@ -311,3 +311,51 @@ def test_a_percent_sign_is_not_left_marked_as_a_format_string(tmp_path):
     assert "python-format" not in path.read_text(encoding="utf8")
     assert "在界的 2% 以内" in path.read_text(encoding="utf8")
     assert not i18n.drop_format_flags(path)              # nothing left to drop
+
+
+def _mini_book(tmp_path, with_extension: bool):
+    """A one-page book (a notebook that glues 42) with a Chinese catalogue, built as the
+    zh_CN edition in a separate process; returns the page's HTML."""
+    import subprocess
+    import textwrap
+
+    src = tmp_path / ("src_ext" if with_extension else "src_plain")
+    (src / "locales" / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    extensions = ["myst_nb"] + (["nntheory_i18n"] if with_extension else [])
+    (src / "conf.py").write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / "tools")!r})
+        extensions = {extensions!r}
+        language = "zh_CN"
+        locale_dirs = ["locales"]
+        gettext_compact = False
+        nb_execution_mode = "force"
+        nntheory_editions = {{"en": "English", "zh_CN": "简体中文"}}
+        """), encoding="utf8")
+    notebook = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Page\n"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": ["from myst_nb import glue\n", "glue('answer', 6 * 7, display=False)"]},
+        {"cell_type": "markdown", "metadata": {},
+         "source": ["The answer is {glue:text}`answer`."]}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}
+    (src / "index.ipynb").write_text(json.dumps(notebook), encoding="utf8")
+    (src / "locales" / "zh_CN" / "LC_MESSAGES" / "index.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Page"\nmsgstr "页面"\n\n'
+        'msgid "The answer is {glue:text}`answer`."\nmsgstr "答案是 {glue:text}`answer`。"\n',
+        encoding="utf8")
+    out = tmp_path / ("html_ext" if with_extension else "html_plain")
+    subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(src), str(out)],
+                   check=True, capture_output=True, timeout=300)
+    return re.sub(r"\s+", " ", (out / "index.html").read_text(encoding="utf8"))
+
+
+def test_a_translated_page_shows_the_glued_number_and_links_the_english_page(tmp_path):
+    page = _mini_book(tmp_path, with_extension=True)
+    assert "答案是 42。" in re.sub(r"<[^>]+>", "", page)           # translated, number glued
+    assert 'href="../index.html"' in page and ">English</a>" in page   # the language switch
+    plain = _mini_book(tmp_path, with_extension=False)      # without the extension ...
+    assert "答案是" in plain and "答案是 42" not in re.sub(r"<[^>]+>", "", plain)  # ... no number
