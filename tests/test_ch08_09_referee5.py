@@ -137,3 +137,19 @@ def test_the_relu_tanh_gradient_record_is_real_and_ranks_every_block():
     assert all(r[3] > r[4] and r[6] < r[5] for r in rows)
     seeds = [s for r in rows[2:] for s in r[1:3]] + [0, 8]
     assert len(set(seeds)) == len(seeds)
+
+
+# ------------------------------------------------------------------ chapter 9, 9-P3
+
+
+def test_the_threshold_hints_point_no_way():
+    """The heavy-ball and dampening hints no longer name the option to change or the
+    operation (a student walked from 2(1 + beta)/L to the answer by multiplying or dividing
+    by 1 - dampening): no direction, no option, no operation in any hint."""
+    ex = exercises.get("ex-opt-threshold")
+    words = ("dampening", "options", "multipl", "divid", "larger", "smaller", "too ",
+             "nesterov", "1 -", "factor")
+    hints = [text for text in ex.mistakes if isinstance(text, str)]
+    assert len(hints) == 5
+    for hint in hints:
+        assert not any(w in hint.lower() for w in words), hint

@@ -679,10 +679,11 @@ EXERCISES = [
              mistakes={_threshold_is(0): "that is plain gradient descent's threshold: the "
                                          "momentum changes where a root of the iteration "
                                          "leaves the unit circle",
-                       _threshold_is(1): "that is the plain heavy ball's threshold: read how "
-                                         "torch's SGD uses the options printed for you",
-                       _threshold_is(2): "check how the dampening enters the mode's "
-                                         "polynomial",
+                       _threshold_is(1): "that is the plain heavy ball's threshold, not "
+                                         "that of torch's update as written",
+                       _threshold_is(2): "that is the threshold of another iteration: "
+                                         "derive the mode's polynomial from torch's "
+                                         "update as written",
                        _threshold_is(3): "check the Hessian of the cores' MSE (the loss "
                                          "is a mean of squares)",
                        _threshold_is(4): "the bias is a parameter too"},
