@@ -79,11 +79,12 @@ def leaky_ntk(X, alpha):
     return np.array([[leaky_entry(p, q, alpha) for q in X] for p in X])
 
 
-def pgd_limit(X, y, w0, P):
-    """P a matrix, or the exercise's apply_P (n products with P)."""
-    X, y, w0 = (np.asarray(v, dtype=float) for v in (X, y, w0))
+def pgd_limit(X, y, W0, P):
+    """P a matrix, or the exercise's apply_P (n products with P, once for all the
+    starts); W0 one start or a d x K array of starts."""
+    X, y, W0 = (np.asarray(v, dtype=float) for v in (X, y, W0))
     PXt = P(X.T) if callable(P) else np.asarray(P, dtype=float) @ X.T
-    return w0 - PXt @ np.linalg.solve(X @ PXt, X @ w0 - y)
+    return W0 - PXt @ np.linalg.solve(X @ PXt, X @ W0 - (y if W0.ndim == 1 else y[:, None]))
 
 
 VALUE_ANSWERS = {
@@ -245,7 +246,9 @@ def test_variant0_is_the_instance_the_prose_describes():
     assert rad_answer(X, B, p) == pytest.approx(1.5, rel=1e-12)   # the first edition's
     X, alpha = exercises.data("ex-gen-ntk")
     assert np.shape(X) == (3, 3) and alpha == 0.2
-    X, y, w0, P = exercises.data("ex-gen-implicit")
+    X, y, W0, P = exercises.data("ex-gen-implicit")
+    assert np.shape(W0) == (3, 4)
+    w0 = np.asarray(W0)[:, 0]
     assert np.allclose(pgd_limit(X, y, w0, P), [1.4, 0.6, 1.4])
     assert np.allclose(pgd_limit(X, y, w0, np.eye(3)), [1.0, 1.0, 1.0])   # the plain one
 
@@ -272,10 +275,11 @@ def test_the_variants_are_well_posed(i):
     assert 0 < alpha < 1
     for a, b in itertools.combinations(X, 2):
         assert a @ b != 0 and np.linalg.norm(np.cross(a, b)) > 0
-    X, y, w0, P = (np.asarray(v) for v in exercises.data("ex-gen-implicit"))
-    assert np.linalg.matrix_rank(X) == 2 and np.allclose(P, P.T)
+    X, y, W0, P = (np.asarray(v) for v in exercises.data("ex-gen-implicit"))
+    assert np.linalg.matrix_rank(X) == 2 and np.allclose(P, P.T) and W0.shape == (3, 4)
     assert np.linalg.eigvalsh(P).min() >= 1
-    assert np.linalg.norm(pgd_limit(X, y, w0, P) - pgd_limit(X, y, w0, np.eye(3))) >= 0.1
+    gap = pgd_limit(X, y, W0, P) - pgd_limit(X, y, W0, np.eye(3))
+    assert np.linalg.norm(gap, axis=0).min() >= 0.1            # every start moves
 
 
 # ------------------------------------------------------------------ shortcuts
@@ -429,9 +433,11 @@ def _sympy_limit(X, y, w0, P):
 
 
 def _formed(fn):
-    """The shortcut with P formed from apply_P (d = 3 columns on the visible case)."""
-    def with_p(X, y, w0, apply_P):
-        return fn(X, y, w0, apply_P(np.eye(len(w0))))
+    """The shortcut with P formed from apply_P (d = 3 columns on the visible case),
+    applied to each start."""
+    def with_p(X, y, W0, apply_P):
+        P = apply_P(np.eye(len(W0)))
+        return np.column_stack([fn(X, y, w0, P) for w0 in W0.T])
     return with_p
 
 
@@ -512,9 +518,10 @@ def test_numerical_averaging_of_the_kernel_fails():
 
 def _squaring(X, y, w0, apply_P):
     """The fourth referee's route: the step w -> Mw + c, M = I - eta P X^T X, composed
-    with itself 2^33 times by repeated squaring in long double, applied to w0."""
+    with itself 2^33 times by repeated squaring in long double, applied to the starts."""
     P = np.asarray(apply_P(np.eye(len(w0))), dtype=np.longdouble)
     X, y, w = (np.asarray(v, dtype=np.longdouble) for v in (X, y, w0))
+    y = y if w.ndim == 1 else y[:, None]
     eta = 1 / float(np.linalg.norm(np.asarray(P @ X.T @ X, dtype=float), 2))
     M = np.eye(len(w), dtype=np.longdouble) - eta * P @ X.T @ X
     c = eta * P @ X.T @ y
@@ -523,33 +530,35 @@ def _squaring(X, y, w0, apply_P):
     return np.asarray(M @ w + c, dtype=float)
 
 
-def _loop_with_pxt(X, y, w0, apply_P, steps=20_000):
-    """Gradient steps with P X^T formed once (n products), then no budget at all."""
+def _loop_with_pxt(X, y, W0, apply_P, steps=20_000):
+    """Gradient steps with P X^T formed once (n products), then no budget at all: the
+    iterates are W0 - P X^T C, so the steps run on the n x K array C."""
     PXt = apply_P(X.T)
-    lr = 1 / np.linalg.norm(X @ PXt, 2)
-    w = np.array(w0, dtype=float)
+    G = X @ PXt
+    lr = 1 / np.linalg.norm(G, 2)
+    R0, C = X @ W0 - y[:, None], np.zeros((len(X), W0.shape[1]))
     for _ in range(steps):
-        w -= lr * PXt @ (X @ w - y)
-    return w
+        C += lr * (R0 - G @ C)
+    return W0 - PXt @ C
 
 
-def _loop_with_apply(X, y, w0, apply_P):
-    """Plain preconditioned gradient steps, one product with P each."""
-    w = np.array(w0, dtype=float)
+def _loop_with_apply(X, y, W0, apply_P):
+    """Plain preconditioned gradient steps, one product with P per start and step."""
+    w = np.array(W0, dtype=float)
     lr = 1 / np.linalg.norm(X @ apply_P(X.T), 2)
     for _ in range(1000):
-        w -= lr * apply_P(X.T @ (X @ w - y))
+        w -= lr * apply_P(X.T @ (X @ w - y[:, None]))
     return w
 
 
 def test_repeated_squaring_passes_the_small_instance_but_no_hidden_case():
-    """The referee's 8 lines passed every case of the previous design 100/100. Now the
-    hidden d >= 2000 need P formed (d products, over the budget of 200)."""
+    """The referee's 8 lines passed every case of an earlier design 100/100. Now the
+    hidden d >= 2000 need P formed (d products, over the budget of n + 5)."""
     ex = exercises.get("ex-gen-implicit")
     assert ex.verdict(_squaring)[0]                       # d = 3: the visible case
     for case in ex.hidden[:2]:
         ok, message = case.run(_squaring)
-        assert not ok and "more than 200 vectors" in message, message
+        assert not ok and "apply_P was applied to more than" in message, message
 
 
 @pytest.mark.parametrize("loop", [_loop_with_pxt, _loop_with_apply])
@@ -563,14 +572,14 @@ def test_loops_of_gradient_steps_fail_the_hidden_systems(loop):
 
 def test_apply_p_counts_columns_and_rejects_bad_shapes():
     from nntheory.teaching.bank import ch10 as bank
-    apply = bank._ApplyP(3, dense=2 * np.eye(3))
+    apply = bank._ApplyP(3, 200, dense=2 * np.eye(3))
     assert np.allclose(apply(np.ones(3)), 2.0) and apply.used == 1
     assert apply(np.ones((3, 199))).shape == (3, 199) and apply.used == 200
     with pytest.raises(RuntimeError, match="more than 200"):
         apply(np.ones(3))
     assert apply.over
     with pytest.raises(ValueError, match="apply_P"):
-        bank._ApplyP(3, dense=np.eye(3))(np.ones(4))
+        bank._ApplyP(3, 200, dense=np.eye(3))(np.ones(4))
 
 
 def _linprog_rademacher(X, B, p):
@@ -684,7 +693,7 @@ def test_a_wrong_kernel_or_limit_gets_no_direction():
     imp = exercises.get("ex-gen-implicit")
     for shift in (1e-3, 1.0):
         assert imp.verdict(lambda X, y, w0, P, c=shift: pgd_limit(X, y, w0, P) + c) == \
-            (False, "not the limit")
+            (False, "not the limits")
 
 
 def test_whole_number_guessing_stops_after_four_tries():
@@ -707,3 +716,97 @@ def test_written_exercises_have_rubrics_with_points():
     assert "strictly separated" in rubric and "affine dependence" in rubric
     assert "zero coefficient" in rubric and "Cover's count" in rubric
     assert "at most half a point" in rubric
+
+
+# ------------------------------------------------------------------ Krylov solvers (referee 5, M1)
+
+
+def _krylov_by_name(X, y, W0, apply_P):
+    """Referee 5's attack: preconditioned CG with M = apply_P, per start."""
+    from scipy.sparse.linalg import LinearOperator, cg
+    d = X.shape[1]
+    A = LinearOperator((d, d), matvec=lambda v: X.T @ (X @ v))
+    M = LinearOperator((d, d), matvec=lambda v: apply_P(v))
+    return np.column_stack([cg(A, X.T @ y, x0=w, M=M, rtol=1e-14, atol=0, maxiter=150)[0]
+                            for w in W0.T])
+
+
+def _krylov_built(solver):
+    """A Krylov solver reached by a built name, on dense 3 x 3 matrices (P formed with
+    3 products on the visible case): no name in the source to refuse."""
+    def fn(X, y, W0, apply_P):
+        sl = importlib.import_module("scipy.sparse." + "lin" + "alg")
+        P = apply_P(np.eye(len(W0)))
+        A, b = X.T @ X, X.T @ y
+        if solver == "ls" + "qr":                 # v = L^-1 w: min ||X L v - y|| from v0
+            L = np.linalg.cholesky(P)
+            out = []
+            for w in W0.T:
+                dv = getattr(sl, solver)(X @ L, y - X @ w, atol=1e-15, btol=1e-15)[0]
+                out.append(w + L @ dv)
+            return np.column_stack(out)
+        return np.column_stack([getattr(sl, solver)(A, b, x0=w, rtol=1e-14, atol=0,
+                                                    M=P)[0] for w in W0.T])
+    return fn
+
+
+def test_referee5_pcg_attack_is_refused():
+    ex = exercises.get("ex-gen-implicit")
+    exercises._TRIES.clear()
+    ok, message = ex.verdict(_krylov_by_name)
+    assert not ok and "not allowed" in message, message
+    for case in ex.hidden:
+        ok, message = case.run(_krylov_by_name)
+        assert not ok and "not allowed" in message, message
+
+
+@pytest.mark.parametrize("solver", ["cg", "minres", "gmres", "lsqr"])
+def test_krylov_solvers_by_built_name_are_disabled(solver):
+    ex = exercises.get("ex-gen-implicit")
+    exercises._TRIES.clear()
+    ok, message = ex.verdict(_krylov_built(solver))
+    assert not ok and ("disabled" in message or "not allowed" in message), message
+    # restored afterwards
+    import scipy.sparse.linalg as sl
+    assert np.allclose(sl.cg(np.eye(2), np.ones(2))[0], 1.0)
+
+
+def _hand_pcg(X, y, W0, apply_P):
+    """Preconditioned CG written by hand (nothing to forbid), once per start: it reaches
+    each limit in about 2n products with P."""
+    out = []
+    for w in W0.T:
+        w = w.copy()
+        r = X.T @ (y - X @ w)
+        z = apply_P(r)
+        p, rz = z.copy(), r @ z
+        for _ in range(2 * len(X) + 2):
+            Ap = X.T @ (X @ p)
+            a = rz / (p @ Ap)
+            w, r = w + a * p, r - a * Ap
+            if np.linalg.norm(r) < 1e-15:
+                break
+            z = apply_P(r)
+            rz, rz_old = r @ z, rz
+            p = z + rz / rz_old * p
+        out.append(w)
+    return np.column_stack(out)
+
+
+def test_a_hand_written_krylov_solver_fails_the_budget_of_fifty_starts():
+    """The redesign: one start at a time costs about 2n products, and 50 starts do not
+    fit in n + 5; only P X^T, formed once (the derivation), does."""
+    from nntheory.teaching.bank import ch10 as bank
+    ex = exercises.get("ex-gen-implicit")
+    exercises._TRIES.clear()
+    assert not ex.verdict(_hand_pcg)[0]             # even the visible case: 4 starts, n = 2
+    X, y, W0, apply = bank._imp_ill(np.random.default_rng(0))
+    unlimited = bank._ApplyP(X.shape[1], 10 ** 6, D=apply._D, G=apply._G)
+    one = _hand_pcg(X, y, W0[:, :1], unlimited)     # the method is right for one start
+    want = pgd_limit(X, y, W0[:, :1], unlimited)
+    assert np.linalg.norm(one - want) < 1e-7 * np.linalg.norm(want)
+    assert unlimited.used <= 2 * len(X) + 4 + len(X)  # the solver's products + P X^T
+    for case in ex.hidden:
+        ok, message = case.run(_hand_pcg)
+        assert not ok and "apply_P was applied to more than" in message, message
+    assert bank.IMP_STARTS >= 50 and bank.IMP_SPARE <= 5
