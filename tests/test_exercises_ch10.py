@@ -810,3 +810,24 @@ def test_a_hand_written_krylov_solver_fails_the_budget_of_fifty_starts():
         ok, message = case.run(_hand_pcg)
         assert not ok and "apply_P was applied to more than" in message, message
     assert bank.IMP_STARTS >= 50 and bank.IMP_SPARE <= 5
+
+
+def _uncounted_pxt(X, y, W0, apply_P):
+    """P X^T from the check's own (uncounted) helper, then P's factors: both were
+    attributes of the object the student's function received."""
+    PXt = getattr(apply_P, "times" + "_xt")(X)
+    return W0 - PXt @ np.linalg.solve(X @ PXt, X @ W0 - y[:, None])
+
+
+def _factors_pxt(X, y, W0, apply_P):
+    D, G = apply_P._D, apply_P._G
+    return W0 + 0 * (D[:, None] * X.T + G @ (G.T @ X.T)).sum()
+
+
+@pytest.mark.parametrize("fn", [_uncounted_pxt, _factors_pxt])
+def test_the_check_side_of_apply_p_is_out_of_plain_reach(fn):
+    ex = exercises.get("ex-gen-implicit")
+    exercises._TRIES.clear()
+    assert not ex.verdict(fn)[0]
+    for case in ex.hidden:
+        assert not case.run(fn)[0]

@@ -517,6 +517,15 @@ class _ApplyP:
         D = self._D if V.ndim == 1 else self._D[:, None]
         return D * V + self._G @ (self._G.T @ V)
 
+    def student(self):
+        """What the student's function gets: a plain function, with none of this
+        object's attributes (P's factors, :meth:`times_xt`, the counter) on it."""
+        call = self.__call__
+
+        def apply_P(V):
+            return call(V)
+        return apply_P
+
     def times_xt(self, X) -> np.ndarray:
         """P X^T for the check (not counted)."""
         if self._dense is not None:
@@ -532,7 +541,7 @@ def _imp_closed(X, y, W0, apply) -> np.ndarray:
 
 
 def _imp_call(fn, X, y, W0, apply):
-    got = fn(*(np.array(v, dtype=float) for v in (X, y, W0)), apply)
+    got = fn(*(np.array(v, dtype=float) for v in (X, y, W0)), apply.student())
     return None if got is None else _checks._as_array(got)
 
 
