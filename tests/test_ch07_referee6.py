@@ -40,7 +40,9 @@ def test_shift_identity_exact(k, r):
 
 @pytest.mark.parametrize("p", [1 / 3, 0.5, 1.0, 2.0, np.inf])
 @pytest.mark.parametrize("k,r", [(3, 1), (4, 2), (6, 3), (8, 2), (10, 1)])
-def test_modulus_attains_bound(k, r, p):
+def test_the_difference_at_step_h_attains_the_lower_bound_for_the_modulus(k, r, p):
+    """||Delta_h^r Delta^k||_{L^p(0, 1 - rh)} at h = 2^-k equals the bound; the modulus
+    omega_r(Delta^k, h)_p, a supremum over steps <= h, is at least this (and can be larger)."""
     x, _, diff = _difference(k, r)
     h = 2.0 ** -k
     bound = 2 ** (r - 1) * (1.0 if np.isinf(p) else ((1 - r * h) / (1 + p)) ** (1 / p))
