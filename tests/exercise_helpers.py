@@ -60,3 +60,18 @@ def assert_no_direction(message: str, words=DIRECTION_WORDS) -> None:
     """A wrong answer's message says "not correct", never which way to move."""
     lowered = message.lower()
     assert not any(word in lowered for word in words), message
+
+
+def first_negative(S, start: int = 2) -> int:
+    """The least integer p >= start with S(p) < 0, for an S that changes sign once (from
+    >= 0 to < 0): doubling, then bisection (a few dozen evaluations even where p is about
+    a million)."""
+    if S(start) < 0:
+        return start
+    lo, hi = start, 2 * start
+    while S(hi) >= 0:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if S(mid) >= 0 else (lo, mid)
+    return hi

@@ -11,7 +11,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
+from exercise_helpers import (
+    first_negative,
+    fresh_kernel,  # noqa: F401 (fresh_kernel: the autouse fixture)
+)
 
 from nntheory.teaching import exercises, grade, variants
 from nntheory.teaching.bank import ch08_09 as bank
@@ -24,15 +27,7 @@ def closed_form_answer(beta2):
         C = 1.1 * p
         v = 1 + (C * C - 1) * (1 - beta2) * beta2 ** np.arange(p) / (1 - beta2 ** p)
         return C / math.sqrt(v[0]) - float(np.sum(1 / np.sqrt(v[1:])))
-    if S(2) < 0:
-        return 2
-    lo, hi = 2, 4
-    while S(hi) >= 0:
-        lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if S(mid) >= 0 else (lo, mid)
-    return hi
+    return first_negative(S)
 
 
 STEPS = [0]

@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from exercise_helpers import define as _define
-from exercise_helpers import fresh_kernel  # noqa: F401 (fresh_kernel: the autouse fixture)
+from exercise_helpers import (
+    first_negative,
+    fresh_kernel,  # noqa: F401 (fresh_kernel: the autouse fixture)
+)
 
 from nntheory.teaching import exercises, forbid, variants
 
@@ -92,15 +95,7 @@ def defeat_answer(beta2):
         k = np.arange(1, p)
         v = beta2 ** k * v0 + (1 - beta2 ** k)          # the recursion v <- b v + (1 - b), solved
         return C / math.sqrt(v0) - float(np.sum(1 / np.sqrt(v)))
-    if S(2) < 0:
-        return 2
-    lo, hi = 2, 4
-    while S(hi) >= 0:
-        lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if S(mid) >= 0 else (lo, mid)
-    return hi
+    return first_negative(S)
 
 
 def adamax_answer(p, g, m, u, t, lr, beta1, beta2, eps):

@@ -410,18 +410,25 @@ def empirical_ntk(W, a, X) -> np.ndarray:
     return (act @ act.T + (X @ X.T) * ((on * a**2) @ on.T)) / m
 
 
+def _rows_and_norms(X):
+    """``X`` checked as an (n, d) array of non-zero rows small enough for an n x n kernel
+    matrix, and its row norms."""
+    X = check_array(X, "X", ndim=2)
+    check_elements(X.shape[0] ** 2, "X", what="a kernel matrix")
+    norms = np.linalg.norm(X, axis=1)
+    if np.any(norms == 0):
+        raise ValueError("X must have non-zero rows (the angle is undefined at 0)")
+    return X, norms
+
+
 def arccos_ntk(X) -> np.ndarray:
     r"""The infinite-width limit of :func:`empirical_ntk` (weights standard normal):
     :math:`\kappa_1(x,x') + \langle x,x'\rangle\,\kappa_0(x,x')` with the arc-cosine
     kernels of Cho and Saul, :math:`\kappa_0 = (\pi - \theta)/(2\pi)` and
     :math:`\kappa_1 = \|x\|\|x'\|(\sin\theta + (\pi - \theta)\cos\theta)/(2\pi)`,
     :math:`\theta` the angle between ``x`` and ``x'``. Rows must be non-zero."""
-    X = check_array(X, "X", ndim=2)
+    X, norms = _rows_and_norms(X)
     n, d = X.shape
-    check_elements(n * n, "X", what="a kernel matrix")
-    norms = np.linalg.norm(X, axis=1)
-    if np.any(norms == 0):
-        raise ValueError("X must have non-zero rows (the angle is undefined at 0)")
     G = X @ X.T
     cos = np.clip(G / np.outer(norms, norms), -1.0, 1.0)
     # The angle from arccos(cos) loses half the digits near 0 and pi (arccos(1 - e) is
@@ -778,12 +785,7 @@ def du_gram(X) -> np.ndarray:
     the rest, :math:`\kappa_1`, is a positive semi-definite Gram matrix, so
     :math:`\lambda_{\min}(\Theta) \ge \lambda_{\min}(H^\infty) = \lambda_0`.
     Rows must be non-zero."""
-    X = check_array(X, "X", ndim=2)
-    n, d = X.shape
-    check_elements(n * n, "X", what="a kernel matrix")
-    norms = np.linalg.norm(X, axis=1)
-    if np.any(norms == 0):
-        raise ValueError("X must have non-zero rows (the angle is undefined at 0)")
+    X, norms = _rows_and_norms(X)
     U = X / norms[:, None]
     theta = 2.0 * np.arctan2(np.linalg.norm(U[:, None, :] - U[None], axis=2),
                              np.linalg.norm(U[:, None, :] + U[None], axis=2))

@@ -256,6 +256,21 @@ def _softplus_reference(params, X, Y, beta: float) -> list[np.ndarray]:
     g1, gb1, g2, gb2 = npc.loss_and_gradients(net, X, Y)[1]
     return [beta * g1, beta * gb1, g2 / beta, gb2]
 
+def _softplus_verdict(grads, params, X, Y, beta, agrees):
+    """The verdict on a softplus gradient answer against the reference backward pass:
+    four arrays of the parameters' shapes, finite, within 1e-10 relative."""
+    from ... import gradcheck
+    if not isinstance(grads, (list, tuple)) or len(grads) != 4:
+        return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
+    ref = _softplus_reference(params, X, Y, beta)
+    got = [np.asarray(g, dtype=float) for g in grads]
+    if any(g.shape != r.shape for g, r in zip(got, ref, strict=True)):
+        return False, "the gradients do not have the parameters' shapes"
+    if not all(np.all(np.isfinite(g)) for g in got):
+        return False, "some gradient entries are NaN or infinite"
+    err = gradcheck.relative_error(got, ref)
+    return err < 1e-10, (agrees if err < 1e-10 else "does not agree with backpropagation")
+
 
 def _softplus_case(seed: int | None, sizes, n: int, reach: float | None = None):
     """``seed=None`` (a hidden case): fresh random data each time it runs; the sharpness
@@ -263,7 +278,6 @@ def _softplus_case(seed: int | None, sizes, n: int, reach: float | None = None):
     beta z is ``reach`` (1000: exp(beta z) overflows above 709.78, so the naive
     log(1 + exp(beta z)) / beta gives inf there, while logaddexp stays finite)."""
     def run(fn) -> Verdict:
-        from ... import gradcheck
         from ... import numpy_core as npc
         if not callable(fn):
             return False, "softplus_gradients is not a function"
@@ -282,17 +296,7 @@ def _softplus_case(seed: int | None, sizes, n: int, reach: float | None = None):
         # exp overflows; what must not happen is an infinite or NaN result (checked below)
         with np.errstate(all="ignore"):
             grads = _without_graph(fn)([p.copy() for p in params], X.copy(), Y.copy())
-        if not isinstance(grads, (list, tuple)) or len(grads) != 4:
-            return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
-        ref = _softplus_reference(params, X, Y, beta)
-        got = [np.asarray(g, dtype=float) for g in grads]
-        if any(g.shape != r.shape for g, r in zip(got, ref, strict=True)):
-            return False, "the gradients do not have the parameters' shapes"
-        if not all(np.all(np.isfinite(g)) for g in got):
-            return False, "some gradient entries are NaN or infinite"
-        err = gradcheck.relative_error(got, ref)
-        return err < 1e-10, ("agrees with backpropagation" if err < 1e-10 else
-                             "does not agree with backpropagation")
+        return _softplus_verdict(grads, params, X, Y, beta, "agrees with backpropagation")
     return _guard(run)
 
 
@@ -365,7 +369,6 @@ def _softplus_wide_case():
     (to 1e-10, as the other cases) on a small network first, which also warms up what the
     first call of a function costs."""
     def run(fn) -> Verdict:
-        from ... import gradcheck
         from ... import numpy_core as npc
         if not callable(fn):
             return False, "softplus_gradients is not a function"
@@ -397,17 +400,8 @@ def _softplus_wide_case():
             return False, (f"too slow: it took {best / forward:.0f} forward passes' time "
                            f"on a network of {d * h + h + h * k + k} parameters; the "
                            f"budget is {_WIDE_BUDGET}")
-        if not isinstance(grads, (list, tuple)) or len(grads) != 4:
-            return False, "return a list of four arrays [gW1, gb1, gW2, gb2]"
-        ref = _softplus_reference(params, X, Y, beta)
-        got = [np.asarray(g, dtype=float) for g in grads]
-        if any(g.shape != r.shape for g, r in zip(got, ref, strict=True)):
-            return False, "the gradients do not have the parameters' shapes"
-        if not all(np.all(np.isfinite(g)) for g in got):
-            return False, "some gradient entries are NaN or infinite"
-        err = gradcheck.relative_error(got, ref)
-        return err < 1e-10, ("agrees with backpropagation within the budget" if err < 1e-10
-                             else "does not agree with backpropagation")
+        return _softplus_verdict(grads, params, X, Y, beta,
+                                 "agrees with backpropagation within the budget")
     return _guard(run)
 
 
