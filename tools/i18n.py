@@ -113,8 +113,54 @@ def is_maths_message(text: str) -> bool:
     return not re.search(r"[A-Za-z]{4,}", re.sub(r"\\[A-Za-z]+", " ", text))
 
 
-def invariants(text: str) -> Counter:
-    """The multiset of parts of ``text`` that a translation must keep verbatim."""
+# A glued value that is an English phrase ("overlaps", "0.12 to 0.34") has a variant for
+# each edition, glued by the same cell under the name ``<name>__<lang>``: a translation
+# shows that variant in place of the English one, and counts as keeping the role.
+_GLUE = re.compile(r"^(\{glue(?::\w+)?\}`)([\w.-]+?)(__[A-Za-z_]+?)?((?::[^`]*)?`)$")
+
+
+def _glue_base(role: str, lang: str | None) -> str:
+    """``role`` with a glue key's ``__<lang>`` suffix removed (the edition's variant of a
+    glued phrase stands for the English value)."""
+    m = _GLUE.match(role)
+    if lang and m and m.group(3) == "__" + lang:
+        return m.group(1) + m.group(2) + m.group(4)
+    return role
+
+
+@functools.cache
+def phrase_glues(lang: str) -> frozenset:
+    """The glue names whose value is a phrase with a ``lang`` variant: every
+    ``glue("<name>__<lang>", ...)`` in the book's notebooks."""
+    import json
+
+    pattern = re.compile(r"""glue\(\s*["']([\w.-]+)__""" + re.escape(lang) + r"""["']""")
+    found = set()
+    for path in sorted(BOOK.rglob("*.ipynb")):
+        if "_build" in path.parts:
+            continue
+        for cell in json.loads(path.read_text(encoding="utf8"))["cells"]:
+            if cell["cell_type"] == "code":
+                found.update(pattern.findall("".join(cell["source"])))
+    return frozenset(found)
+
+
+def phrase_problems(msgid: str, msgstr: str, lang: str | None) -> str:
+    """The glued English phrases of ``msgid`` that ``msgstr`` shows as they are although
+    the notebook glues a ``lang`` variant of them ("" if none)."""
+    if not lang:
+        return ""
+    names = phrase_glues(lang)
+    used = {m.group(2) for m in map(_GLUE.match, _ROLE.findall(msgstr))
+            if m and m.group(3) is None}
+    wanted = sorted(used & names)
+    return "; ".join(f"shows the English phrase {name!r}: use its variant {name}__{lang}"
+                     for name in wanted)
+
+
+def invariants(text: str, lang: str | None = None) -> Counter:
+    """The multiset of parts of ``text`` that a translation must keep verbatim (with
+    ``lang``, a glued phrase's ``lang`` variant counts as the phrase)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     if is_maths_message(text):
@@ -122,7 +168,7 @@ def invariants(text: str) -> Counter:
     found: Counter = Counter()
     rest = text
     for role in _ROLE.findall(rest):
-        found["role " + _role_key(role)] += 1
+        found["role " + _role_key(_glue_base(role, lang))] += 1
     rest = _ROLE.sub(" ", rest)
     for math in _DISPLAY_MATH.findall(rest):
         found["math " + " ".join(math.split())] += 1
@@ -141,11 +187,13 @@ def invariants(text: str) -> Counter:
     return found
 
 
-def compare(msgid: str, msgstr: str) -> str:
-    """What ``msgstr`` lost or added against ``msgid``'s invariants ("" if nothing)."""
-    want, have = invariants(msgid), invariants(msgstr)
+def compare(msgid: str, msgstr: str, lang: str | None = None) -> str:
+    """What ``msgstr`` (a translation into ``lang``) lost or added against ``msgid``'s
+    invariants, and the glued English phrases it shows where a variant exists ("" if
+    nothing)."""
+    want, have = invariants(msgid), invariants(msgstr, lang)
     lost, added = want - have, have - want
-    parts = []
+    parts = [phrase_problems(msgid, msgstr, lang)] if phrase_problems(msgid, msgstr, lang) else []
     if lost:
         parts.append("lost " + ", ".join(sorted(lost.elements())))
     if added:
@@ -176,10 +224,14 @@ def _translated(path: Path):
             yield msgid, msgstr
 
 
-def check_catalogue(path: Path, name: str | None = None) -> list[Problem]:
+def check_catalogue(path: Path, name: str | None = None,
+                    lang: str | None = None) -> list[Problem]:
     """Every problem of one .po file: untranslated, fuzzy, or a translation that does not
-    keep its message's invariants."""
+    keep its message's invariants (``lang``: the catalogue's language, for glued phrases;
+    by default the name of the folder above LC_MESSAGES)."""
     path = Path(path)
+    if lang is None and "LC_MESSAGES" in path.parts[1:]:
+        lang = path.parts[path.parts.index("LC_MESSAGES") - 1]
     name = name or path.name
     problems = []
     for msgid, msgstr, fuzzy in _messages(path):
@@ -188,7 +240,7 @@ def check_catalogue(path: Path, name: str | None = None) -> list[Problem]:
         elif fuzzy:
             problems.append(Problem(name, msgid, "fuzzy"))
         else:
-            detail = compare(msgid, msgstr)
+            detail = compare(msgid, msgstr, lang)
             if detail:
                 problems.append(Problem(name, msgid, "invariants", detail))
     return problems

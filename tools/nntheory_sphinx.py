@@ -85,21 +85,27 @@ def curve_kernel_manager():
 
 
 def encrypt_build_kernels() -> bool:
-    """Make myst-nb's direct executor start kernels with CurveZMQ keys; True if done."""
+    """Make myst-nb's executors start kernels with CurveZMQ keys: the direct one (a forced
+    build) and the cached one (``execute_notebooks: cache``, the bilingual build of
+    tools/i18n.py); True if done."""
     manager = curve_kernel_manager()
     try:
-        from myst_nb.core.execute import direct
+        from myst_nb.core.execute import cache, direct
     except ImportError:  # pragma: no cover
         return False
-    execute = getattr(direct, "single_nb_execution", None)
-    if manager is None or execute is None:
+    if manager is None:
         return False
-    if getattr(execute, "_nntheory_curve", False):
-        return True
-    wrapped = functools.partial(execute, kernel_manager_class=manager)
-    wrapped._nntheory_curve = True  # type: ignore[attr-defined]
-    direct.single_nb_execution = wrapped
-    return True
+    done = False
+    for module in (direct, cache):
+        execute = getattr(module, "single_nb_execution", None)
+        if execute is None:
+            continue
+        if not getattr(execute, "_nntheory_curve", False):
+            wrapped = functools.partial(execute, kernel_manager_class=manager)
+            wrapped._nntheory_curve = True  # type: ignore[attr-defined]
+            module.single_nb_execution = wrapped
+        done = True
+    return done
 
 
 def _offline_mathjax(app, config) -> None:
