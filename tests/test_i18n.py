@@ -298,6 +298,8 @@ def test_a_display_maths_message_is_kept_verbatim_and_has_no_glossary_terms():
     assert i18n.compare(block, block) == ""
     assert i18n.compare(block, r"f(x) = \operatorname{ReLU}(s) - 2\,\operatorname{ReLU}(s - 1)")
     assert i18n._prose(block) == ""                      # "relu" is TeX, not the term ReLU
+    named = "\nI_h f = \\sum_i f_i\\,\\operatorname{relu}\\bigl(1 - |u_i|\\bigr) + \\mathrm{loss}\n"
+    assert i18n.is_maths_message(named) and i18n._prose(named) == ""
     for prose in ("The perceptron $w$ stops.", "x", r"\text{for every } x", "`code = 1`"):
         assert not i18n.is_maths_message(prose), prose
 

@@ -105,11 +105,14 @@ def is_maths_message(text: str) -> bool:
     """Whether ``text`` is the body of a display-maths block (gettext extracts a ``$$``
     block or a ``{math}`` directive as its bare LaTeX): no ``$`` or backticks, some TeX
     (a command, ``=``, ``^`` or ``_``), and no English word of four letters outside the TeX
-    commands. Such a message is kept verbatim: the whole of it is an invariant."""
+    commands and the names they set (``\\operatorname{relu}``, ``\\mathrm{loc}``; a
+    ``\\text{...}`` phrase is prose). Such a message is kept verbatim: the whole of it is an
+    invariant."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     if "$" in text or "`" in text or not re.search(r"[\\=^_]", text):
         return False
+    text = re.sub(r"\\(?:operatorname\*?|math[a-z]+)\s*\{[^{}]*\}", " ", text)
     return not re.search(r"[A-Za-z]{4,}", re.sub(r"\\[A-Za-z]+", " ", text))
 
 
@@ -463,10 +466,22 @@ def glossary_message_problems(path: Path, glossary: list[tuple[str, str]],
     name = name or path.name
     problems = []
     for msgid, msgstr in _translated(path):
+        if is_maths_message(msgid):
+            continue                             # kept verbatim: no prose, no terms
         detail = compare_terms(msgid, msgstr, glossary)
         if detail:
             problems.append(Problem(name, msgid, "glossary", "missing " + detail))
     return problems
+
+
+def glossary_scopes(path: Path) -> dict[str, set[str]]:
+    """The terms bound on some pages only: ``english -> {page, ...}`` from the CSV's
+    optional ``pages`` column (space-separated catalogue names such as
+    ``chapters/02_xor``; empty: every page). "parity" is Minsky and Papert's predicate
+    (奇偶函数) in chapter 2, and the two cores' agreement in chapter 9."""
+    with Path(path).open(encoding="utf8", newline="") as f:
+        return {(row["english"] or "").strip(): set((row.get("pages") or "").split())
+                for row in csv.DictReader(f) if (row.get("pages") or "").strip()}
 
 
 def glossary_problems(lang: str, paths: list[Path] | None = None) -> list[Problem]:
@@ -479,11 +494,14 @@ def glossary_problems(lang: str, paths: list[Path] | None = None) -> list[Proble
         return []
     problems = glossary_file_problems(csv_path, folder / GLOSSARY_PAGE)
     glossary = [(e, c) for e, c in read_glossary(csv_path) if e and c]
+    scopes = glossary_scopes(csv_path)
     root = folder / "LC_MESSAGES"
     for path in (catalogues(lang) if paths is None else paths):
         path = Path(path)
         name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-        problems += glossary_message_problems(path, glossary, name)
+        page = name[:-3] if name.endswith(".po") else name
+        bound = [(e, c) for e, c in glossary if e not in scopes or page in scopes[e]]
+        problems += glossary_message_problems(path, bound, name)
     return problems
 
 
