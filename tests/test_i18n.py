@@ -231,7 +231,9 @@ def test_the_flanking_rule_breaks_the_books_own_bold_translations_and_is_caught(
         for m in re.finditer(r"\*\*([^*]+)\*\*", msgstr):
             quoted = msgstr[:m.start()] + "是**“" + m.group(1) + "”**是" + msgstr[m.end():]
             detail = i18n.compare_markup(msgid, quoted)
-            assert "strong_open" in detail and "literal *" in detail, quoted
+            # the bold is lost (its asterisks stay as text, or pair up as emphasis with
+            # another asterisk of the message)
+            assert "strong_open" in detail, quoted
             broken += 1
     assert broken > 20, broken
 

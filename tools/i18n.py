@@ -112,6 +112,8 @@ def is_maths_message(text: str) -> bool:
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     if "$" in text or "`" in text or not re.search(r"[\\=^_]", text):
         return False
+    if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", text):
+        return False                          # Chinese prose (a translation) is not TeX
     text = re.sub(r"\\(?:operatorname\*?|math[a-z]+)\s*\{[^{}]*\}", " ", text)
     return not re.search(r"[A-Za-z]{4,}", re.sub(r"\\[A-Za-z]+", " ", text))
 
@@ -581,20 +583,36 @@ def _jupyter_book() -> str:
     return str(Path(sys.executable).with_name("jupyter-book"))
 
 
-def extract(lang: str) -> None:
-    """Message templates of every page, then ``lang``'s catalogues brought in step."""
+def extract(lang: str, only: list[str] | None = None) -> None:
+    """Message templates of every page, then ``lang``'s catalogues brought in step (with
+    ``only``, the catalogues of those pages, e.g. ``["chapters/05_depth"]``, and no
+    other). The build runs with execution off, so its warnings about glue keys that no
+    output provides are expected and hidden."""
     config = _derived_config(None, "off", None)
     out = BUILD / "i18n" / "gettext"
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([_jupyter_book(), "build", str(BOOK), "--config", str(config),
                     "--path-output", str(out), "--builder", "custom",
-                    "--custom-builder", "gettext", "--quiet"], check=True)
+                    "--custom-builder", "gettext", "--quiet"], check=True,
+                   stderr=subprocess.DEVNULL)
     templates = out / "_build" / "gettext"
+    if only:
+        chosen = BUILD / "i18n" / "gettext_only"
+        shutil.rmtree(chosen, ignore_errors=True)
+        for page in only:
+            source = templates / (page + ".pot")
+            if not source.is_file():
+                raise ValueError(f"only: no page {page!r} (pages: {', '.join(pages())})")
+            (chosen / page).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, chosen / (page + ".pot"))
+        templates = chosen
     subprocess.run([str(Path(sys.executable).with_name("sphinx-intl")), "update",
                     "-p", str(templates), "-l", lang, "-d", str(LOCALES), "-w", "0"],
                    check=True)
+    root = LOCALES / lang / "LC_MESSAGES"
     for path in catalogues(lang):
-        drop_format_flags(path)
+        if not only or str(path.relative_to(root).with_suffix("")) in only:
+            drop_format_flags(path)
 
 
 def drop_format_flags(path: Path) -> bool:
@@ -656,9 +674,12 @@ def main(argv=None) -> int:
                         help="build without -W -n (warnings do not fail the build)")
     parser.add_argument("--lang", default=LANGUAGES[0], choices=LANGUAGES)
     parser.add_argument("--max", type=int, default=40, help="problems to print at most")
+    parser.add_argument("--page", action="append", dest="pages", metavar="PAGE",
+                        help="extract: update only this page's catalogue (repeatable), "
+                             "e.g. --page chapters/05_depth")
     args = parser.parse_args(argv)
     if args.command == "extract":
-        extract(args.lang)
+        extract(args.lang, args.pages)
         return 0
     if args.command == "build":
         print(build(args.lang, strict=not args.no_strict))

@@ -11,11 +11,27 @@
    page's body linking to the same page in each other edition. The English site is
    book/_build/html/, an edition ``L`` is book/_build/html/L/, so the links are relative and
    work from a file system and a web server alike.
+3. **The glossary's tables** (``{nntheory-glossary}`` with the path of a glossary page,
+   book/locales/<lang>/glossary.md): every ``## section`` of that page that holds a table
+   ``| English | 中文 | 说明 |``, as a heading and a table, in every edition. The nodes carry
+   no source, so Sphinx neither offers them for translation nor replaces them: a term's
+   English and Chinese stay side by side in both editions, from the one file that
+   tools/i18n.py checks the translations against.
+4. **Exercise titles are messages.** sphinx-exercise builds an exercise's title (the
+   directive's argument) as a node without source or raw text, so Sphinx's gettext left
+   it out and a translated page kept the English title. The directive's nodes get both
+   here, so the title is a message of its page's catalogue like a theorem's.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from docutils import nodes
 from myst_nb.sphinx_ import Parser
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
 
 _RENDERERS: dict = {}
 _parse = Parser.parse
@@ -78,8 +94,130 @@ def _add_switch(app, pagename, templatename, context, doctree):
                        + context["body"])
 
 
+_MATH = re.compile(r"(?<![\\$])\$((?:\\.|[^$\\])+?)\$")
+_CODE = re.compile(r"`([^`]+)`")
+_RULE = re.compile(r"^\|\s*:?-{3,}")
+
+
+def glossary_sections(text: str) -> list[tuple[str, list[list[str]]]]:
+    """``(title, rows)`` of every ``## section`` of a glossary page that has a table: the
+    cells of each row below the table's header and rule (a ``\\|`` inside a cell is a bar)."""
+    sections, title, rows, header = [], None, [], False
+    for line in text.splitlines() + ["## "]:
+        if line.startswith("## "):
+            if title is not None and rows:
+                sections.append((title, rows))
+            title, rows, header = line[3:].strip(), [], False
+        elif line.startswith("|"):
+            if _RULE.match(line):
+                header = True
+                continue
+            if not header:
+                continue                                # the header row itself
+            cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+            rows.append([c.strip().replace("\\|", "|") for c in cells])
+        elif not line.strip():
+            header = False                              # a table ends at a blank line
+    return sections
+
+
+def _inline(text: str) -> list[nodes.Node]:
+    """Text with ``$maths$`` and ```code``` as nodes (a glossary's cells hold no more)."""
+    out, at = [], 0
+    pattern = re.compile(f"{_MATH.pattern}|{_CODE.pattern}")
+    for m in pattern.finditer(text):
+        if m.start() > at:
+            out.append(nodes.Text(text[at:m.start()]))
+        if m.group(1) is not None:
+            out.append(nodes.math(m.group(0), m.group(1)))
+        else:
+            out.append(nodes.literal(m.group(2), m.group(2)))
+        at = m.end()
+    if at < len(text):
+        out.append(nodes.Text(text[at:]))
+    return out
+
+
+class GlossaryTables(SphinxDirective):
+    """``{nntheory-glossary} locales/zh_CN/glossary.md``: the page's term tables."""
+
+    required_arguments = 1
+    HEADER = ("English", "中文", "说明 (notes)")
+
+    def run(self):
+        path = Path(self.env.srcdir) / self.arguments[0]
+        if not path.is_file():
+            raise self.error(f"nntheory-glossary: no glossary page at {path}")
+        self.env.note_dependency(str(path))
+        out = []
+        for title, rows in glossary_sections(path.read_text(encoding="utf8")):
+            heading = nodes.rubric(title, title)
+            heading["translatable"] = False      # (Sphinx gives a rubric a source itself)
+            out.append(heading)
+            table = nodes.table(classes=["nntheory-glossary"])
+            group = nodes.tgroup(cols=3)
+            table += group
+            for width in (28, 18, 54):
+                group += nodes.colspec(colwidth=width)
+            head, body = nodes.thead(), nodes.tbody()
+            group += head
+            group += body
+            for target, cells in ((head, self.HEADER), *((body, r) for r in rows)):
+                row = nodes.row()
+                for cell in list(cells)[:3] + [""] * (3 - len(cells)):
+                    row += nodes.entry("", nodes.paragraph("", "", *_inline(cell)))
+                target += row
+            out.append(table)
+        return out
+
+
+def _exercise_titles_translatable() -> None:
+    """Give sphinx-exercise's title nodes their source text and location (see 4.)."""
+    from sphinx_exercise.directive import ExerciseDirective
+    from sphinx_exercise.nodes import exercise_subtitle
+
+    run = ExerciseDirective.run
+    if getattr(run, "_nntheory_titles", False):
+        return
+
+    def run_with_titles(self):
+        result = run(self)
+        if self.arguments:
+            for node in result:
+                for title in node.findall(exercise_subtitle):
+                    title.rawsource = self.arguments[0]
+                    self.set_source_info(title)        # read: the title is translated
+                    node["nntheory_title"] = (self.arguments[0], title.source, title.line)
+        return result
+
+    run_with_titles._nntheory_titles = True  # type: ignore[attr-defined]
+    ExerciseDirective.run = run_with_titles
+
+
+class ExerciseTitleMessages(SphinxPostTransform):
+    """After sphinx-exercise has merged an exercise's title into a new node (its
+    post-transform, priority 20), that node gets the title's source text and location, so
+    that the gettext builder, which reads the resolved page, extracts it (see 4.)."""
+
+    default_priority = 25
+
+    def run(self, **kwargs):
+        for node in self.document.findall(nodes.Element):
+            if "nntheory_title" in node and node.children and \
+                    isinstance(node.children[0], nodes.title):
+                title = node.children[0]
+                title.rawsource, title.source, title.line = node["nntheory_title"]
+                # the gettext catalogue takes only nodes with a uid (given at read time,
+                # which this node did not exist at): an empty one, as Sphinx gives a
+                # toctree's caption
+                title.uid = ""  # type: ignore[attr-defined]
+
+
 def setup(app):
     Parser.parse = _parse_keeping_glue
+    _exercise_titles_translatable()
+    app.add_post_transform(ExerciseTitleMessages)
     app.add_config_value("nntheory_editions", {}, "html")
+    app.add_directive("nntheory-glossary", GlossaryTables)
     app.connect("html-page-context", _add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
