@@ -428,17 +428,79 @@ def test_book_config_loads_the_inline_scripts_extension():
 # ------------------------------------------------------------------------- the real site
 
 
-def test_built_site_passes_every_check():
+def _edition_site(tmp_path, switch=True, drop=None, extra=None):
+    """An English site with two pages and a zh_CN edition of it, as build-all makes them."""
+    site = tmp_path / "html"
+    for edition, prefix in ((site, ""), (site / "zh_CN", "../")):
+        for rel in ("intro.html", "chapters/a.html"):
+            if edition != site and rel == drop:
+                continue
+            up = "../" * rel.count("/")
+            other = f"{up}{prefix}{rel}" if edition != site else f"{up}zh_CN/{rel}"
+            bar = (f'<p class="nntheory-language-switch"><a href="{other}">x</a></p>'
+                   if switch or edition == site else "")
+            (edition / rel).parent.mkdir(parents=True, exist_ok=True)
+            (edition / rel).write_text(PAGE.format(body=bar + "<p>text</p>"))
+    if extra:
+        (site / "zh_CN" / extra).write_text(PAGE.format(body="<p>only here</p>"))
+    return site
+
+
+def test_editions_with_the_same_pages_and_switches_pass(tmp_path):
+    site = _edition_site(tmp_path)
+    assert site_check.editions(site) == [site / "zh_CN"]
+    assert [p.name for p in site_check.pages(site, skip=False)] == ["a.html", "intro.html"]
+    assert site_check.edition_problems(site) == []
+    # the switch's link up to the English page is inside the site, not "outside" it
+    page = site / "zh_CN" / "chapters" / "a.html"
+    assert site_check.link_problem("../../chapters/a.html", page, site / "zh_CN", set()) is None
+    assert site_check.link_problem("../../../x.html", page, site / "zh_CN", set()) is not None
+
+
+@pytest.mark.parametrize("kwargs, wanted", [
+    ({"drop": "chapters/a.html"}, "zh_CN/: no page chapters/a.html (the English edition has it)"),
+    ({"extra": "only.html"}, "zh_CN/only.html: a page the English edition lacks"),
+    ({"switch": False}, "zh_CN/intro.html: no language switch"),
+])
+def test_an_edition_missing_a_page_or_a_switch_fails(tmp_path, kwargs, wanted):
+    problems = site_check.edition_problems(_edition_site(tmp_path, **kwargs))
+    assert wanted in problems, problems
+
+
+def test_a_switch_to_the_wrong_page_fails(tmp_path):
+    site = _edition_site(tmp_path)
+    page = site / "zh_CN" / "chapters" / "a.html"
+    page.write_text(page.read_text().replace("../../chapters/a.html", "../../intro.html"))
+    assert site_check.edition_problems(site) == [
+        "zh_CN/chapters/a.html: the language switch has no link to chapters/a.html"]
+
+
+def _built_sites():
+    return [site_check.SITE] + site_check.editions(site_check.SITE)
+
+
+@pytest.mark.parametrize("edition", ["en", "zh_CN"])
+def test_built_site_passes_every_check(edition):
     if not any(site_check.SITE.glob("*.html")):
         pytest.skip("the site is not built (book/_build/html): run `make book`, or "
                     "`make test`, which builds it before this test")
-    pages = site_check.check_site()
+    site = site_check.SITE if edition == "en" else site_check.SITE / edition
+    assert (site / "intro.html").is_file(), f"no {edition} edition in {site} (make book " \
+        "builds both editions: tools/i18n.py build-all)"
+    pages = site_check.check_site(site)
     assert pages, "the built site has no pages"
     report = "\n".join(page.summary() + "".join(f"\n    {p}" for p in page.problems)
                        for page in pages if page.problems)
-    execution = site_check.check_execution()
+    execution = site_check.check_execution(site)
     report += "".join(f"\n    (execution) {p}" for p in execution)
     assert not report.strip(), "problems on the built site:\n" + report
+
+
+def test_built_editions_have_the_same_pages_and_a_language_switch_on_each():
+    if not any(site_check.SITE.glob("*.html")):
+        pytest.skip("the site is not built (book/_build/html): run `make book`")
+    assert [d.name for d in site_check.editions()] == ["zh_CN"]
+    assert site_check.edition_problems() == []
 
 
 # ------------------------------------------ the build's own extension (tools/nntheory_sphinx.py)

@@ -18,6 +18,10 @@ PATH (Debian/Ubuntu: ``apt-get install chromium``). Playwright's Python package:
 ``pip install -e '.[browser]'``. Without either it prints what is missing and
 exits 0 (skipped); ``--require`` makes that an error (exit 2).
 
+The translated editions in folders of the site (``zh_CN/``, from ``tools/i18n.py
+build-all``) are loaded too, page by page, from the same server (their language
+switch links up to the English pages).
+
 Usage: ``python tools/browser_check.py [SITE] [--require] [--no-remote]
 [--timeout SECONDS]``; ``--has-chromium`` only answers (exit 0) whether a Chromium
 is installed.
@@ -139,9 +143,10 @@ def check_pages(site: Path, chromium: str, timeout_s: float = 30.0) -> list[Page
             args = ["--no-sandbox"]
             browser = p.chromium.launch(executable_path=chromium, headless=True, args=args)
             try:
-                for path in site_check.pages(site, skip=False):
-                    rel = path.relative_to(site).as_posix()
-                    results.append(_check_one(browser, base, rel, timeout_s))
+                for edition in [site] + site_check.editions(site):     # zh_CN/ too
+                    for path in site_check.pages(edition, skip=False):
+                        rel = path.relative_to(site).as_posix()
+                        results.append(_check_one(browser, base, rel, timeout_s))
             finally:
                 browser.close()
     finally:

@@ -3,7 +3,8 @@ the second edition's build (issue 29).
 
     python tools/i18n.py extract            # .pot of every page (execution off, ~15 s), then
                                             # book/locales/<lang>/LC_MESSAGES/<page>.po updated
-    python tools/i18n.py check [--lang L]   # every message translated, not fuzzy, and each
+    python tools/i18n.py check [--fresh]    # every message translated, not fuzzy (--fresh: and
+                                            # none missing from the current English), each
                                             # translation keeps the message's glue roles,
                                             # maths, references, labels and literals, its
                                             # markup (bold, italics...) and the glossary's
@@ -583,19 +584,56 @@ def _jupyter_book() -> str:
     return str(Path(sys.executable).with_name("jupyter-book"))
 
 
+def message_templates(out: Path | None = None) -> Path:
+    """The English source cut into messages: one .pot per page (Sphinx's gettext builder,
+    execution off), in ``out``/_build/gettext (default book/_build/i18n/gettext)."""
+    config = _derived_config(None, "off", None)
+    out = BUILD / "i18n" / "gettext" if out is None else Path(out)
+    shutil.rmtree(out, ignore_errors=True)
+    result = subprocess.run([_jupyter_book(), "build", str(BOOK), "--config", str(config),
+                             "--path-output", str(out), "--builder", "custom",
+                             "--custom-builder", "gettext", "--quiet"],
+                            stderr=subprocess.PIPE, text=True)
+    if result.returncode:
+        raise RuntimeError("the gettext build failed:\n" + result.stderr[-3000:])
+    return out / "_build" / "gettext"
+
+
+def out_of_step(lang: str, templates: Path | None = None) -> list[Problem]:
+    """Every message of the current English source that ``lang``'s catalogue of its page
+    lacks (an English edit not yet merged by ``extract``, so a translated build would
+    show it in English), and every message a catalogue holds that the source no longer
+    has. ``templates``: a folder of .pot files (default: made now, ~15 s)."""
+    from babel.messages.pofile import read_po
+
+    templates = message_templates() if templates is None else Path(templates)
+    root = LOCALES / lang / "LC_MESSAGES"
+    problems = []
+    for pot in sorted(templates.rglob("*.pot")):
+        page = pot.relative_to(templates).with_suffix("").as_posix()
+        po = root / (page + ".po")
+        with pot.open("rb") as f:
+            wanted = {m.id for m in read_po(f) if m.id}
+        have = set()
+        if po.is_file():
+            with po.open("rb") as f:
+                have = {m.id for m in read_po(f) if m.id}
+        name = page + ".po"
+        problems += [Problem(name, msgid, "untranslated",
+                             "not in the catalogue: run `make translations`")
+                     for msgid in sorted(wanted - have, key=str)]
+        problems += [Problem(name, msgid, "stale",
+                             "no longer in the English source: run `make translations`")
+                     for msgid in sorted(have - wanted, key=str)]
+    return problems
+
+
 def extract(lang: str, only: list[str] | None = None) -> None:
     """Message templates of every page, then ``lang``'s catalogues brought in step (with
     ``only``, the catalogues of those pages, e.g. ``["chapters/05_depth"]``, and no
     other). The build runs with execution off, so its warnings about glue keys that no
     output provides are expected and hidden."""
-    config = _derived_config(None, "off", None)
-    out = BUILD / "i18n" / "gettext"
-    shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([_jupyter_book(), "build", str(BOOK), "--config", str(config),
-                    "--path-output", str(out), "--builder", "custom",
-                    "--custom-builder", "gettext", "--quiet"], check=True,
-                   stderr=subprocess.DEVNULL)
-    templates = out / "_build" / "gettext"
+    templates = message_templates()
     if only:
         chosen = BUILD / "i18n" / "gettext_only"
         shutil.rmtree(chosen, ignore_errors=True)
@@ -674,6 +712,9 @@ def main(argv=None) -> int:
                         help="build without -W -n (warnings do not fail the build)")
     parser.add_argument("--lang", default=LANGUAGES[0], choices=LANGUAGES)
     parser.add_argument("--max", type=int, default=40, help="problems to print at most")
+    parser.add_argument("--fresh", action="store_true",
+                        help="check: also cut the English source into messages now (~15 s) "
+                             "and report the messages the catalogues lack or no longer need")
     parser.add_argument("--page", action="append", dest="pages", metavar="PAGE",
                         help="extract: update only this page's catalogue (repeatable), "
                              "e.g. --page chapters/05_depth")
@@ -689,6 +730,8 @@ def main(argv=None) -> int:
             print(path)
         return 0
     problems = check(args.lang)
+    if args.fresh:
+        problems += out_of_step(args.lang)
     kinds = Counter(p.kind for p in problems)
     for problem in problems[: args.max]:
         print(problem)

@@ -32,7 +32,11 @@ copies, nor Sphinx's ``genindex``/``search``):
   ``tools/nntheory_sphinx.py`` numbers them;
 * the build's execution table (the ``{nb-exec-table}`` page) lists every notebook
   page, each run without error and within :data:`EXEC_BUDGET_S`; the build left no
-  error report (``reports/*.log``).
+  error report (``reports/*.log``);
+* editions (``tools/i18n.py build-all``: a translated site in a folder of the English
+  one, e.g. ``book/_build/html/zh_CN/``, found by its ``intro.html``): each is checked
+  as a site of its own against the same sources, and both have the same pages, each
+  with a language switch whose links lead to the same page in the other editions.
 
 Usage: ``python tools/site_check.py [book/_build/html]`` prints the figures of
 every page and the problems; it exits with status 1 when there are problems.
@@ -417,8 +421,10 @@ def link_problem(href: str, page: Path, site: Path, own_ids: set[str]) -> str | 
         target = (page.parent / unquote(parts.path)).resolve()
         if parts.path.endswith("/") or target.is_dir():
             target = target / "index.html"
+        # an edition's pages may link to the English site above it (the language switch)
+        home = site.parent if site in editions(site.parent) else site
         try:
-            target.relative_to(site.resolve())
+            target.relative_to(home.resolve())
         except ValueError:
             return f"a link outside the site: {href}"
         if not target.is_file():
@@ -467,7 +473,7 @@ def _sphinx_extension():
 @functools.lru_cache(maxsize=8)
 def chapter_labels(site: Path) -> dict[str, str]:
     """``{"chapters/04_x": "4", "chapters/appendix_y": "A", ...}`` for a built site."""
-    docs = [p.relative_to(site).with_suffix("").as_posix() for p in site.rglob("*.html")]
+    docs = [p.relative_to(site).with_suffix("").as_posix() for p in pages(site, skip=False)]
     return _sphinx_extension().chapter_labels(docs)
 
 
@@ -594,12 +600,65 @@ def check_execution(site: Path = SITE, book: Path = ROOT / "book",
             problems.append(f"{rel} is not in the build's execution table (not executed?)")
     return problems
 
+def editions(site: Path = SITE) -> list[Path]:
+    """The translated editions built into folders of ``site`` (each a whole site: its
+    own ``intro.html``), e.g. ``book/_build/html/zh_CN``."""
+    if not site.is_dir():
+        return []
+    return sorted(d for d in site.iterdir()
+                  if d.is_dir() and d.name not in SKIP_DIRS and (d / "intro.html").is_file())
+
+
 def pages(site: Path = SITE, skip: bool = True):
+    """The pages of ``site``, without the theme's folders and the editions' folders."""
+    skip_dirs = SKIP_DIRS | {d.name for d in editions(site)}
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site)
-        if rel.parts[0] in SKIP_DIRS or (skip and rel.as_posix() in SKIP_PAGES):
+        if rel.parts[0] in skip_dirs or (skip and rel.as_posix() in SKIP_PAGES):
             continue
         yield path
+
+
+SWITCH = re.compile(r'<p class="nntheory-language-switch">(.*?)</p>', re.S)
+
+
+def edition_problems(site: Path = SITE) -> list[str]:
+    """Every edition of ``site`` has the same pages as the English one, and every page of
+    each has a language switch linking to the same page in each other edition (a file
+    that exists). Nothing to check for a site without editions."""
+    others = editions(site)
+    if not others:
+        return []
+    sites = {"": site, **{d.name: d for d in others}}
+    listing = {code: {p.relative_to(s).as_posix() for p in pages(s, skip=False)}
+               for code, s in sites.items()}
+    problems = []
+    for code, rels in listing.items():
+        if code:
+            for rel in sorted(listing[""] - rels):
+                problems.append(f"{code}/: no page {rel} (the English edition has it)")
+            for rel in sorted(rels - listing[""]):
+                problems.append(f"{code}/{rel}: a page the English edition lacks")
+    for code, s in sites.items():
+        for rel in sorted(listing[code]):
+            page = s / rel
+            switch = SWITCH.search(page.read_text(encoding="utf-8"))
+            where = f"{code}/{rel}" if code else rel
+            if not switch:
+                problems.append(f"{where}: no language switch")
+                continue
+            hrefs = re.findall(r'href="([^"]+)"', switch.group(1))
+            for other, target_site in sites.items():
+                if other == code:
+                    continue
+                wanted = (target_site / rel).resolve()
+                if not any((page.parent / h).resolve() == wanted for h in hrefs):
+                    problems.append(f"{where}: the language switch has no link to "
+                                    f"{(other + '/') if other else ''}{rel}")
+                elif not wanted.is_file():
+                    problems.append(f"{where}: the language switch leads to a missing "
+                                    f"page {(other + '/') if other else ''}{rel}")
+    return problems
 
 
 def source_of(page: Path, site: Path = SITE, book: Path = ROOT / "book") -> Path | None:
@@ -627,18 +686,29 @@ def main(argv: list[str]) -> int:
         print(f"no built site in {site}: run `make book` first")
         return 2
     book = Path(argv[2]) if len(argv) > 2 else ROOT / "book"
-    results = check_site(site, book)
-    for page in results:
-        print(page.summary())
-        for problem in page.problems:
-            print("    PROBLEM:", problem)
-    execution = check_execution(site, book)
-    for problem in execution:
-        print("    PROBLEM (execution):", problem)
-    n = sum(len(p.problems) for p in results) + len(execution)
-    print(f"{len(results)} pages, {sum(len(p.content) for p in results)} images, "
-          f"{n} problem(s)")
-    return 1 if n else 0
+    n_all = 0
+    for edition in [site] + editions(site):
+        if edition != site:
+            print(f"--- the edition in {edition.name}/")
+        results = check_site(edition, book)
+        for page in results:
+            print(page.summary())
+            for problem in page.problems:
+                print("    PROBLEM:", problem)
+        execution = check_execution(edition, book)
+        for problem in execution:
+            print("    PROBLEM (execution):", problem)
+        n = sum(len(p.problems) for p in results) + len(execution)
+        print(f"{len(results)} pages, {sum(len(p.content) for p in results)} images, "
+              f"{n} problem(s)")
+        n_all += n
+    switch = edition_problems(site)
+    for problem in switch:
+        print("    PROBLEM (editions):", problem)
+    if editions(site):
+        print(f"editions {', '.join(d.name for d in editions(site))}: {len(switch)} "
+              "problem(s) with their pages and language switches")
+    return 1 if n_all + len(switch) else 0
 
 
 if __name__ == "__main__":
