@@ -15,6 +15,8 @@ every width" would be false.
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import matplotlib
@@ -103,6 +105,49 @@ def test_generated_prose_follows_the_measurement():
     mixed = constructions.compare_with_training(WIDTHS, trained, {
         "smooth": built_of(), "kinked": built_of("kinked"), "oscillating": np.ones(10)})
     assert mixed.sentences()["kinked"].endswith("but not at 2 and 4")
+
+
+
+def _numbers(text: str) -> Counter:
+    return Counter(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def test_chinese_prose_carries_the_same_numbers():
+    # every branch of every verdict: smooth (all, some, no widths tracking), kinked (all,
+    # some but the last, not the last), oscillating (all, some, no widths failing; with and
+    # without the construction's success), and a sweep of two widths
+    m = np.array(WIDTHS, dtype=float)
+    built = {"smooth": built_of(), "kinked": built_of("kinked"),
+             "oscillating": np.minimum(1.0, 45.0 / m**2 * 4)}
+    verdicts = [
+        _verdict([1.1] * 10),                                 # fails everywhere
+        _verdict([1.1] * 9 + [0.22]),                         # fails but at 1024
+        constructions.compare_with_training(WIDTHS, {         # some / not the last / none
+            "smooth": built["smooth"] * np.where(m <= 8, 3.0, 50.0),
+            "kinked": 2 * built["kinked"], "oscillating": np.full(10, 0.5)}, built),
+        constructions.compare_with_training(WIDTHS, {         # never / all but 2 and 4
+            "smooth": 50 * built["smooth"], "kinked": built["kinked"] * np.where(
+                m < 8, 2.0, 0.3), "oscillating": np.ones(10)}, built),
+        constructions.compare_with_training([2, 4], {
+            "smooth": [1.0, 0.2], "kinked": [0.1, 0.1], "oscillating": [1.2, 1.2]},
+            {"smooth": [1.0, 0.1], "kinked": [0.2, 0.2], "oscillating": [0.5, 0.01]}),
+    ]
+    seen = set()
+    for verdict in verdicts:
+        en, zh = verdict.sentences(), verdict.sentences("zh_CN")
+        assert en == verdict.sentences("en") and en.keys() == zh.keys()
+        for key in en:
+            assert _numbers(en[key]) and _numbers(zh[key]) == _numbers(en[key]), key
+            assert not re.search(r"[A-Za-z]{2,}", zh[key]), zh[key]   # no English words
+            assert re.search(r"[\u4e00-\u9fff]", zh[key])
+            seen.add((key, re.sub(r"[\d.、和 ]+", "", zh[key])))   # the branch's wording
+    assert len(seen) == 10                                 # 4 smooth, 3 kinked, 3 oscillating
+    assert "宽度 4 和 8 上" in verdicts[2].sentences("zh_CN")["smooth"]        # lists of widths
+    assert "宽度 64、128、256、512 和 1024 上" in verdicts[0].sentences("zh_CN")["oscillating"]
+    with pytest.raises(ValueError, match="language"):
+        verdicts[0].sentences("fr")
+    with pytest.raises(TypeError, match="language"):
+        verdicts[0].sentences(None)
 
 
 def test_compare_with_training_bad_input():

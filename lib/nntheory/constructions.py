@@ -526,11 +526,12 @@ def forward_with(params, X, sigma: Callable[[np.ndarray], np.ndarray]) -> np.nda
 
 # --------------------------------------------------------------------------- trained vs built
 
-def _widths_text(widths) -> str:
+def _widths_text(widths, language: str = "en") -> str:
     widths = [str(w) for w in widths]
+    sep, last = (", ", " and ") if language == "en" else ("、", " 和 ")
     if len(widths) <= 2:
-        return " and ".join(widths)
-    return ", ".join(widths[:-1]) + " and " + widths[-1]
+        return last.join(widths)
+    return sep.join(widths[:-1]) + last + widths[-1]
 
 
 @dataclass(frozen=True)
@@ -559,8 +560,16 @@ class SweepVerdict:
         """Widths where the construction is good and training is no better than zero."""
         return tuple(w for w in self.osc_failing if w in self.osc_constructed_ok)
 
-    def sentences(self) -> dict[str, str]:
-        """Prose for the smooth, kinked and oscillating targets (plain text, no math)."""
+    #: the editions :meth:`sentences` writes: English and Simplified Chinese
+    LANGUAGES = ("en", "zh_CN")
+
+    def sentences(self, language: str = "en") -> dict[str, str]:
+        """Prose for the smooth, kinked and oscillating targets (plain text, no math), in
+        ``language``: ``"en"`` (English) or ``"zh_CN"`` (Simplified Chinese, for the
+        Chinese edition's glued variants). Both say the same thing with the same numbers."""
+        language = validation.check_choice(language, self.LANGUAGES, "language")
+        if language == "zh_CN":
+            return self._sentences_zh()
         w = self.widths
         rest = [x for x in w[1:] if x not in self.smooth_tracking]
         if not rest:
@@ -601,6 +610,47 @@ class SweepVerdict:
         if ok:
             osc += (f", while at width {_widths_text(ok)} the construction of the same width "
                     f"is within {self.good_level:g} of the target")
+        return {"smooth": smooth, "kinked": kinked, "oscillating": osc}
+
+    def _sentences_zh(self) -> dict[str, str]:
+        """:meth:`sentences` in Simplified Chinese: the same verdicts and numbers."""
+        w = self.widths
+        rest = [x for x in w[1:] if x not in self.smooth_tracking]
+        if not rest:
+            where = (f"在宽度 {w[1]} 上，它的上确界误差" if len(w) == 2
+                     else f"在从 {w[1]} 到 {w[-1]} 的每个宽度上，它的上确界误差都")
+            smooth = (f"训练跟上了构造：{where}在构造网络误差的 "
+                      f"{self.smooth_worst_ratio:.1f} 倍以内")
+        elif self.smooth_tracking:
+            smooth = (f"训练在宽度 {_widths_text(self.smooth_tracking, 'zh_CN')} 上跟上了构造"
+                      f"（误差在 {self.smooth_factor:g} 倍以内），在宽度 "
+                      f"{_widths_text(rest, 'zh_CN')} 上则没有：在那里构造的误差继续随网格步长"
+                      f"的平方下降，而训练得到的网络的误差下降得更慢（最坏时相差 "
+                      f"{self.smooth_worst_ratio:.0f} 倍）")
+        else:
+            smooth = f"训练的误差从未进入构造误差的 {self.smooth_factor:g} 倍以内"
+        beating = [x for x in w if x in self.kink_beating]
+        if len(beating) == len(w):
+            kinked = f"在从 {w[0]} 到 {w[-1]} 的每个宽度上，训练都胜过均匀网格上的构造"
+        elif w[-1] in self.kink_beating:
+            kinked = (f"训练在宽度 {_widths_text(beating, 'zh_CN')} 上胜过均匀网格上的构造，"
+                      f"在宽度 {_widths_text([x for x in w if x not in beating], 'zh_CN')} "
+                      "上则没有")
+        else:
+            kinked = f"在宽度 {w[-1]} 上，训练没有胜过均匀网格上的构造"
+        failing, ok = self.osc_failing, self.existence_without_learning
+        fails = (f"上确界误差至少为 {self.fail_level:g}：在上确界范数下不比预测零更好")
+        if len(failing) == len(w):
+            osc = f"训练在每个宽度上都失败（{fails}）"
+        elif failing:
+            osc = (f"训练在宽度 {_widths_text(failing, 'zh_CN')} 上失败（{fails}）；它的最好"
+                   f"结果是宽度 {self.osc_best_width} 时的 {self.osc_best:.2f}")
+        else:
+            osc = (f"训练在每个宽度上都低于 {self.fail_level:g}；它的最好结果是宽度 "
+                   f"{self.osc_best_width} 时的 {self.osc_best:.2f}")
+        if ok:
+            osc += (f"，而在宽度 {_widths_text(ok, 'zh_CN')} 上，同样宽度的构造与目标函数的"
+                    f"差距在 {self.good_level:g} 以内")
         return {"smooth": smooth, "kinked": kinked, "oscillating": osc}
 
 
