@@ -623,9 +623,10 @@ SWITCH = re.compile(r'<p class="nntheory-language-switch">(.*?)</p>', re.S)
 
 
 def edition_problems(site: Path = SITE) -> list[str]:
-    """Every edition of ``site`` has the same pages as the English one, and every page of
-    each has a language switch linking to the same page in each other edition (a file
-    that exists). Nothing to check for a site without editions."""
+    """Every edition of ``site`` has the same pages as the English one, and every page
+    of each (but :data:`SKIP_PAGES`: the index, search and redirect pages) has a language
+    switch linking to the same page in each other edition (a file that exists). Nothing
+    to check for a site without editions."""
     others = editions(site)
     if not others:
         return []
@@ -640,8 +641,8 @@ def edition_problems(site: Path = SITE) -> list[str]:
             for rel in sorted(rels - listing[""]):
                 problems.append(f"{code}/{rel}: a page the English edition lacks")
     for code, s in sites.items():
-        for rel in sorted(listing[code]):
-            page = s / rel
+        for rel in sorted(listing[code] - SKIP_PAGES):     # Sphinx's generated pages and
+            page = s / rel                                 # the redirect have no body
             switch = SWITCH.search(page.read_text(encoding="utf-8"))
             where = f"{code}/{rel}" if code else rel
             if not switch:
