@@ -144,8 +144,17 @@ test: lint test-lib test-notebooks test-build
 chapters:
 	@$(PYTHON) tools/chapters.py
 
+# Student copies of the chapters (solution code blanked, solution prose removed) in student/.
+# `make student LANG=zh_CN` writes the Chinese copies to student/zh_CN/ instead: their prose,
+# exercise text included, from book/locales/zh_CN (nntheory.teaching.translate), their code
+# cells and answer checks those of the English copies. Only a LANG given on make's command
+# line picks the edition (or BOOK_LANG, given anywhere): the LANG the shell exports is a locale
+# (en_US.UTF-8, C.UTF-8), so a plain `make student` still writes the English copies; LANG=en
+# or an empty one means English too, and a language without catalogues is refused.
+STUDENT_LANG = $(strip $(or $(BOOK_LANG),$(if $(filter command line,$(origin LANG)),$(LANG))))
 student: $(STAMP)
-	$(BIN)/python -m nntheory.student book/chapters/*.ipynb --out student
+	$(BIN)/python -m nntheory.student book/chapters/*.ipynb $(if $(filter-out en,$(STUDENT_LANG)),\
+	  --lang $(STUDENT_LANG) --out student/$(STUDENT_LANG),--out student)
 
 # The Chinese edition's message catalogues (tools/i18n.py, issue 29): the English text cut
 # into messages (one catalogue per page, book/locales/zh_CN/LC_MESSAGES/), new and changed

@@ -39,7 +39,8 @@ def _grade(args) -> None:
 
 def _student(args) -> None:
     from . import student
-    student.main([*map(str, args.notebooks), "--out", str(args.out)])
+    student.main([*map(str, args.notebooks), "--out", str(args.out),
+                  *(["--lang", args.lang] if args.lang else [])])
 
 
 def _guide(args) -> None:
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     s = sub.add_parser("student", help="write student copies (solutions blanked)")
     s.add_argument("notebooks", nargs="+", type=Path)
     s.add_argument("--out", type=Path, default=Path("student"))
+    s.add_argument("--lang", default="", help="the prose in this language, from "
+                   "book/locales/LANG (zh_CN); the code and checks stay the English copy's")
     s.set_defaults(run=_student)
 
     gd = sub.add_parser("guide", help="print the teacher's guide tables, from the book")

@@ -466,18 +466,20 @@ def _written_answers(nb, labels: list[str]) -> dict[str, str]:
         if label not in labels:
             continue
         text = _source(cell).strip()
-        prompt = _answer_prompt(label)
-        if prompt and text.startswith(prompt):       # the student copy's prompt
-            text = text[len(prompt):].strip()
+        for prompt in _answer_prompts(label):        # the student copy's prompt, any language
+            if text.startswith(prompt):
+                text = text[len(prompt):].strip()
+                break
         if text:
             out[label] = (out.get(label, "") + "\n\n" + text).strip()[:20000]
     return out
 
 
-def _answer_prompt(label: str) -> str:
+def _answer_prompts(label: str) -> list[str]:
     from . import student
-    prompt = getattr(student, "_ANSWER_PROMPT", "")
-    return prompt.format(label=label).strip() if prompt else ""
+    prompts = getattr(student, "ANSWER_PROMPTS", None) or {
+        "en": getattr(student, "_ANSWER_PROMPT", "")}
+    return [prompt.format(label=label).strip() for prompt in prompts.values() if prompt]
 
 
 def read_keys(path: str | os.PathLike) -> dict[str, str]:

@@ -23,6 +23,13 @@ with a ``ValueError`` that
 names the cell. Run as a script to write the copies::
 
     python -m nntheory.teaching.student book/chapters/*.ipynb --out student/
+    python -m nntheory.teaching.student book/chapters/*.ipynb --lang zh_CN --out student/zh_CN
+
+With ``--lang``, each chapter's Markdown is first translated from the page's message
+catalogue, ``book/locales/<lang>/LC_MESSAGES/chapters/<chapter>.po``
+(:mod:`nntheory.teaching.translate`), and the copy is made from the translated notebook: its
+code cells, answer checks and hidden material are those of the English copy, its prose
+(exercise text included) and its answer cells' prompts are in the other language.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import re
 from pathlib import Path
 
 __all__ = ["blank_solutions", "make_student_copy", "student_book", "strip_rubrics", "main",
-           "PLACEHOLDER", "ANSWER_TAG", "answer_cell"]
+           "PLACEHOLDER", "ANSWER_TAG", "ANSWER_PROMPTS", "answer_cell"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -43,6 +50,12 @@ PLACEHOLDER = "pass  # your solution here"
 ANSWER_TAG = "nntheory-answer"
 _ANSWER_PROMPT = ("**Your answer** (written exercise `{label}`; replace this text, "
                   "your teacher reads it):\n\n")
+#: The answer cell's prompt in each language of the student copies (the grader removes
+#: whichever it finds); a language without one gets the English prompt.
+ANSWER_PROMPTS = {
+    "en": _ANSWER_PROMPT,
+    "zh_CN": "**你的答案**（书面习题 `{label}`；请用你的答案替换这段文字，老师会阅读）：\n\n",
+}
 _DIRECTIVE_LABEL = re.compile(r"\{exercise\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?"
                               r"[ \t]*:label:[ \t]*(\S+)")
 
@@ -124,11 +137,13 @@ def _outside_solution(src: str, has_start: bool, has_end: bool, where: str) -> s
         else before.rstrip()
 
 
-def answer_cell(label: str, text: str | None = None) -> dict:
-    """The tagged Markdown answer cell of written exercise ``label``."""
+def answer_cell(label: str, text: str | None = None, *, lang: str = "en") -> dict:
+    """The tagged Markdown answer cell of written exercise ``label``; without ``text``, the
+    prompt of language ``lang`` (:data:`ANSWER_PROMPTS`)."""
+    prompt = ANSWER_PROMPTS.get(lang, _ANSWER_PROMPT)
     return {"cell_type": "markdown", "id": f"answer-{label}"[:64],
             "metadata": {"tags": [ANSWER_TAG], "nntheory": {"exercise": label}},
-            "source": text if text is not None else _ANSWER_PROMPT.format(label=label)}
+            "source": text if text is not None else prompt.format(label=label)}
 
 
 def _written_labels() -> set[str]:
@@ -140,13 +155,19 @@ def _is_answer_cell(cell: dict) -> bool:
     return ANSWER_TAG in ((cell.get("metadata") or {}).get("tags") or [])
 
 
-def make_student_copy(notebook: dict) -> dict:
+def make_student_copy(notebook: dict, *, lang: str = "en") -> dict:
     """A copy of a notebook (nbformat JSON as a dict) without its solutions.
 
     Code between solution markers is blanked; every Markdown cell from a
     ``{solution-start}`` through the matching ``{solution-end}`` (both included,
-    so prose in the same cell as a directive goes too) is removed.
+    so prose in the same cell as a directive goes too) is removed. The written
+    exercises' answer cells get the prompt of language ``lang``; the notebook's own
+    text is not translated here (:func:`nntheory.teaching.translate.translate_notebook`
+    does that, before).
     """
+    if not isinstance(lang, str):
+        raise TypeError(f"lang must be a language code such as 'zh_CN'; got "
+                        f"{type(lang).__name__}")
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise TypeError("notebook must be a notebook as a dict with a 'cells' list "
                         f"(json.loads of an .ipynb); got {type(notebook).__name__}")
@@ -187,7 +208,7 @@ def make_student_copy(notebook: dict) -> dict:
             cells.append(cell)
             for label in _DIRECTIVE_LABEL.findall(src):
                 if label in written and label not in have_answer:
-                    cells.append(answer_cell(label))
+                    cells.append(answer_cell(label, lang=lang))
             continue
         if cell.get("cell_type") == "code" and (BEGIN in src or END in src):
             cell["source"] = blank_solutions(src, where=where)
@@ -208,19 +229,55 @@ def make_student_copy(notebook: dict) -> dict:
     return nb
 
 
+_LANG_HELP = """\
+translate each chapter's prose (exercise text included) into language LANG before making
+its copy, from the page's catalogue LOCALES/LANG/LC_MESSAGES/chapters/<chapter>.po; the
+code cells and answer checks stay those of the English copy. LANG must have a catalogue
+folder under LOCALES (now: {have}); 'en' or '' means the English copies. `make student
+LANG=zh_CN` passes it (and writes to student/zh_CN/); the shell's own LANG (a locale such
+as en_US.UTF-8) is not read"""
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write student copies of chapter notebooks.")
+    from . import translate
+
+    parser = argparse.ArgumentParser(
+        description="Write student copies of chapter notebooks: solution code blanked, "
+                    "solution prose removed; with --lang, in another language.")
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("student"))
+    parser.add_argument("--lang", default="", help=_LANG_HELP.format(
+        have=", ".join(translate.languages()) or "none"))
+    parser.add_argument("--locales", type=Path, default=translate.default_locales(),
+                        help="the folder of the message catalogues (default: the "
+                             "repository's book/locales)")
     args = parser.parse_args(argv)
+    lang = "" if args.lang in ("", "en") else args.lang
+    if lang and lang not in translate.languages(args.locales):
+        parser.error(f"--lang: no message catalogues for {lang!r} in {args.locales} "
+                     f"(languages there: {', '.join(translate.languages(args.locales)) or 'none'}"
+                     "; 'en' for the English copies)")
     args.out.mkdir(parents=True, exist_ok=True)
+    incomplete = []
     for path in args.notebooks:
         try:
-            nb = make_student_copy(json.loads(path.read_text()))
-        except ValueError as exc:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            if lang:
+                nb, report = translate.translate_notebook(
+                    nb, translate.catalogue_for(path, lang, args.locales))
+                if report.missing:
+                    incomplete.append(f"{path.name}: {len(report.missing)} of {report.total}")
+            nb = make_student_copy(nb, lang=lang or "en")
+        except (ValueError, FileNotFoundError) as exc:
             raise SystemExit(f"{path}: {exc}") from None
-        (args.out / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-        print(f"wrote {args.out / path.name}")
+        (args.out / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+        print(f"wrote {args.out / path.name}" + (f" ({report.found} of {report.total} "
+                                                   "messages translated)" if lang else ""))
+    if incomplete:
+        print(f"warning: messages of the {lang} catalogues not found in their notebook (the "
+              "catalogue is older than the English text; `make translations` updates it): "
+              + "; ".join(incomplete))
 
 
 if __name__ == "__main__":
