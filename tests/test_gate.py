@@ -27,17 +27,28 @@ BIN = Path(sys.executable).parent
 
 
 def makefile_build_flags() -> list[str]:
-    """The options of ``jupyter-book build book ...`` in the Makefile's test-build step."""
-    lines = (ROOT / "Makefile").read_text().splitlines()
+    """The options the Makefile's test-build step gives ``jupyter-book build``: its line
+    runs ``tools/i18n.py build-all`` (through ``$(BUILD_EDITIONS)``), which builds both
+    editions with :data:`i18n.STRICT_FLAGS` unless told ``--no-strict``."""
+    text = (ROOT / "Makefile").read_text()
+    lines = text.splitlines()
+    editions = next(line for line in lines if line.startswith("BUILD_EDITIONS ="))
     start = lines.index(next(line for line in lines if line.startswith("test-build:")))
     for line in lines[start + 1:]:
         if not line.startswith("\t"):
             break
-        words = shlex.split(line.strip())   # may start with variables: $(BOOK_ENV) ...
-        for i, word in enumerate(words):
-            if word.endswith("jupyter-book") and words[i + 1:i + 3] == ["build", "book"]:
-                return words[i + 3:]
-    raise AssertionError("the Makefile's test-build step has no 'jupyter-book build book' line")
+        if "$(BUILD_EDITIONS)" in line:
+            words = shlex.split(editions.split("=", 1)[1].strip()) + shlex.split(
+                line.strip().replace("$(BUILD_EDITIONS)", ""))
+            i = next(i for i, w in enumerate(words) if w.endswith("tools/i18n.py"))
+            assert words[i + 1] == "build-all", words
+            if "--no-strict" in words:
+                return []
+            sys.path.insert(0, str(ROOT / "tools"))
+            import i18n
+
+            return list(i18n.STRICT_FLAGS)
+    raise AssertionError("the Makefile's test-build step does not run $(BUILD_EDITIONS)")
 
 
 def test_makefile_build_flags_turn_warnings_into_errors():

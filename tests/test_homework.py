@@ -747,3 +747,22 @@ def test_a_students_function_cannot_take_a_forbidden_functions_code_while_checke
     assert taken["code"].co_filename == "<forbidden>"
     import torch.optim.adamax as adamax
     assert adamax._single_tensor_adamax.__code__.co_filename != "<forbidden>"
+
+
+def test_every_rubric_totals_the_exercises_points():
+    """A teacher's hand mark must lie between 0 and the exercise's points: a rubric that
+    promised "4 points in all" for a 2-point exercise (ex-res-prove, found by the Chinese
+    edition's referee) could not be followed. Where a rubric itemises its points as
+    "<x> point(s): ...", the items add up to the total too."""
+    import re
+
+    for ex in exercises.REGISTRY.values():
+        if not ex.rubric:
+            continue
+        total = re.match(r"(\d+(?:\.\d+)?) points? in all", ex.rubric)
+        assert total, f"{ex.label}: the rubric does not start with '<n> points in all'"
+        assert float(total.group(1)) == ex.points, (ex.label, total.group(1), ex.points)
+        items = [float(x) for x in re.findall(r"(?:^|[.:;] )(\d+(?:\.\d+)?) points?:",
+                                                ex.rubric)]
+        if len(items) >= 2:
+            assert sum(items) == ex.points, (ex.label, items, ex.points)

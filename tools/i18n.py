@@ -672,11 +672,16 @@ def drop_format_flags(path: Path) -> bool:
     return True
 
 
+#: What a strict build adds to ``jupyter-book build``: a warning (-W) or a broken
+#: reference (-n) fails it, after the whole book is built (--keep-going lists them all).
+STRICT_FLAGS = ("-W", "-n", "--keep-going")
+
+
 def _run_build(config: Path, out: Path, strict: bool) -> None:
     cmd = [_jupyter_book(), "build", str(BOOK), "--config", str(config),
            "--path-output", str(out)]
     if strict:
-        cmd += ["-W", "-n", "--keep-going"]
+        cmd += list(STRICT_FLAGS)
     subprocess.run(cmd, check=True)
 
 
@@ -695,12 +700,77 @@ def build(lang: str, strict: bool = True) -> Path:
     return target
 
 
-def build_all(strict: bool = True) -> list[Path]:
-    """Both editions with a language switch on every page: the English site into
-    book/_build/html/ (every notebook run once, from a fresh execution cache, as a forced
-    build would), then each translation from that cache into book/_build/html/<lang>/."""
+def _execute_one(path: str, timeout: int) -> tuple[str, str | None, float, str]:
+    """Run one notebook as myst-nb's cache mode would (its folder as the working
+    directory, errors not allowed, an encrypted kernel): ``(path, executed notebook as
+    JSON or None, seconds, error text)``. Runs in a worker process."""
+    import importlib.util
+
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    spec = importlib.util.spec_from_file_location("nntheory_sphinx",
+                                                  ROOT / "tools" / "nntheory_sphinx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    manager = module.curve_kernel_manager()
+    extra = {"kernel_manager_class": manager} if manager is not None else {}
+    notebook = nbformat.read(path, as_version=4)
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
+                                 allow_errors=False, meta_override=True, **extra)
+    if result.err is not None:
+        return path, None, result.time, result.exc_string or repr(result.err)
+    return path, nbformat.writes(notebook), result.time, ""
+
+
+def execute_into_cache(cache: Path, jobs: int = 2) -> dict[str, float]:
+    """Run every notebook page of the book, ``jobs`` at a time, into the jupyter-cache at
+    ``cache``, which the cache-mode builds then read (a build runs a notebook one after
+    the other; two CI cores run two at once). The seconds each took, by page; a failing
+    notebook raises with its traceback, as the build would (``raise_on_error``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import nbformat
+    import yaml
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive int, not {jobs!r}")
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf8"))
+    timeout = int(config["execute"].get("timeout", 300))
+    notebooks = [BOOK / (page + ".ipynb") for page in pages()
+                 if (BOOK / (page + ".ipynb")).is_file()]
+    store = get_cache(str(cache))
+    seconds, failed = {}, []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for path, text, took, error in pool.map(_execute_one, map(str, notebooks),
+                                                [timeout] * len(notebooks)):
+            page = str(Path(path).relative_to(BOOK).with_suffix(""))
+            if text is None:
+                failed.append(f"{page}: {error}")
+                continue
+            record = store.add_nb_to_project(path)
+            store.cache_notebook_bundle(
+                CacheBundleIn(nbformat.reads(text, as_version=4), record.uri,
+                              data={"execution_seconds": took}),
+                check_validity=False, overwrite=True)
+            seconds[page] = took
+            print(f"executed {page} in {took:.1f} s", flush=True)
+    if failed:
+        raise RuntimeError("notebooks failed:\n" + "\n\n".join(failed))
+    return seconds
+
+
+def build_all(strict: bool = True, jobs: int = 2) -> list[Path]:
+    """Both editions with a language switch on every page: every notebook run once into a
+    fresh execution cache (``jobs`` at a time), the English site from it into
+    book/_build/html/, then each translation from the same cache into
+    book/_build/html/<lang>/."""
     cache = BUILD / ".jupyter_cache"
     shutil.rmtree(cache, ignore_errors=True)
+    if jobs > 1:
+        execute_into_cache(cache, jobs)
     _run_build(_derived_config("en", "cache", cache), BOOK, strict)
     return [BUILD / "html"] + [build(lang, strict) for lang in LANGUAGES]
 
@@ -712,6 +782,9 @@ def main(argv=None) -> int:
                         help="build without -W -n (warnings do not fail the build)")
     parser.add_argument("--lang", default=LANGUAGES[0], choices=LANGUAGES)
     parser.add_argument("--max", type=int, default=40, help="problems to print at most")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="build-all: notebooks run at once into the cache before the "
+                             "builds (1: the English build runs them one by one)")
     parser.add_argument("--fresh", action="store_true",
                         help="check: also cut the English source into messages now (~15 s) "
                              "and report the messages the catalogues lack or no longer need")
@@ -726,7 +799,7 @@ def main(argv=None) -> int:
         print(build(args.lang, strict=not args.no_strict))
         return 0
     if args.command == "build-all":
-        for path in build_all(strict=not args.no_strict):
+        for path in build_all(strict=not args.no_strict, jobs=args.jobs):
             print(path)
         return 0
     problems = check(args.lang)

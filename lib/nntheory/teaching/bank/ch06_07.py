@@ -531,14 +531,14 @@ def _converse_cases(hidden: bool):
 
 
 _RUBRIC_RES = (
-    "4 points in all. 1 point: c_3 of F_n computed correctly by induction on n from "
+    "2 points in all. 0.5 point: c_3 of F_n computed correctly by induction on n from "
     "F_n = F_{n-1} + w_n^2 F_{n-1}^2 (the x^3 coefficient of F_{n-1}^2 is 2 c_2(F_{n-1})), "
     "giving c_3 = 2 sum_{j<k} w_j^2 w_k^2 = c_2^2 - sum_k w_k^4; an answer that checks "
-    "n = 2 or n = 3 only gets no point here. 1 point: sum_k w_k^4 >= c_2^2 / n by "
+    "n = 2 or n = 3 only gets nothing here. 0.5 point: sum_k w_k^4 >= c_2^2 / n by "
     "Cauchy-Schwarz (or the power-mean inequality), hence c_3 <= (1 - 1/n) c_2^2. "
-    "1 point: equality exactly when all |w_k| are equal (the equality case of "
+    "0.5 point: equality exactly when all |w_k| are equal (the equality case of "
     "Cauchy-Schwarz), and strict inequality c_3 < c_2^2 whenever some weight is non-zero. "
-    "1 point: the conclusion: a polynomial with c_3 = c_2^2 > 0 (such as "
+    "0.5 point: the conclusion: a polynomial with c_3 = c_2^2 > 0 (such as "
     "x + x^2 + x^3 + x^4, for every depth n) is no F_n (c_2 = c_3 alone is not "
     "excluded: F_2 with w_1^2, w_2^2 = (3 +- sqrt 3)/2 has c_2 = c_3 = 3); zero weights "
     "are allowed and must be covered (they only remove layers, or c_2 = 0 forces all weights 0 and "
@@ -548,7 +548,7 @@ _RUBRIC_RES = (
     "c_3 = sum w_k^2 (confusing c_3 with c_2); dividing by a weight that may be zero.")
 
 _RUBRIC_GRADED = (
-    "4 points in all, for f(x) = x^gamma, 0 < gamma < 1, and the interpolant on the knots "
+    "3 points in all, for f(x) = x^gamma, 0 < gamma < 1, and the interpolant on the knots "
     "x_i = (i/N)^beta. 1 point: the first cell [0, N^-beta]: the error of the chord of "
     "x^gamma on [0, h] is exactly c_gamma h^gamma with c_gamma = (1 - gamma) "
     "gamma^(gamma/(1 - gamma)) > 0 (or at least a correct bound of this order from above and "
@@ -558,10 +558,10 @@ _RUBRIC_GRADED = (
     "for i >= 2, giving a bound C N^-2 (i/N)^(beta gamma - 2); or, equally, the scaling "
     "x = y/N^beta, which turns the error on cell i into N^(-beta gamma) e_i with e_i the chord "
     "error of y^gamma on [(i-1)^beta, i^beta], independent of N, together with a bound "
-    "e_i <= C i^(beta gamma - 2) uniform in i. 1 point: for beta = 2/gamma the "
+    "e_i <= C i^(beta gamma - 2) uniform in i. 0.5 point: for beta = 2/gamma the "
     "factor (i/N)^(beta gamma - 2) is 1, so the sup error is O(N^-2) (first cell included), "
     "and for beta < 2/gamma the first cell alone gives error >= c N^(-beta gamma), not "
-    "O(N^-2): the least beta is 2/gamma. 1 point: constants stated or tracked and the "
+    "O(N^-2): the least beta is 2/gamma. 0.5 point: constants stated or tracked and the "
     "bound uniform in i (not only for i of order N). Usual wrong proofs: using the bound "
     "h^2 max|f''|/8 on the first cell (f'' is unbounded there); estimating only the last "
     "cell; showing the fitted rate of an experiment instead of a bound; concluding "
