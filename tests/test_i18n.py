@@ -396,3 +396,86 @@ def test_the_chinese_edition_is_complete_and_in_step_with_the_english():
     problems = i18n.check("zh_CN") + i18n.out_of_step("zh_CN")
     assert not problems, f"{len(problems)} problems (run `make translations`):\n" + "\n".join(
         map(str, problems[:30]))
+
+
+# ------------------------------------- glued phrases, exercise titles, the glossary's tables
+
+
+def test_a_glued_phrases_edition_variant_counts_as_the_phrase_and_is_required():
+    names = i18n.phrase_glues("zh_CN")
+    assert {"v_spread_overlap", "stall_sentence", "near_nz", "sweep_smooth"} <= names
+    msgid = "The band {glue:text}`v_spread_overlap` the other one ({glue:text}`drift`)."
+    good = "该区间与另一个区间{glue:text}`v_spread_overlap__zh_CN`（{glue:text}`drift`）。"
+    assert i18n.compare(msgid, good, "zh_CN") == ""
+    english = good.replace("v_spread_overlap__zh_CN", "v_spread_overlap")
+    assert "use its variant v_spread_overlap__zh_CN" in i18n.compare(msgid, english, "zh_CN")
+    # a variant of a number (none is glued) or of another language is not the role
+    assert "lost" in i18n.compare(msgid, good.replace("drift", "drift__zh_CN"), "zh_CN")
+    assert "lost" in i18n.compare(msgid, good.replace("__zh_CN", "__fr"), "zh_CN")
+    # with a format spec
+    assert i18n.compare("x {glue:text}`near_err:.2f` y", "甲 {glue:text}`near_err__zh_CN:.2f` 乙",
+                        "zh_CN") == ""
+
+
+def _sphinx(src: Path, builder: str, out: Path) -> None:
+    subprocess.run([sys.executable, "-m", "sphinx", "-b", builder, "-q", str(src), str(out)],
+                   check=True, capture_output=True, timeout=300)
+
+
+def _exercise_book(tmp_path, with_extension: bool) -> Path:
+    src = tmp_path / ("ex_ext" if with_extension else "ex_plain")
+    (src / "locales" / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    extensions = ["myst_nb", "sphinx_exercise"] + (["nntheory_i18n"] if with_extension else [])
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'tools')!r})\n"
+        f"extensions = {extensions!r}\nlocale_dirs = ['locales']\ngettext_compact = False\n",
+        encoding="utf8")
+    (src / "index.md").write_text("# Page\n\n```{exercise} Distances to the *line*\n"
+                                  ":label: ex-a\n\nBody.\n```\n", encoding="utf8")
+    (src / "locales" / "zh_CN" / "LC_MESSAGES" / "index.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Distances to the *line*"\nmsgstr "到*直线*的距离"\n\n'
+        'msgid "Body."\nmsgstr "正文。"\n', encoding="utf8")
+    return src
+
+
+def test_an_exercise_title_is_a_message_and_is_translated(tmp_path):
+    src = _exercise_book(tmp_path, with_extension=True)
+    _sphinx(src, "gettext", tmp_path / "pot")
+    assert 'msgid "Distances to the *line*"' in (tmp_path / "pot" / "index.pot").read_text()
+    (src / "conf.py").write_text((src / "conf.py").read_text() + "language = 'zh_CN'\n")
+    _sphinx(src, "html", tmp_path / "html")
+    page = (tmp_path / "html" / "index.html").read_text(encoding="utf8")
+    assert "到<em>直线</em>的距离" in page and "正文。" in page and "line" not in page
+    # without the extension sphinx-exercise's title is no message: it stays English
+    plain = _exercise_book(tmp_path, with_extension=False)
+    _sphinx(plain, "gettext", tmp_path / "pot_plain")
+    assert "Distances" not in (tmp_path / "pot_plain" / "index.pot").read_text()
+
+
+def test_the_glossary_tables_are_the_same_in_both_editions_and_never_messages(tmp_path):
+    src = tmp_path / "gl"
+    (src / "locales" / "zh_CN").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'tools')!r})\n"
+        "extensions = ['myst_nb', 'nntheory_i18n']\n", encoding="utf8")
+    (src / "locales" / "zh_CN" / "glossary.md").write_text(
+        "# 术语表\n\n## 用法\n\nprose only\n\n## 范数 · Norms\n\n| English | 中文 | 说明 |\n"
+        "| --- | --- | --- |\n| sup norm | 上确界范数 | 即 $L^\\infty$ 范数，`x` 与 $\\|x\\|$ |\n",
+        encoding="utf8")
+    (src / "index.md").write_text("# Glossary\n\nThe terms.\n\n"
+                                  "```{nntheory-glossary} locales/zh_CN/glossary.md\n```\n",
+                                  encoding="utf8")
+    _sphinx(src, "gettext", tmp_path / "pot")
+    pot = (tmp_path / "pot" / "index.pot").read_text(encoding="utf8")
+    assert "The terms." in pot and "sup norm" not in pot and "范数" not in pot
+    _sphinx(src, "html", tmp_path / "html")
+    page = (tmp_path / "html" / "index.html").read_text(encoding="utf8")
+    assert "范数 · Norms" in page and "用法" not in page        # only sections with a table
+    assert "上确界范数" in page and "sup norm" in page and "<code" in page
+    assert page.count('class="math') >= 2                      # the maths of the notes
+    rows = nntheory_i18n.glossary_sections(
+        (ROOT / "book" / "locales" / "zh_CN" / "glossary.md").read_text(encoding="utf8"))
+    terms = [r[0] for _, section in rows for r in section]
+    assert len(terms) == len(i18n.read_glossary(
+        ROOT / "book" / "locales" / "zh_CN" / "glossary.csv"))    # every term of the CSV

@@ -129,9 +129,9 @@ def _glue_base(role: str, lang: str | None) -> str:
     """``role`` with a glue key's ``__<lang>`` suffix removed (the edition's variant of a
     glued phrase stands for the English value)."""
     m = _GLUE.match(role)
-    if lang and m and m.group(3) == "__" + lang:
+    if lang and m and m.group(3) == "__" + lang and m.group(2) in phrase_glues(lang):
         return m.group(1) + m.group(2) + m.group(4)
-    return role
+    return role                     # (a variant no notebook glues is not the role)
 
 
 @functools.cache
