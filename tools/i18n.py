@@ -678,8 +678,10 @@ STRICT_FLAGS = ("-W", "-n", "--keep-going")
 
 
 def _run_build(config: Path, out: Path, strict: bool) -> None:
+    # --all: every page read again (Sphinx would keep an unchanged page from an earlier
+    # build, with that build's outputs, not the ones of the cache just filled)
     cmd = [_jupyter_book(), "build", str(BOOK), "--config", str(config),
-           "--path-output", str(out)]
+           "--path-output", str(out), "--all"]
     if strict:
         cmd += list(STRICT_FLAGS)
     subprocess.run(cmd, check=True)
@@ -705,9 +707,14 @@ def _execute_one(path: str, timeout: int) -> tuple[str, str | None, float, str]:
     directory, errors not allowed, an encrypted kernel): ``(path, executed notebook as
     JSON or None, seconds, error text)``. Runs in a worker process."""
     import importlib.util
+    import os
 
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
+
+    # the kernel is a batch run's, as under the book's build: no live widgets or progress
+    # bars (nntheory.settings.headless), whoever calls build-all
+    os.environ.setdefault("NNTHEORY_QUIET", "1")
 
     spec = importlib.util.spec_from_file_location("nntheory_sphinx",
                                                   ROOT / "tools" / "nntheory_sphinx.py")
