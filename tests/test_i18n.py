@@ -479,3 +479,24 @@ def test_the_glossary_tables_are_the_same_in_both_editions_and_never_messages(tm
     terms = [r[0] for _, section in rows for r in section]
     assert len(terms) == len(i18n.read_glossary(
         ROOT / "book" / "locales" / "zh_CN" / "glossary.csv"))    # every term of the CSV
+
+
+def test_a_chapter_that_never_glosses_a_term_with_its_english_fails(tmp_path):
+    glossary = [("perceptron", "感知机"), ("theorem", "定理"), ("ReLU", "ReLU")]
+    english = ["The perceptron learns.", "Another perceptron, a theorem and ReLU."]
+
+    def problems(first, second):
+        path = _po(tmp_path, [(english[0], first, False), (english[1], second, False)])
+        return [(p.msgid, p.kind) for p in
+                i18n.first_use_problems(path, glossary, exempt=frozenset({"theorem"}))]
+
+    assert problems("感知机会学习。", "又一个感知机、一个定理和 ReLU。") == [
+        ("perceptron", "first-use")]             # the theorem is exempt, ReLU is ReLU
+    assert problems("感知机（perceptron）会学习。", "又一个感知机、一个定理和 ReLU。") == []
+    assert problems("**感知机**（perceptron）会学习。", "又一个感知机、定理和 ReLU。") == []
+    # the English in parentheses after another word does not count
+    assert problems("感知机会学习（perceptron）。", "又一个感知机、定理和 ReLU。") == [
+        ("perceptron", "first-use")]
+    # the real glossary's exempt section: the theorem environment's words
+    exempt = i18n._unglossed_terms(ROOT / "book" / "locales" / "zh_CN" / "glossary.md")
+    assert {"theorem", "proof", "lemma", "norm"} <= set(exempt) and "perceptron" not in exempt

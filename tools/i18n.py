@@ -39,8 +39,11 @@ renders its asterisks literally, because a closing ``**`` that follows a punctua
 it, which must list the same terms) fixes each term's translation; in every translated
 message, each glossary term of the English (longest match first, so "implicit bias" is one
 term and not "bias"; plurals included) must have its fixed translation in the translation.
-Only translated, non-fuzzy messages are checked for markup and terms: a message still to
-be translated is already reported as such.
+*First use* (``first_use_problems``): each glossary term a chapter uses has its English in
+parentheses after the Chinese somewhere in that chapter, 感知机（perceptron）, as the
+translators write it at its first use (the theorem environment's words, 定理 or 证明, are
+exempt). Only translated, non-fuzzy messages are checked for markup and terms: a message
+still to be translated is already reported as such.
 """
 
 from __future__ import annotations
@@ -477,6 +480,21 @@ def glossary_message_problems(path: Path, glossary: list[tuple[str, str]],
     return problems
 
 
+def _unglossed_terms(page: Path) -> list[str]:
+    """The English terms of the glossary page's section :data:`UNGLOSSED_SECTION`."""
+    if not Path(page).is_file():
+        return []
+    terms, inside = [], False
+    for line in Path(page).read_text(encoding="utf8").splitlines():
+        if line.startswith("## "):
+            inside = line[3:].startswith(UNGLOSSED_SECTION)
+        elif inside and line.startswith("|") and not _TABLE_RULE.match(line):
+            cell = line.strip("|").split("|")[0].strip()
+            if cell and cell != "English":
+                terms.append(cell)
+    return terms
+
+
 def glossary_scopes(path: Path) -> dict[str, set[str]]:
     """The terms bound on some pages only: ``english -> {page, ...}`` from the CSV's
     optional ``pages`` column (space-separated catalogue names such as
@@ -485,6 +503,36 @@ def glossary_scopes(path: Path) -> dict[str, set[str]]:
     with Path(path).open(encoding="utf8", newline="") as f:
         return {(row["english"] or "").strip(): set((row.get("pages") or "").split())
                 for row in csv.DictReader(f) if (row.get("pages") or "").strip()}
+
+
+#: The glossary's section whose terms a chapter need not gloss with their English (the
+#: words of the theorem environments and general mathematics: 定理, 证明, 范数...).
+UNGLOSSED_SECTION = "定理环境"
+
+
+def first_use_problems(path: Path, glossary: list[tuple[str, str]],
+                       name: str | None = None, exempt: frozenset = frozenset()
+                       ) -> list[Problem]:
+    """The glossary terms a chapter's catalogue uses without ever giving their English in
+    parentheses after the Chinese, as in 感知机（perceptron） (issue 29: a term's first use
+    in each chapter carries its English). Terms written the same in both languages
+    (ReLU) and ``exempt`` ones are not asked for."""
+    path = Path(path)
+    name = name or path.name
+    messages = [(a, b) for a, b in _translated(path) if not is_maths_message(a)]
+    used: dict[str, str] = {}
+    for msgid, _ in messages:
+        for english, chinese in glossary_terms(msgid, glossary):
+            if english not in exempt and english.lower() != chinese.lower():
+                used.setdefault(english, chinese)
+    text = re.sub(r"\*+", "", " ".join(_prose(b) for _, b in messages))
+    problems = []
+    for english, chinese in used.items():
+        glossed = re.escape(chinese) + r"\s*[（(][^）)]*?" + term_pattern(english).pattern
+        if not re.search(glossed, text, re.I):
+            problems.append(Problem(name, english, "first-use",
+                                    f"{chinese} never followed by （{english}） in the chapter"))
+    return problems
 
 
 def glossary_problems(lang: str, paths: list[Path] | None = None) -> list[Problem]:
@@ -498,6 +546,7 @@ def glossary_problems(lang: str, paths: list[Path] | None = None) -> list[Proble
     problems = glossary_file_problems(csv_path, folder / GLOSSARY_PAGE)
     glossary = [(e, c) for e, c in read_glossary(csv_path) if e and c]
     scopes = glossary_scopes(csv_path)
+    exempt = frozenset(_unglossed_terms(folder / GLOSSARY_PAGE))
     root = folder / "LC_MESSAGES"
     for path in (catalogues(lang) if paths is None else paths):
         path = Path(path)
@@ -505,6 +554,8 @@ def glossary_problems(lang: str, paths: list[Path] | None = None) -> list[Proble
         page = name[:-3] if name.endswith(".po") else name
         bound = [(e, c) for e, c in glossary if e not in scopes or page in scopes[e]]
         problems += glossary_message_problems(path, bound, name)
+        if page.startswith("chapters/"):
+            problems += first_use_problems(path, bound, name, exempt)
     return problems
 
 

@@ -21,6 +21,14 @@
    directive's argument) as a node without source or raw text, so Sphinx's gettext left
    it out and a translated page kept the English title. The directive's nodes get both
    here, so the title is a message of its page's catalogue like a theorem's.
+5. **The parts' captions** (``Part I: ...`` in the table of contents). Jupyter Book inserts
+   the toctrees after Sphinx has translated the page, so their captions stayed English in
+   the sidebar of a translated edition although the root page's catalogue translates
+   them; they are translated here, before Sphinx collects the toctrees.
+6. **Figure captions are messages.** The catalogues are cut from the source with execution
+   off, where a ``{glue:figure}`` finds no figure and myst-nb drops the whole directive,
+   caption included. In a gettext build only, a missing glued value is a placeholder, so the
+   figure and its caption stay in the page and the caption is a message like any other.
 """
 
 from __future__ import annotations
@@ -213,9 +221,58 @@ class ExerciseTitleMessages(SphinxPostTransform):
                 title.uid = ""  # type: ignore[attr-defined]
 
 
+def _translate_captions(app, doctree) -> None:
+    """The toctrees' captions of a translated page, from the page's catalogue (see 5.)."""
+    language = app.config.language
+    if not language or language == "en":
+        return
+    import os
+
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    dirs = [os.path.join(app.srcdir, d) for d in app.config.locale_dirs]
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    catalog, has_catalog = init_locale(dirs, language, domain)
+    if not has_catalog:
+        return
+    for node in doctree.findall(addnodes.toctree):
+        if node.get("caption"):
+            node["caption"] = catalog.gettext(node["caption"])
+
+
+def _glue_placeholders_for_gettext() -> None:
+    """In a gettext build, a glued value the (unexecuted) notebook lacks is a placeholder,
+    so a ``{glue:figure}``'s caption is kept and extracted (see 6.)."""
+    from myst_nb.core.variables import RetrievalError, VariableOutput
+    from myst_nb.ext.glue import directives
+
+    retrieve = directives.retrieve_glue_data
+    if getattr(retrieve, "_nntheory_gettext", False):
+        return
+
+    def retrieve_or_placeholder(document, key):
+        try:
+            return retrieve(document, key)
+        except RetrievalError:
+            env = getattr(document.settings, "env", None)
+            if env is None or env.app.builder.name != "gettext" or \
+                    "nb_renderer" not in document:
+                raise
+            return VariableOutput(data={"text/plain": key}, metadata={},
+                                  nb_renderer=document["nb_renderer"], vtype="glue")
+
+    retrieve_or_placeholder._nntheory_gettext = True  # type: ignore[attr-defined]
+    directives.retrieve_glue_data = retrieve_or_placeholder
+
+
 def setup(app):
     Parser.parse = _parse_keeping_glue
     _exercise_titles_translatable()
+    _glue_placeholders_for_gettext()
+    # before Sphinx's toctree collector (priority 500) reads the captions
+    app.connect("doctree-read", _translate_captions, priority=400)
     app.add_post_transform(ExerciseTitleMessages)
     app.add_config_value("nntheory_editions", {}, "html")
     app.add_directive("nntheory-glossary", GlossaryTables)
