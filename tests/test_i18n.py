@@ -431,7 +431,9 @@ def _exercise_book(tmp_path, with_extension: bool) -> Path:
         f"extensions = {extensions!r}\nlocale_dirs = ['locales']\ngettext_compact = False\n",
         encoding="utf8")
     (src / "index.md").write_text("# Page\n\n```{exercise} Distances to the *line*\n"
-                                  ":label: ex-a\n\nBody.\n```\n", encoding="utf8")
+                                  ":label: ex-a\n\nBody.\n```\n\n"
+                                  "```{solution} ex-a\n:label: sol-a\n\nBody.\n```\n",
+                                  encoding="utf8")
     (src / "locales" / "zh_CN" / "LC_MESSAGES" / "index.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Distances to the *line*"\nmsgstr "到*直线*的距离"\n\n'
@@ -446,7 +448,8 @@ def test_an_exercise_title_is_a_message_and_is_translated(tmp_path):
     (src / "conf.py").write_text((src / "conf.py").read_text() + "language = 'zh_CN'\n")
     _sphinx(src, "html", tmp_path / "html")
     page = (tmp_path / "html" / "index.html").read_text(encoding="utf8")
-    assert "到<em>直线</em>的距离" in page and "正文。" in page and "line" not in page
+    # in the exercise's title and in its solution's, which repeats it
+    assert page.count("到<em>直线</em>的距离") == 2 and "正文。" in page and "line" not in page
     # without the extension sphinx-exercise's title is no message: it stays English
     plain = _exercise_book(tmp_path, with_extension=False)
     _sphinx(plain, "gettext", tmp_path / "pot_plain")

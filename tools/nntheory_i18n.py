@@ -267,10 +267,30 @@ def _glue_placeholders_for_gettext() -> None:
     directives.retrieve_glue_data = retrieve_or_placeholder
 
 
+def _translated_exercises_for_solutions(app, doctree) -> None:
+    """A solution's title repeats its exercise's ("Solution to Exercise 5.3 (title)"), from
+    the exercise node sphinx-exercise registered when the directive ran, before Sphinx
+    translated the page: in a translated edition the registry gets the page's translated
+    node, so the solution's title is in the edition's language too (see 4.)."""
+    if not app.config.language or app.config.language == "en":
+        return
+    registry = getattr(app.env, "sphinx_exercise_registry", None)
+    if not registry:
+        return
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+    for node in doctree.findall(lambda n: isinstance(n, (exercise_node,
+                                                         exercise_enumerable_node))):
+        label = node.get("label")
+        if label in registry:
+            registry[label]["node"] = node.deepcopy()     # (as read: titles unresolved)
+
+
 def setup(app):
     Parser.parse = _parse_keeping_glue
     _exercise_titles_translatable()
     _glue_placeholders_for_gettext()
+    app.connect("doctree-read", _translated_exercises_for_solutions)
     # before Sphinx's toctree collector (priority 500) reads the captions
     app.connect("doctree-read", _translate_captions, priority=400)
     app.add_post_transform(ExerciseTitleMessages)
