@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -743,17 +744,32 @@ def test_the_extension_writes_solution_free_copies_and_links_them(tmp_path):
     class Env:
         nntheory_student_pages = {"chapters/nb"}
 
+    class Config:
+        language = "en"
+
     class App:
-        env = Env()
+        env, config = Env(), Config()
 
     context = {"body": "<section>\n<h1>T</h1>\n<p>text</p>",
                "pathto": lambda uri, resource: "../" + uri}
     student_downloads._page_context(App(), "chapters/nb", "page.html", context, None)
     assert context["body"].startswith("<section>\n<h1>T</h1>\n<p class=")
     assert 'href="../_static/student/nb.ipynb" download' in context["body"]
+    assert "Download the student copy" in context["body"]
     context = {"body": "<h1>T</h1>", "pathto": lambda uri, resource: uri}
     student_downloads._page_context(App(), "intro", "page.html", context, None)
     assert context["body"] == "<h1>T</h1>"                     # other pages untouched
+    # the Chinese edition: the line in Chinese, the copy translated (same code cells)
+    App.config.language = "zh_CN"
+    context = {"body": "<h1>T</h1>\n", "pathto": lambda uri, resource: uri}
+    student_downloads._page_context(App(), "chapters/nb", "page.html", context, None)
+    assert "下载本章的学生副本" in context["body"]
+    zh = student_downloads.write_copies(book, tmp_path / "zh", "zh_CN", [book / "locales"])
+    first = json.loads(next(p for p in zh if p.name == "01_perceptron.ipynb").read_text())
+    plain = json.loads(next(p for p in written if p.name == "01_perceptron.ipynb").read_text())
+    assert "感知机" in "".join(first["cells"][0]["source"])
+    assert [c["source"] for c in first["cells"] if c["cell_type"] == "code"] == \
+        [c["source"] for c in plain["cells"] if c["cell_type"] == "code"]
 
 
 def test_book_config_loads_the_student_downloads_extension():
