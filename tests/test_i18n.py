@@ -477,7 +477,7 @@ def test_the_glossary_tables_are_the_same_in_both_editions_and_never_messages(tm
     assert "范数 · Norms" in page and "用法" not in page        # only sections with a table
     assert "上确界范数" in page and "sup norm" in page and "<code" in page
     assert page.count('class="math') >= 2                      # the maths of the notes
-    rows = nntheory_i18n.glossary_sections(
+    rows = i18n.glossary_sections(
         (ROOT / "book" / "locales" / "zh_CN" / "glossary.md").read_text(encoding="utf8"))
     terms = [r[0] for _, section in rows for r in section]
     assert len(terms) == len(i18n.read_glossary(

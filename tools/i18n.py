@@ -349,20 +349,36 @@ def read_glossary(path: Path) -> list[tuple[str, str]]:
                 for row in reader]
 
 
+def glossary_sections(text: str) -> list[tuple[str, list[list[str]]]]:
+    """``(title, rows)`` of every ``## section`` of a glossary page that has a table (title
+    "" for rows before the first section): the cells of each row below a table's header
+    and rule (a ``\\|`` inside a cell is a bar). The one reader of the page, for the
+    check and for the page's tables in the built book (tools/nntheory_i18n.py)."""
+    sections, title, rows, header = [], "", [], False
+    for line in text.splitlines() + ["## "]:
+        if line.startswith("## "):
+            if rows:
+                sections.append((title, rows))
+            title, rows, header = line[3:].strip(), [], False
+        elif line.lstrip().startswith("|"):
+            if _TABLE_RULE.match(line.strip()):
+                header = True
+                continue
+            if not header:
+                continue                                # the header row itself
+            cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+            rows.append([c.strip().replace("\\|", "|") for c in cells])
+        elif not line.strip():
+            header = False                              # a table ends at a blank line
+    return sections
+
+
 def glossary_page_terms(path: Path) -> list[tuple[str, str]]:
     """The ``(english, chinese)`` pairs of the glossary page's tables: the first two cells
     of every table row below a header (``| English | 中文 | 说明 |``) and its rule."""
-    rows: list[tuple[str, str]] = []
-    lines = Path(path).read_text(encoding="utf8").splitlines()
-    for i, line in enumerate(lines):
-        if not line.lstrip().startswith("|") or _TABLE_RULE.match(line.strip()):
-            continue
-        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1].strip()):
-            continue                                   # a table's header row
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) >= 2:
-            rows.append((cells[0], cells[1]))
-    return rows
+    text = Path(path).read_text(encoding="utf8")
+    return [(row[0], row[1]) for _, rows in glossary_sections(text) for row in rows
+            if len(row) >= 2]
 
 
 def glossary_file_problems(csv_path: Path, page_path: Path) -> list[Problem]:
@@ -484,15 +500,8 @@ def _unglossed_terms(page: Path) -> list[str]:
     """The English terms of the glossary page's section :data:`UNGLOSSED_SECTION`."""
     if not Path(page).is_file():
         return []
-    terms, inside = [], False
-    for line in Path(page).read_text(encoding="utf8").splitlines():
-        if line.startswith("## "):
-            inside = line[3:].startswith(UNGLOSSED_SECTION)
-        elif inside and line.startswith("|") and not _TABLE_RULE.match(line):
-            cell = line.strip("|").split("|")[0].strip()
-            if cell and cell != "English":
-                terms.append(cell)
-    return terms
+    return [row[0] for title, rows in glossary_sections(Path(page).read_text(encoding="utf8"))
+            if title.startswith(UNGLOSSED_SECTION) for row in rows]
 
 
 def glossary_scopes(path: Path) -> dict[str, set[str]]:

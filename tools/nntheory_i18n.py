@@ -37,6 +37,7 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from i18n import glossary_sections  # the page's one reader (tools/, beside this file)
 from myst_nb.sphinx_ import Parser
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
@@ -104,29 +105,6 @@ def _add_switch(app, pagename, templatename, context, doctree):
 
 _MATH = re.compile(r"(?<![\\$])\$((?:\\.|[^$\\])+?)\$")
 _CODE = re.compile(r"`([^`]+)`")
-_RULE = re.compile(r"^\|\s*:?-{3,}")
-
-
-def glossary_sections(text: str) -> list[tuple[str, list[list[str]]]]:
-    """``(title, rows)`` of every ``## section`` of a glossary page that has a table: the
-    cells of each row below the table's header and rule (a ``\\|`` inside a cell is a bar)."""
-    sections, title, rows, header = [], None, [], False
-    for line in text.splitlines() + ["## "]:
-        if line.startswith("## "):
-            if title is not None and rows:
-                sections.append((title, rows))
-            title, rows, header = line[3:].strip(), [], False
-        elif line.startswith("|"):
-            if _RULE.match(line):
-                header = True
-                continue
-            if not header:
-                continue                                # the header row itself
-            cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
-            rows.append([c.strip().replace("\\|", "|") for c in cells])
-        elif not line.strip():
-            header = False                              # a table ends at a blank line
-    return sections
 
 
 def _inline(text: str) -> list[nodes.Node]:
@@ -159,9 +137,10 @@ class GlossaryTables(SphinxDirective):
         self.env.note_dependency(str(path))
         out = []
         for title, rows in glossary_sections(path.read_text(encoding="utf8")):
-            heading = nodes.rubric(title, title)
-            heading["translatable"] = False      # (Sphinx gives a rubric a source itself)
-            out.append(heading)
+            if title:
+                heading = nodes.rubric(title, title)
+                heading["translatable"] = False  # (Sphinx gives a rubric a source itself)
+                out.append(heading)
             table = nodes.table(classes=["nntheory-glossary"])
             group = nodes.tgroup(cols=3)
             table += group
